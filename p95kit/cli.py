@@ -1,0 +1,354 @@
+"""The ``p95kit`` command: thin click commands over the library.
+
+Every command parses options, makes one library call and renders. The one place
+that turns :class:`~p95kit.errors.P95kitError` into exit codes is
+:class:`ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
+3 Prometheus unreachable, 4 query rejected, 75 report locked.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from p95kit import __version__
+from p95kit.errors import P95kitError
+
+log = logging.getLogger("p95kit")
+
+
+class ErrorHandlingGroup(click.Group):
+    """A group that prints p95kit errors as one line on stderr with the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except P95kitError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"p95kit: error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("p95kit: interrupted", err=True)
+            ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(
+                f"p95kit: error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
+                "the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=ErrorHandlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", count=True, help="Progress on stderr (-vv for more).")
+@click.version_option(__version__, prog_name="p95kit")
+def main(debug: bool, verbose: int) -> None:
+    """Per-model latency percentiles (P50/P95/P99) from Prometheus histograms.
+
+    \b
+    Examples:
+      p95kit query p95 --prometheus-url http://localhost:9090
+      p95kit query range --duration 6h --step 5m --format csv
+      p95kit report --duration 24h
+    """
+    level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("p95kit: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def connection_options(func: Callable) -> Callable:
+    """Options that say where Prometheus is and how to authenticate."""
+    options = [
+        click.option(
+            "--prometheus-url",
+            envvar="P95KIT_PROMETHEUS_URL",
+            help="Base URL, may include a path prefix. [env P95KIT_PROMETHEUS_URL; "
+            "default http://localhost:9090]",
+        ),
+        click.option(
+            "--bearer-token-file",
+            envvar="P95KIT_BEARER_TOKEN_FILE",
+            type=click.Path(dir_okay=False),
+            help="File with a bearer token, re-read each run. [env P95KIT_BEARER_TOKEN(_FILE)]",
+        ),
+        click.option(
+            "--basic-auth-file",
+            envvar="P95KIT_BASIC_AUTH_FILE",
+            type=click.Path(dir_okay=False),
+            help="File with one line 'user:password'. [env P95KIT_BASIC_AUTH_FILE]",
+        ),
+        click.option(
+            "--header",
+            "headers",
+            multiple=True,
+            metavar="'NAME: VALUE'",
+            help="Extra HTTP header, repeatable: 'X-Scope-OrgID: team-a'. [env P95KIT_HEADERS]",
+        ),
+        click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle (TLS)."),
+        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
+        click.option(
+            "--param",
+            "params",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Extra query parameter for the backend, repeatable, e.g. partial_response=true.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=30.0,
+            show_default=True,
+            envvar="P95KIT_TIMEOUT",
+            help="Seconds to wait for each HTTP answer.",
+        ),
+    ]
+    return _apply(func, options)
+
+
+def target_options(func: Callable) -> Callable:
+    """Options that say which metric and which models to measure."""
+    options = [
+        click.option(
+            "--metric-name",
+            default="request_duration_seconds",
+            show_default=True,
+            help="Histogram metric name (without _bucket).",
+        ),
+        click.option(
+            "--model-label", default="model", show_default=True, help="Label naming the model."
+        ),
+        click.option(
+            "--model",
+            "models",
+            multiple=True,
+            help="Only this model (exact name), repeatable.",
+        ),
+        click.option("--selector", help="Extra label matchers, e.g. 'env=\"prod\"'."),
+        click.option(
+            "--histogram",
+            type=click.Choice(["auto", "classic", "native", "summary"]),
+            default="auto",
+            show_default=True,
+            help="Metric kind; auto answers from classic or native histograms.",
+        ),
+        click.option(
+            "--unit",
+            type=click.Choice(["auto", "s", "ms"]),
+            default="auto",
+            show_default=True,
+            help="Unit of the metric; auto reads the name (_seconds, _milliseconds, _ms).",
+        ),
+    ]
+    return _apply(func, options)
+
+
+def _apply(func: Callable, options: list[Callable]) -> Callable:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def client_from(kwargs: dict[str, Any]):
+    """Pop the connection options from ``kwargs`` and build a client."""
+    from p95kit.clientconfig import build_client
+
+    return build_client(
+        kwargs.pop("prometheus_url"),
+        bearer_token_file=kwargs.pop("bearer_token_file"),
+        basic_auth_file=kwargs.pop("basic_auth_file"),
+        headers=kwargs.pop("headers"),
+        ca_bundle=kwargs.pop("ca_bundle"),
+        insecure=kwargs.pop("insecure"),
+        params=kwargs.pop("params"),
+        timeout=kwargs.pop("timeout"),
+    )
+
+
+def query_command(func: Callable) -> Callable:
+    """Shared options and output for the ``query`` subcommands."""
+
+    @connection_options
+    @target_options
+    @click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="json prints exactly the original API's payload.",
+    )
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> None:
+        from p95kit.output import render
+
+        output_format = kwargs.pop("output_format")
+        with client_from(kwargs) as client:
+            frame = func(client=client, **kwargs)
+        click.echo(render(frame, output_format), nl=False)
+
+    return wrapper
+
+
+@main.group()
+def query() -> None:
+    """Answer one question on the terminal.
+
+    \b
+    Examples:
+      p95kit query p95 --time-range 10m
+      p95kit query range --duration 6h --step 5m --format json
+      p95kit query percentiles --percentiles 50,90,99.9 --format csv
+    """
+
+
+@query.command("p95")
+@click.option("--time-range", default="5m", show_default=True, help="Window of each P95.")
+@click.option("--at", "--end", "at", help="Evaluation time (RFC 3339 or unix s). [default: now]")
+@query_command
+def query_p95(**kwargs: Any):
+    """Current P95 latency per model (ms).
+
+    \b
+    Example:
+      p95kit query p95 --time-range 10m --metric-name api_response_time_seconds
+    """
+    from p95kit.queries import p95
+
+    return p95(**kwargs)
+
+
+@query.command("range")
+@click.option("--duration", default="1h", show_default=True, help="How far back.")
+@click.option("--step", default="1m", show_default=True, help="Distance between points.")
+@click.option("--time-range", default="5m", show_default=True, help="Window of each P95.")
+@click.option("--end", help="End of the range (RFC 3339 or unix s). [default: now]")
+@query_command
+def query_range(**kwargs: Any):
+    """P95 latency per model over time (ms).
+
+    \b
+    Example:
+      p95kit query range --duration 24h --step 1h --format csv > p95.csv
+    """
+    from p95kit.queries import p95_range
+
+    return p95_range(**kwargs)
+
+
+@query.command("percentiles")
+@click.option("--percentiles", default="50,95,99", show_default=True, help="Comma-separated.")
+@click.option("--time-range", default="5m", show_default=True, help="Window of the percentiles.")
+@click.option("--at", "--end", "at", help="Evaluation time (RFC 3339 or unix s). [default: now]")
+@query_command
+def query_percentiles(**kwargs: Any):
+    """Several percentiles per model in one request (ms).
+
+    \b
+    Example:
+      p95kit query percentiles --percentiles 50,90,95,99 --time-range 1h
+    """
+    from p95kit.queries import percentiles
+
+    return percentiles(**kwargs)
+
+
+@main.command()
+@connection_options
+@target_options
+@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
+@click.option("--end", help="End of the lookback (RFC 3339 or unix s). [default: now]")
+def models(**kwargs: Any) -> None:
+    """List the models that have the metric, one per line.
+
+    \b
+    Example:
+      p95kit models --metric-name request_duration_seconds --lookback 7d
+    """
+    from p95kit.output import terminal_safe
+    from p95kit.queries import list_models
+
+    kwargs.pop("models")
+    kwargs.pop("unit")
+    with client_from(kwargs) as client:
+        names = list_models(client=client, **kwargs)
+    for name in names:
+        click.echo(terminal_safe(name))
+
+
+@main.command()
+@connection_options
+@target_options
+@click.option("--duration", default="24h", show_default=True, help="Length of the window.")
+@click.option("--step", help="Chart resolution. [default: chosen from --duration, 24h -> 5m]")
+@click.option("--time-range", default="5m", show_default=True, help="Window of each P95 point.")
+@click.option("--percentiles", default="50,95,99", show_default=True, help="Comma-separated.")
+@click.option("--end", help="End of the window (RFC 3339 or unix s). [default: now]")
+@click.option("--slo-ms", type=click.FloatRange(min=0, min_open=True), help="SLO threshold (ms).")
+@click.option(
+    "--out",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder that receives the snapshots.",
+)
+@click.option("--keep", type=click.IntRange(min=1), help="Keep only the N newest snapshots.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for another run on --out; then exit 75.",
+)
+@click.option("--max-chart-models", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--notebook", type=click.Path(dir_okay=False), help="Report notebook to run.")
+@click.option("--cell-timeout", default=600.0, show_default=True, type=float)
+@click.pass_context
+def report(ctx: click.Context, **kwargs: Any) -> None:
+    """Run the report notebook for a window and publish an HTML + JSON snapshot.
+
+    Silent on success (cron mails any output); -v shows progress and the path.
+    A run that finds another one holding --out exits 75 unless --wait allows it.
+
+    \b
+    Examples:
+      p95kit report --duration 24h
+      p95kit report --duration 7d --step 1h --percentiles 50,90,95,99 --slo-ms 500
+      p95kit report --duration 24h --end 2026-11-27T00:00:00Z --out /srv/reports --keep 30
+    """
+    from p95kit.report import run_report
+    from p95kit.report_data import ReportSettings
+
+    run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
+    verbose = ctx.find_root().params.get("verbose", 0)
+    settings = ReportSettings(
+        metric_name=kwargs.pop("metric_name"),
+        model_label=kwargs.pop("model_label"),
+        duration=kwargs.pop("duration"),
+        step=kwargs.pop("step"),
+        time_range=kwargs.pop("time_range"),
+        percentiles=kwargs.pop("percentiles"),
+        end=kwargs.pop("end"),
+        slo_ms=kwargs.pop("slo_ms"),
+        models=kwargs.pop("models"),
+        selector=kwargs.pop("selector"),
+        histogram=kwargs.pop("histogram"),
+        unit=kwargs.pop("unit"),
+        max_chart_models=kwargs.pop("max_chart_models"),
+    )
+    with client_from(kwargs) as client:
+        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
+    log.info("report: %s", outcome.path / "report.html")

@@ -1,0 +1,366 @@
+"""The Prometheus HTTP client: the one place where HTTP failures become p95kit errors.
+
+:class:`Prometheus` talks to anything that speaks the Prometheus HTTP API
+(Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics). It reuses one
+``requests.Session``, has a timeout by default, retries connection failures and
+502/503/504/429 with exponential backoff (never 400/422), sends long queries as
+form-encoded POSTs, splits long ranges into step-aligned chunks fetched
+concurrently, and surfaces Prometheus ``warnings``/``infos``. Credentials live
+only in the session; they never appear in messages, logs or :meth:`describe`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+import requests
+
+from p95kit.durations import NICE_STEPS, format_duration
+from p95kit.errors import (
+    InvalidParameterError,
+    P95kitError,
+    PrometheusAuthError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+)
+
+log = logging.getLogger("p95kit")
+
+DEFAULT_URL = "http://localhost:9090"
+URL_ENV = "P95KIT_PROMETHEUS_URL"
+#: Prometheus rejects more than 11,000 points per series in one query_range.
+MAX_POINTS_PER_REQUEST = 11_000
+#: Beyond this many points per series a request is almost surely a mistake.
+MAX_POINTS_PER_SERIES = 1_000_000
+_RETRY_STATUSES = {429, 502, 503, 504}
+_POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
+
+
+@dataclass
+class Result:
+    """A successful API answer: ``result_type`` and ``result`` from ``data``,
+    plus the ``warnings`` and ``infos`` Prometheus attached."""
+
+    result_type: str
+    result: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+
+
+class Prometheus:
+    """A reusable client for the Prometheus HTTP API.
+
+    ``url`` may carry a path prefix (``https://mimir.example/prometheus``); ``None``
+    means ``$P95KIT_PROMETHEUS_URL``, else ``http://localhost:9090``.
+
+    Example::
+
+        prom = Prometheus("https://mimir.example/prometheus", bearer_token=token,
+                          headers={"X-Scope-OrgID": "team-a"}, timeout=10)
+        p95kit.p95(client=prom)
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_after: float = 30.0,
+        bearer_token: str | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        max_workers: int = 4,
+    ) -> None:
+        self.url = resolve_url(url)
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise InvalidParameterError("timeout", f"timeout must be seconds > 0, got {timeout!r}")
+        if not (isinstance(retries, int) and retries >= 0):
+            raise InvalidParameterError("retries", f"retries must be an int >= 0, got {retries!r}")
+        self.timeout = float(timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.params = dict(params or {})
+        self.max_workers = max(1, max_workers)
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": _user_agent()})
+        self.session.headers.update(dict(headers or {}))
+        if bearer_token:
+            self.session.headers["Authorization"] = f"Bearer {bearer_token.strip()}"
+        if basic_auth:
+            self.session.auth = tuple(basic_auth)  # type: ignore[assignment]
+        self.session.verify = verify
+        self.session.cert = cert
+
+    def __repr__(self) -> str:
+        return f"Prometheus({self.safe_url!r})"
+
+    def __enter__(self) -> Prometheus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    @property
+    def safe_url(self) -> str:
+        """The base URL without user-info or query string: safe to print."""
+        return redact_url(self.url)
+
+    # -- API calls -----------------------------------------------------------
+
+    def query(self, promql: str, at: float) -> Result:
+        """Evaluate an instant query at unix time ``at``."""
+        form = {"query": promql, "time": _fmt(at)}
+        return self._api("/api/v1/query", form, promql)
+
+    def query_range(self, promql: str, start: float, end: float, step: float) -> Result:
+        """Evaluate a range query; points fall at ``start + k*step`` up to ``end``.
+
+        Ranges over 11,000 points are split into step-aligned chunks with no
+        shared boundary point, fetched ``max_workers`` at a time, and joined.
+        """
+        points = math.floor((end - start) / step + 1e-9) + 1
+        if points > MAX_POINTS_PER_SERIES:
+            raise InvalidParameterError(
+                "step",
+                f"{points:,} points per series is too many (max {MAX_POINTS_PER_SERIES:,}); "
+                f"use a step of at least {suggest_step(end - start)}",
+            )
+        chunks = split_range(start, end, step)
+        if len(chunks) == 1:
+            return self._range_chunk(promql, start, end, step)
+        with ThreadPoolExecutor(min(self.max_workers, len(chunks))) as pool:
+            parts = list(pool.map(lambda c: self._range_chunk(promql, c[0], c[1], step), chunks))
+        return merge_matrices(parts)
+
+    def label_values(self, label: str, matches: list[str], start: float, end: float) -> list[str]:
+        """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""
+        form = {"match[]": matches, "start": _fmt(start), "end": _fmt(end)}
+        body = self._call(f"/api/v1/label/{label}/values", form, " or ".join(matches), "GET")
+        return sorted(body.get("data") or [])
+
+    def buildinfo(self) -> dict[str, Any]:
+        """``/api/v1/status/buildinfo`` data (``version``, ``revision``, ...)."""
+        return self._call("/api/v1/status/buildinfo", {}, None, method="GET").get("data") or {}
+
+    def ready(self) -> bool:
+        """True when ``/-/ready`` answers 200."""
+        try:
+            response = self.session.get(self._endpoint("/-/ready"), timeout=self.timeout)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+    # -- plumbing --------------------------------------------------------------
+
+    def _range_chunk(self, promql: str, start: float, end: float, step: float) -> Result:
+        form = {"query": promql, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
+        return self._api("/api/v1/query_range", form, promql)
+
+    def _api(self, path: str, form: dict[str, str], promql: str) -> Result:
+        method = "POST" if len(promql) > _POST_ABOVE else "GET"
+        body = self._call(path, form, promql, method=method)
+        data = body.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+            raise _bad_response(self, path, "no data.result in the answer")
+        result = Result(
+            result_type=str(data.get("resultType")),
+            result=data["result"],
+            warnings=[str(w) for w in body.get("warnings") or []],
+            infos=[str(i) for i in body.get("infos") or []],
+        )
+        for warning in result.warnings:
+            log.warning("Prometheus warning: %s", warning)
+        for info in result.infos:
+            log.info("Prometheus info: %s", info)
+        return result
+
+    def _call(self, path: str, form: dict[str, Any], query: str | None, method: str) -> dict:
+        """One API call with retries; returns the decoded success envelope."""
+        form = {**self.params, **form}
+        url = self._endpoint(path)
+        attempt = 0
+        while True:
+            delay = None
+            try:
+                if method == "POST":
+                    response = self.session.post(url, data=form, timeout=self.timeout)
+                else:
+                    response = self.session.get(url, params=form, timeout=self.timeout)
+            except requests.Timeout as exc:
+                failure: P95kitError = PrometheusUnavailableError(
+                    f"Prometheus at {self.safe_url} did not answer within {self.timeout:g} s",
+                    url=self.safe_url,
+                )
+                cause: BaseException = exc
+            except requests.RequestException as exc:
+                failure = PrometheusUnavailableError(
+                    f"cannot reach Prometheus at {self.safe_url}: {type(exc).__name__}",
+                    url=self.safe_url,
+                )
+                cause = exc
+            else:
+                body, failure = self._interpret(response, path, query)
+                if failure is None:
+                    return body
+                cause = None
+                if response.status_code not in _RETRY_STATUSES or _is_envelope(body):
+                    raise failure
+                delay = _retry_after(response, self.max_retry_after)
+            if attempt >= self.retries:
+                raise failure from cause
+            attempt += 1
+            wait = delay if delay is not None else min(self.backoff * 2 ** (attempt - 1), 10.0)
+            log.info("retrying %s in %.1f s (attempt %d): %s", path, wait, attempt, failure)
+            time.sleep(wait)
+
+    def _interpret(
+        self, response: requests.Response, path: str, query: str | None
+    ) -> tuple[dict, P95kitError | None]:
+        status = response.status_code
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        if status == 200 and body.get("status") == "success":
+            return body, None
+        if _is_envelope(body):
+            return body, PrometheusQueryError(
+                str(body.get("errorType")), str(body.get("error")), query=query
+            )
+        where = f"{self.safe_url}{path}"
+        if status in (401, 403):
+            return body, PrometheusAuthError(
+                f"authentication failed: {status} {response.reason} from {where}; "
+                "check the bearer token, basic auth or tenant header",
+                url=self.safe_url,
+                status=status,
+            )
+        if status == 200:
+            return body, _bad_response(self, path, "the body is not Prometheus API JSON")
+        return body, PrometheusUnavailableError(
+            f"Prometheus answered {status} {response.reason} for {where}",
+            url=self.safe_url,
+            status=status,
+        )
+
+    def _endpoint(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL to use: ``url``, else ``$P95KIT_PROMETHEUS_URL``, else the default."""
+    url = url or os.environ.get(URL_ENV) or DEFAULT_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameterError(
+            "prometheus_url",
+            f"prometheus_url must be an http(s) URL such as http://localhost:9090, "
+            f"got {redact_url(url)!r}",
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise InvalidParameterError(
+            "prometheus_url", f"prometheus_url has an invalid port: {redact_url(url)!r}"
+        ) from None
+    return url
+
+
+def redact_url(url: str) -> str:
+    """Drop user-info and query string from a URL so it can be printed."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    except ValueError:
+        return "<invalid url>"
+
+
+def split_range(start: float, end: float, step: float) -> list[tuple[float, float]]:
+    """Split ``[start, end]`` into chunks of at most 11,000 points at ``start + k*step``.
+
+    Chunks do not share a boundary point: the next chunk starts one step later.
+    """
+    total = math.floor((end - start) / step + 1e-9) + 1
+    chunks = []
+    for first in range(0, total, MAX_POINTS_PER_REQUEST):
+        last = min(first + MAX_POINTS_PER_REQUEST, total) - 1
+        chunks.append((start + first * step, start + last * step))
+    return chunks
+
+
+def merge_matrices(parts: list[Result]) -> Result:
+    """Join chunked matrix results series by series, in time order."""
+    series: dict[tuple, dict[str, Any]] = {}
+    for part in parts:
+        for item in part.result:
+            key = tuple(sorted(item["metric"].items()))
+            if key in series:
+                series[key]["values"].extend(item.get("values", []))
+            else:
+                series[key] = {"metric": item["metric"], "values": list(item.get("values", []))}
+    return Result(
+        result_type="matrix",
+        result=list(series.values()),
+        warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
+        infos=list(dict.fromkeys(i for p in parts for i in p.infos)),
+    )
+
+
+def suggest_step(span: float) -> str:
+    """A round step that keeps ``span`` under the points limit."""
+    for step in NICE_STEPS:
+        if span / step < MAX_POINTS_PER_SERIES:
+            return format_duration(step)
+    return format_duration(math.ceil(span / MAX_POINTS_PER_SERIES))
+
+
+def _is_envelope(body: dict) -> bool:
+    return body.get("status") == "error" and "errorType" in body
+
+
+def _retry_after(response: requests.Response, cap: float) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, min(float(value), cap))
+    except ValueError:
+        return None
+
+
+def _bad_response(client: Prometheus, path: str, why: str) -> PrometheusUnavailableError:
+    return PrometheusUnavailableError(
+        f"invalid answer from {client.safe_url}{path}: {why}", url=client.safe_url
+    )
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
+
+
+def _user_agent() -> str:
+    from p95kit import __version__
+
+    return f"p95kit/{__version__}"

@@ -1,0 +1,93 @@
+"""The p95kit exception tree.
+
+Every error p95kit raises on purpose derives from :class:`P95kitError`, so callers
+can catch one class. Third-party exceptions (requests, papermill, nbclient) are
+translated exactly once, where they happen, with ``raise ... from exc``::
+
+    P95kitError
+    ├── InvalidParameterError (a ValueError)      bad input; nothing was sent   exit 2, HTTP 400
+    ├── PrometheusUnavailableError                cannot reach / 5xx / timeout   exit 3, HTTP 503
+    │   └── PrometheusAuthError                   401 / 403 from the server      exit 3
+    ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
+    └── ReportError                               a notebook run failed          exit 1, HTTP 500
+        └── ReportLockedError                     another run holds the lock     exit 75
+
+The exit codes are the CLI's (see :data:`EXIT_CODES`); the HTTP statuses are those
+of the Django API that p95kit replaces, kept in payload ``details``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class P95kitError(Exception):
+    """Base class of every error p95kit raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidParameterError(P95kitError, ValueError):
+    """A parameter is invalid; raised before any request is sent.
+
+    ``details["parameter"]`` names the offending parameter.
+    """
+
+    exit_code = 2
+    http_status = 400
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message, parameter=parameter)
+        self.parameter = parameter
+
+
+class PrometheusUnavailableError(P95kitError):
+    """Prometheus could not be reached, timed out or answered 5xx/429 after retries."""
+
+    exit_code = 3
+    http_status = 503
+
+
+class PrometheusAuthError(PrometheusUnavailableError):
+    """Prometheus (or a proxy in front of it) refused the credentials: HTTP 401/403."""
+
+
+class PrometheusQueryError(P95kitError):
+    """Prometheus answered with its error envelope.
+
+    ``error_type`` is Prometheus's ``errorType`` (``bad_data``, ``execution``,
+    ``timeout``, ...) and ``error`` its message, both kept verbatim.
+    """
+
+    exit_code = 4
+    http_status = 400
+
+    def __init__(self, error_type: str, error: str, *, query: str | None = None) -> None:
+        super().__init__(
+            f"Prometheus rejected the query ({error_type}): {error}",
+            error_type=error_type,
+            error=error,
+            query=query,
+        )
+        self.error_type = error_type
+        self.error = error
+        self.query = query
+
+
+class ReportError(P95kitError):
+    """Running or publishing a report failed (a notebook cell, the kernel, the export)."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class ReportLockedError(ReportError):
+    """Another ``p95kit report`` run holds the lock on the output folder."""
+
+    exit_code = 75

@@ -1,0 +1,174 @@
+"""DataFrames -> the original Django API's JSON bodies, byte-for-byte in field names.
+
+Latencies are milliseconds rounded to 2 decimals, timestamps unix seconds, models
+sorted by name, ``count`` is ``len(data)``. NaN and infinities become ``null``:
+the output is strict JSON that ``JSON.parse`` accepts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.validation import percentile_column
+
+
+def to_payload(frame: pd.DataFrame) -> dict[str, Any]:
+    """The original API's JSON body for a frame returned by p95, p95_range or percentiles.
+
+    Everything needed (metric name, window, percentiles) is read from ``frame.attrs``.
+    """
+    kind = frame.attrs.get("kind")
+    builder = _BUILDERS.get(kind)  # type: ignore[arg-type]
+    if builder is None:
+        raise InvalidParameterError(
+            "frame",
+            "to_payload needs a frame returned by p95kit.p95, p95_range or percentiles "
+            f"(frame.attrs['kind'] is {kind!r})",
+        )
+    data = builder(frame)
+    payload: dict[str, Any] = {"status": "success", "data": data, "count": len(data)}
+    if kind == "percentiles":
+        payload["metric_name"] = frame.attrs["metric_name"]
+        payload["time_range"] = frame.attrs["time_range"]
+    return payload
+
+
+def error_payload(error: BaseException) -> dict[str, Any]:
+    """``{"error": "<message>", "details": {...}}`` for an exception (secrets never included)."""
+    if isinstance(error, P95kitError):
+        details = {k: v for k, v in error.details.items() if v is not None}
+        details["type"] = type(error).__name__
+        details["status"] = details.get("status", error.http_status)
+        return {"error": error.message, "details": details}
+    return {"error": str(error), "details": {"type": type(error).__name__, "status": 500}}
+
+
+def dumps(payload: dict[str, Any], *, indent: bool = False) -> bytes:
+    """Strict JSON bytes (UTF-8, NaN/Infinity as null) for a payload."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return orjson.dumps(payload, option=option | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _ms(values: Any) -> list[float | None]:
+    """Round to 2 decimals; NaN and infinities -> None."""
+    array = np.round(np.asarray(values, dtype=np.float64), 2)
+    return [None if not math.isfinite(v) else v for v in array.tolist()]
+
+
+def _seconds(timestamps: pd.Series) -> list[float]:
+    nanos = timestamps.astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+    return (np.rint(nanos / 1e6) / 1e3).tolist()
+
+
+def _p95_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "model": model,
+            "p95_latency_ms": latency,
+            "timestamp": stamp,
+            "metric_name": metric,
+            "time_range": window,
+        }
+        for model, latency, stamp, metric, window in zip(
+            frame["model"].tolist(),
+            _ms(frame["p95_latency_ms"]),
+            _seconds(frame["timestamp"]),
+            frame["metric_name"].tolist(),
+            frame["time_range"].tolist(),
+        )
+    ]
+
+
+def _range_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    attrs = frame.attrs
+    models = frame["model"].to_numpy(dtype=object)
+    stamps = _seconds(frame["timestamp"])
+    values = _ms(frame["p95_latency_ms"])
+    # Frames are sorted by model: cut at the boundaries instead of grouping.
+    cuts = np.flatnonzero(models[1:] != models[:-1]) + 1 if len(models) else []
+    starts = [0, *cuts]
+    ends = [*cuts, len(models)]
+    return [
+        {
+            "model": models[a],
+            "data_points": [
+                {"timestamp": t, "p95_latency_ms": v} for t, v in zip(stamps[a:b], values[a:b])
+            ],
+            "metric_name": attrs["metric_name"],
+            "duration": attrs["duration"],
+            "step": attrs["step"],
+        }
+        for a, b in zip(starts, ends)
+        if b > a
+    ]
+
+
+def _percentiles_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = [percentile_column(p) for p in frame.attrs["percentiles"]]
+    values = {c: _ms(frame[c]) for c in columns}
+    stamps = _seconds(frame["timestamp"])
+    return [
+        {
+            "model": model,
+            "percentiles": {c: values[c][i] for c in columns},
+            "timestamp": stamps[i],
+        }
+        for i, model in enumerate(frame["model"].tolist())
+    ]
+
+
+_BUILDERS = {"p95": _p95_data, "p95_range": _range_data, "percentiles": _percentiles_data}
+
+
+def from_payload(
+    payload: dict[str, Any], kind: str, percentiles: list[float] | None = None
+) -> pd.DataFrame:
+    """Rebuild a frame from a payload written by :func:`to_payload` (values as rounded there).
+
+    ``kind`` is ``p95``, ``p95_range`` or ``percentiles`` (``percentiles`` names the
+    columns when ``data`` is empty); the frame has the same
+    columns and dtypes as the library's, so the report renders exactly the JSON.
+    """
+    from p95kit.frames import to_timestamps
+
+    data = payload.get("data", [])
+    if kind == "p95_range":
+        points = [(d["model"], p) for d in data for p in d["data_points"]]
+        frame = pd.DataFrame(
+            {
+                "model": pd.Series([m for m, _ in points], dtype="str"),
+                "timestamp": to_timestamps([p["timestamp"] for _, p in points]),
+                "p95_latency_ms": _floats([p["p95_latency_ms"] for _, p in points]),
+            }
+        )
+    elif kind == "p95":
+        frame = pd.DataFrame(
+            {
+                "model": pd.Series([d["model"] for d in data], dtype="str"),
+                "p95_latency_ms": _floats([d["p95_latency_ms"] for d in data]),
+                "timestamp": to_timestamps([d["timestamp"] for d in data]),
+                "metric_name": pd.Series([d["metric_name"] for d in data], dtype="str"),
+                "time_range": pd.Series([d["time_range"] for d in data], dtype="str"),
+            }
+        )
+    elif kind == "percentiles":
+        columns = [percentile_column(p) for p in percentiles or []]
+        columns = list(data[0]["percentiles"]) if data else columns
+        frame = pd.DataFrame({"model": pd.Series([d["model"] for d in data], dtype="str")})
+        for column in columns:
+            frame[column] = _floats([d["percentiles"][column] for d in data])
+        frame["timestamp"] = to_timestamps([d["timestamp"] for d in data])
+    else:
+        raise InvalidParameterError("kind", f"kind must be p95, p95_range or percentiles: {kind!r}")
+    frame.attrs["kind"] = kind
+    return frame
+
+
+def _floats(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

@@ -1,0 +1,139 @@
+"""Build PromQL from validated parameters. Pure functions, no I/O.
+
+Default query for a percentile ``q`` over a window ``W`` (the original API's)::
+
+    histogram_quantile(q, sum by (le, <model_label>) (rate(<metric_name>_bucket[W])))
+
+:class:`Target` says what to measure: the metric, the label that names the model,
+the histogram kind, an optional list of models and extra label matchers. Names
+must already be validated (:mod:`p95kit.validation`); label *values* (model
+names) are escaped here, so any text is safe inside a selector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# RE2 metacharacters; everything else is literal inside a Prometheus regex.
+_REGEX_SPECIAL = set(r"\.+*?()|[]{}^$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to measure. ``histogram`` is ``auto`` (classic or native), ``classic``,
+    ``native`` or ``summary``."""
+
+    metric_name: str = "request_duration_seconds"
+    model_label: str = "model"
+    histogram: str = "auto"
+    models: tuple[str, ...] = ()
+    selector: str = ""
+
+
+def string_literal(text: str) -> str:
+    """``text`` as a double-quoted PromQL string, with every special character escaped."""
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def regex_literal(text: str) -> str:
+    """Escape ``text`` so a Prometheus (RE2) regex matches it exactly."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def series_selector(target: Target, suffix: str = "", extra: str = "") -> str:
+    """``<metric><suffix>{model=~"a|b", <selector>, <extra>}``."""
+    matchers = []
+    if target.models:
+        pattern = "|".join(regex_literal(m) for m in target.models)
+        matchers.append(f"{target.model_label}=~{string_literal(pattern)}")
+    else:
+        # Series without the model label cannot be attributed to a model.
+        matchers.append(f'{target.model_label}!=""')
+    if target.selector:
+        matchers.append(target.selector)
+    if extra:
+        matchers.append(extra)
+    return f"{target.metric_name}{suffix}{{{', '.join(matchers)}}}"
+
+
+def format_quantile(q: float) -> str:
+    """``0.95 -> '0.95'``, ``0.999 -> '0.999'`` (no float noise)."""
+    return f"{q:.12g}"
+
+
+def quantile(target: Target, q: float, window: str, func: str = "rate") -> str:
+    """One quantile per model. ``func`` is ``rate`` (a current value) or ``increase``
+    (a window-wide value); histogram_quantile gives the same answer for both."""
+    label = target.model_label
+    if target.histogram == "summary":
+        return f"{series_selector(target, extra=f'quantile={string_literal(format_quantile(q))}')}"
+    classic = (
+        f"histogram_quantile({format_quantile(q)}, sum by (le, {label}) "
+        f"({func}({series_selector(target, '_bucket')}[{window}])))"
+    )
+    native = (
+        f"histogram_quantile({format_quantile(q)}, sum by ({label}) "
+        f"({func}({series_selector(target)}[{window}])))"
+    )
+    return _by_kind(target, classic, native)
+
+
+def quantiles(target: Target, qs: tuple[float, ...], window: str, func: str = "rate") -> str:
+    """Several quantiles in one query; each result series carries a ``quantile`` label."""
+    if target.histogram == "summary":
+        pattern = "|".join(regex_literal(format_quantile(q)) for q in qs)
+        return series_selector(target, extra=f"quantile=~{string_literal(pattern)}")
+    parts = [
+        f'label_replace({quantile(target, q, window, func)}, "quantile", '
+        f'"{format_quantile(q)}", "", "")'
+        for q in qs
+    ]
+    return " or ".join(parts)
+
+
+def request_count(target: Target, window: str) -> str:
+    """Requests per model over ``window`` (an ``increase`` of the count)."""
+    label = target.model_label
+    classic = f"sum by ({label}) (increase({series_selector(target, '_count')}[{window}]))"
+    native = f"histogram_count(sum by ({label}) (increase({series_selector(target)}[{window}])))"
+    if target.histogram == "summary":
+        return classic
+    return _by_kind(target, classic, native)
+
+
+def bucket_increase(target: Target, window: str) -> str:
+    """Classic bucket counts per model and ``le`` over ``window`` (for SLO shares)."""
+    label = target.model_label
+    return f"sum by (le, {label}) (increase({series_selector(target, '_bucket')}[{window}]))"
+
+
+def discovery_selectors(target: Target) -> list[str]:
+    """Series selectors that identify the models having the metric (for ``match[]``)."""
+    if target.histogram == "summary":
+        return [series_selector(target, "_count")]
+    classic, native = series_selector(target, "_bucket"), series_selector(target)
+    return {"classic": [classic], "native": [native]}.get(target.histogram, [classic, native])
+
+
+def _by_kind(target: Target, classic: str, native: str) -> str:
+    if target.histogram == "classic":
+        return classic
+    if target.histogram == "native":
+        return native
+    # auto: a classic histogram has no series under the bare name, a native one has
+    # no _bucket series, so "or" answers from whichever exists, in one request.
+    return f"{classic} or {native}"

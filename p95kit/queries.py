@@ -1,0 +1,275 @@
+"""The public query functions: per-model latency percentiles as DataFrames.
+
+Each function validates every parameter before any request is sent
+(:class:`~p95kit.errors.InvalidParameterError`), runs one PromQL query through
+:class:`~p95kit.client.Prometheus`, and returns a frame whose ``attrs`` carry the
+query parameters, the PromQL, and Prometheus's ``warnings``/``infos``, so that
+:func:`p95kit.to_payload` needs nothing else. Latencies are in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from p95kit import frames, promql, validation
+from p95kit.client import Prometheus, Result
+from p95kit.durations import align, normalize_duration, parse_duration
+from p95kit.errors import InvalidParameterError
+from p95kit.times import parse_time
+from p95kit.units import resolve_unit, scale_to_ms
+
+TimeLike = datetime | float | int | str | None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Validated, common query parameters."""
+
+    target: promql.Target
+    unit: str
+    unit_assumed: bool
+
+    @property
+    def scale(self) -> float:
+        return scale_to_ms(self.unit)
+
+    def attrs(self) -> dict[str, Any]:
+        t = self.target
+        return {
+            "metric_name": t.metric_name,
+            "model_label": t.model_label,
+            "histogram": t.histogram,
+            "models": list(t.models),
+            "selector": t.selector,
+            "unit": self.unit,
+            "unit_assumed": self.unit_assumed,
+        }
+
+
+def make_spec(
+    metric_name: str,
+    model_label: str,
+    models: Sequence[str] | None = None,
+    selector: str | None = None,
+    histogram: str = "auto",
+    unit: str = "auto",
+) -> Spec:
+    """Validate the parameters shared by every query into a :class:`Spec`."""
+    name = validation.metric_name(metric_name)
+    target = promql.Target(
+        metric_name=name,
+        model_label=validation.label_name(model_label),
+        histogram=validation.choice(histogram, validation.HISTOGRAM_KINDS, "histogram"),
+        models=validation.models(models),
+        selector=validation.selector(selector),
+    )
+    resolved, assumed = resolve_unit(name, unit)
+    return Spec(target, resolved, assumed)
+
+
+@contextlib.contextmanager
+def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[Prometheus]:
+    """Yield ``client``, or a new client for ``prometheus_url`` closed afterwards."""
+    if client is not None:
+        if prometheus_url is not None and prometheus_url != client.url:
+            raise InvalidParameterError(
+                "prometheus_url", "pass prometheus_url or client, not both with different URLs"
+            )
+        yield client
+        return
+    with Prometheus(prometheus_url) as own:
+        yield own
+
+
+def p95(
+    metric_name: str = "request_duration_seconds",
+    time_range: str = "5m",
+    model_label: str = "model",
+    prometheus_url: str | None = None,
+    at: TimeLike = None,
+    client: Prometheus | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    selector: str | None = None,
+    histogram: str = "auto",
+    unit: str = "auto",
+) -> pd.DataFrame:
+    """Current P95 latency per model (the original ``GET /api/metrics/p95/``).
+
+    Returns one row per model, sorted by model, with columns ``model`` (str),
+    ``p95_latency_ms`` (float64 milliseconds; NaN = no traffic in ``time_range``),
+    ``timestamp`` (datetime64[ns, UTC], the evaluation time), ``metric_name`` and
+    ``time_range`` (str). ``at`` pins the evaluation time (default now).
+    """
+    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    window, _ = normalize_duration(time_range, "time_range")
+    when = parse_time(at, "at")
+    with connect(prometheus_url, client) as prom:
+        return fetch_p95(prom, spec, window, when)
+
+
+def p95_range(
+    metric_name: str = "request_duration_seconds",
+    duration: str = "1h",
+    step: str = "1m",
+    time_range: str = "5m",
+    model_label: str = "model",
+    prometheus_url: str | None = None,
+    end: TimeLike = None,
+    client: Prometheus | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    selector: str | None = None,
+    histogram: str = "auto",
+    unit: str = "auto",
+) -> pd.DataFrame:
+    """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
+
+    Points fall on multiples of ``step`` (``end`` is floored to the step, and is
+    included when already aligned), from ``end - duration`` to ``end``; each point
+    is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
+    ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
+    traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
+    chunks.
+    """
+    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    duration_text, span = normalize_duration(duration, "duration")
+    step_text, step_s = normalize_duration(step, "step")
+    window, _ = normalize_duration(time_range, "time_range")
+    if step_s > span:
+        raise InvalidParameterError(
+            "step", f"step ({step_text}) must not exceed duration ({duration_text}), e.g. step=1m"
+        )
+    stop = align(parse_time(end, "end"), step_s)
+    with connect(prometheus_url, client) as prom:
+        return fetch_range(prom, spec, duration_text, span, step_text, step_s, window, stop)
+
+
+def percentiles(
+    metric_name: str = "request_duration_seconds",
+    percentiles: Sequence[float] | str = (50, 95, 99),
+    time_range: str = "5m",
+    model_label: str = "model",
+    prometheus_url: str | None = None,
+    at: TimeLike = None,
+    client: Prometheus | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    selector: str | None = None,
+    histogram: str = "auto",
+    unit: str = "auto",
+) -> pd.DataFrame:
+    """Several percentiles per model in one request (``GET /api/metrics/percentiles/``).
+
+    ``percentiles`` is a list of numbers in (0, 100) or text like ``"50,95,99"``.
+    Columns: ``model`` (str), one float64 column per percentile in milliseconds
+    named ``p50``, ``p95``, ``p99`` (``p99.9`` for 99.9; NaN = no traffic), then
+    ``timestamp`` (datetime64[ns, UTC]). One row per model, sorted by model.
+    """
+    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    wanted = validation.percentiles(percentiles)
+    window, _ = normalize_duration(time_range, "time_range")
+    when = parse_time(at, "at")
+    with connect(prometheus_url, client) as prom:
+        return fetch_percentiles(prom, spec, wanted, window, when)
+
+
+def list_models(
+    metric_name: str = "request_duration_seconds",
+    model_label: str = "model",
+    prometheus_url: str | None = None,
+    end: TimeLike = None,
+    client: Prometheus | None = None,
+    *,
+    lookback: str = "1d",
+    selector: str | None = None,
+    histogram: str = "auto",
+) -> list[str]:
+    """Sorted names of the models with ``metric_name`` between ``end - lookback`` and ``end``."""
+    spec = make_spec(metric_name, model_label, None, selector, histogram)
+    stop = parse_time(end, "end")
+    span = parse_duration(lookback, "lookback")
+    target = spec.target
+    matches = promql.discovery_selectors(target)
+    with connect(prometheus_url, client) as prom:
+        return prom.label_values(target.model_label, matches, stop - span, stop)
+
+
+def fetch_p95(prom: Prometheus, spec: Spec, window: str, when: float) -> pd.DataFrame:
+    """The :func:`p95` frame for validated parameters."""
+    query = promql.quantile(spec.target, 0.95, window)
+    result = prom.query(query, when)
+    frame = frames.parse_instant(
+        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, when
+    )
+    frame["metric_name"] = pd.Series([spec.target.metric_name] * len(frame), dtype="str")
+    frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
+    return _finish(frame, "p95", spec, result, query, prom, time_range=window, at=when)
+
+
+def fetch_range(
+    prom: Prometheus,
+    spec: Spec,
+    duration: str,
+    span: float,
+    step: str,
+    step_s: float,
+    window: str,
+    stop: float,
+) -> pd.DataFrame:
+    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
+    start = stop - (span // step_s) * step_s
+    query = promql.quantile(spec.target, 0.95, window)
+    result = prom.query_range(query, start, stop, step_s)
+    frame = frames.parse_matrix(
+        result.result, spec.target.model_label, "p95_latency_ms", spec.scale
+    )
+    return _finish(
+        frame, "p95_range", spec, result, query, prom,
+        duration=duration, step=step, time_range=window, start=start, end=stop,
+    )  # fmt: skip
+
+
+def fetch_percentiles(
+    prom: Prometheus,
+    spec: Spec,
+    wanted: tuple[float, ...],
+    window: str,
+    when: float,
+    func: str = "rate",
+) -> pd.DataFrame:
+    """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
+    query = promql.quantiles(spec.target, tuple(p / 100 for p in wanted), window, func)
+    result = prom.query(query, when)
+    frame = frames.parse_quantiles(result.result, spec.target.model_label, wanted, spec.scale, when)
+    return _finish(
+        frame, "percentiles", spec, result, query, prom,
+        percentiles=list(wanted), time_range=window, at=when,
+    )  # fmt: skip
+
+
+def _finish(
+    frame: pd.DataFrame,
+    kind: str,
+    spec: Spec,
+    result: Result,
+    query: str,
+    prom: Prometheus,
+    **params: Any,
+) -> pd.DataFrame:
+    frame.attrs.update(
+        kind=kind,
+        **spec.attrs(),
+        **params,
+        query=query,
+        prometheus_url=prom.safe_url,
+        warnings=list(result.warnings),
+        infos=list(result.infos),
+    )
+    return frame

@@ -1,0 +1,142 @@
+"""Validation of names, percentiles, model lists and label selectors before they enter PromQL.
+
+Each function returns the cleaned value or raises
+:class:`~p95kit.errors.InvalidParameterError` naming the parameter and showing a
+valid example. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from p95kit.errors import InvalidParameterError
+
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# One matcher of a selector: name op "string" (double- or single-quoted, escapes allowed).
+_MATCHER = re.compile(
+    r"""\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*"""
+)
+HISTOGRAM_KINDS = ("auto", "classic", "native", "summary")
+UNITS = ("auto", "s", "ms")
+
+
+def metric_name(value: object, parameter: str = "metric_name") -> str:
+    """A Prometheus metric name such as ``request_duration_seconds``."""
+    if not isinstance(value, str) or not _METRIC_NAME.match(value):
+        raise InvalidParameterError(
+            parameter,
+            f"{parameter} must be a Prometheus metric name such as request_duration_seconds "
+            f"(letters, digits, _ and :, not starting with a digit), got {value!r}",
+        )
+    return value
+
+
+def label_name(value: object, parameter: str = "model_label") -> str:
+    """A Prometheus label name such as ``model``; ``le`` and ``__*`` are reserved here."""
+    if (
+        not isinstance(value, str)
+        or not _LABEL_NAME.match(value)
+        or value.startswith("__")
+        or value in ("le", "quantile")
+    ):
+        raise InvalidParameterError(
+            parameter,
+            f"{parameter} must be a Prometheus label name such as model "
+            f"(letters, digits and _, not le, quantile or __*), got {value!r}",
+        )
+    return value
+
+
+def percentiles(value: object, parameter: str = "percentiles") -> tuple[float, ...]:
+    """Percentiles in (0, 100) from ``(50, 95, 99)`` or ``"50,95,99"``; sorted, unique."""
+    items: Iterable[object]
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",")]
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        items = [value]
+    elif isinstance(value, Iterable):
+        items = list(value)
+    else:
+        raise _bad_percentiles(parameter, value)
+    result = set()
+    for item in items:
+        try:
+            number = float(item) if not isinstance(item, bool) else math.nan  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise _bad_percentiles(parameter, value) from None
+        if not 0 < number < 100:
+            raise _bad_percentiles(parameter, value)
+        result.add(number)
+    if not result:
+        raise _bad_percentiles(parameter, value)
+    return tuple(sorted(result))
+
+
+def percentile_column(percentile: float) -> str:
+    """Column name for a percentile: ``95 -> 'p95'``, ``99.9 -> 'p99.9'``."""
+    return f"p{percentile:g}"
+
+
+def is_latency_column(column: str) -> bool:
+    """True for millisecond columns: ``p95``, ``p99.9``, ``p95_latency_ms``, ``delta_p95_ms``."""
+    return column.endswith("_ms") or (column[:1] == "p" and column[1:2].isdigit())
+
+
+def models(value: object, parameter: str = "models") -> tuple[str, ...]:
+    """An optional list of exact model names; ``None`` or empty means all models."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidParameterError(
+            parameter, f"{parameter} must be a list of model names such as ['gpt-4'], got {value!r}"
+        )
+    return tuple(sorted(set(value)))
+
+
+def selector(value: object, parameter: str = "selector") -> str:
+    """Extra label matchers such as ``env="prod", cluster=~"eu-.*"``, returned normalised."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise _bad_selector(parameter, value)
+    text = value.strip().removeprefix("{").removesuffix("}")
+    matchers, position = [], 0
+    while position < len(text):
+        match = _MATCHER.match(text, position)
+        if match is None:
+            raise _bad_selector(parameter, value)
+        matchers.append(f"{match.group(1)}{match.group(2)}{match.group(3)}")
+        position = match.end()
+        if position < len(text):
+            if text[position] != ",":
+                raise _bad_selector(parameter, value)
+            position += 1
+    return ", ".join(matchers)
+
+
+def choice(value: object, allowed: tuple[str, ...], parameter: str) -> str:
+    """One of ``allowed``."""
+    if value not in allowed:
+        raise InvalidParameterError(
+            parameter, f"{parameter} must be one of {', '.join(allowed)}, got {value!r}"
+        )
+    return value  # type: ignore[return-value]
+
+
+def _bad_percentiles(parameter: str, value: object) -> InvalidParameterError:
+    return InvalidParameterError(
+        parameter,
+        f"{parameter} must be numbers strictly between 0 and 100 such as 50,95,99, got {value!r}",
+    )
+
+
+def _bad_selector(parameter: str, value: object) -> InvalidParameterError:
+    return InvalidParameterError(
+        parameter,
+        f'{parameter} must be label matchers such as env="prod", cluster=~"eu-.*", got {value!r}',
+    )

@@ -1,0 +1,97 @@
+"""``p95kit query`` and ``p95kit models`` through click's CliRunner, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import json
+
+import dataset
+import pytest
+from click.testing import CliRunner
+
+from p95kit.cli import main
+from tests.faultserver import FaultServer, Reply
+
+END = str(dataset.END)
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+def test_query_p95_json_is_exactly_the_payload(prom):
+    import p95kit
+
+    result = run("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    expected = p95kit.to_payload(p95kit.p95(prometheus_url=prom.url, at=int(END)))
+    assert json.loads(result.stdout) == json.loads(json.dumps(expected))
+
+
+def test_query_range_csv_and_percentiles_table(prom):
+    result = run("query", "range", "--prometheus-url", prom.url, "--end", END, "--duration", "2m",
+                 "--step", "1m", "--model", "gpt-4", "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "model,timestamp,p95_latency_ms",
+        *[f"gpt-4,2026-11-20T23:5{m}:00.000Z,375.0" for m in (8, 9)],
+        "gpt-4,2026-11-21T00:00:00.000Z,375.0",
+    ]
+    result = run("query", "percentiles", "--prometheus-url", prom.url, "--at", END,
+                 "--percentiles", "50,99.9")  # fmt: skip
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["model", "p50", "p99.9", "timestamp"]
+    assert any("idle-model" in line and "no traffic" in line for line in lines)
+
+
+def test_table_escapes_terminal_control_characters():
+    from p95kit.output import terminal_safe
+
+    assert terminal_safe("evil\x1b[31mred\nx") == "evil\\x1b[31mred\\nx"
+
+
+def test_env_url_and_models_command(prom):
+    result = run("models", "--end", END, env={"P95KIT_PROMETHEUS_URL": prom.url})
+    assert result.exit_code == 0
+    assert "gpt-4" in result.stdout.splitlines()
+    assert "\\" in result.stdout  # the hostile name's backslash is shown, escaped or not
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--time-range", "5x"), ("--metric-name", "bad-name"), ("--at", "yesterday"),
+     ("--model-label", "le"), ("--selector", "env=prod"), ("--header", "no colon")],
+)  # fmt: skip
+def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args):
+    with FaultServer() as server:
+        result = run("query", "p95", "--prometheus-url", server.url, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert server.seen == []
+
+
+def test_unreachable_exits_3_and_rejected_exits_4():
+    result = run("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--timeout", "1")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("p95kit: error: cannot reach Prometheus at http://127.0.0.1:9")
+    body = {"status": "error", "errorType": "bad_data", "error": "invalid parameter"}
+    with FaultServer([Reply(400, body)]) as server:
+        result = run("query", "p95", "--prometheus-url", server.url)
+    assert result.exit_code == 4
+    assert "invalid parameter" in result.stderr
+
+
+def test_debug_shows_the_traceback():
+    result = CliRunner().invoke(main, ["--debug", "query", "p95", "--time-range", "5x"])
+    assert result.exit_code != 0
+    assert result.exception is not None  # re-raised for the traceback
+
+
+def test_help_has_examples():
+    for args in (["--help"], ["query", "--help"], ["query", "p95", "--help"], ["report", "--help"]):
+        result = run(*args)
+        assert result.exit_code == 0
+        assert "Example" in result.stdout

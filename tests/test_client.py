@@ -1,0 +1,201 @@
+"""The HTTP client against a loopback fault server: retries, envelopes, auth, timeouts."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import p95kit
+from p95kit import (
+    InvalidParameterError,
+    Prometheus,
+    PrometheusAuthError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+)
+from p95kit.client import merge_matrices, split_range
+from tests.faultserver import FaultServer, Reply, success
+
+VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
+
+
+def client(url: str, **kwargs) -> Prometheus:
+    return Prometheus(url, backoff=0.01, **kwargs)
+
+
+def test_success_envelope_with_warnings_is_kept_and_logged(caplog):
+    with FaultServer([success(VECTOR, warnings=["partial response: store down"])]) as server:
+        frame = p95kit.p95(client=client(server.url), at=1795219200)
+    assert frame["p95_latency_ms"].tolist() == [375.0]
+    assert frame.attrs["warnings"] == ["partial response: store down"]
+    assert "partial response: store down" in caplog.text
+
+
+@pytest.mark.parametrize("status", [502, 503, 504, 429])
+def test_retries_then_succeeds(status):
+    replies = [Reply(status, "<html>bad gateway</html>"), success(VECTOR)]
+    with FaultServer(replies) as server:
+        frame = p95kit.p95(client=client(server.url), at=1795219200)
+    assert len(server.seen) == 2
+    assert frame["model"].tolist() == ["gpt-4"]
+
+
+def test_gives_up_after_the_retry_budget_naming_the_status():
+    with (
+        FaultServer([Reply(502, "<html>Bad Gateway</html>")]) as server,
+        pytest.raises(PrometheusUnavailableError, match="502 Bad Gateway"),
+    ):
+        p95kit.p95(client=client(server.url, retries=2), at=1795219200)
+    assert len(server.seen) == 3
+
+
+def test_retry_after_is_honoured_up_to_a_cap():
+    replies = [Reply(429, "slow down", headers={"Retry-After": "100"}), success(VECTOR)]
+    with FaultServer(replies) as server:
+        started = time.monotonic()
+        p95kit.p95(client=client(server.url, max_retry_after=0.3), at=1795219200)
+        waited = time.monotonic() - started
+    assert len(server.seen) == 2
+    assert waited >= 0.3  # the header was read (capped), not the tiny default backoff
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"), [(400, "bad_data"), (422, "execution"), (503, "timeout")]
+)
+def test_error_envelope_is_a_query_error_and_never_retried(status, error_type):
+    body = {"status": "error", "errorType": error_type, "error": "parse error at char 5"}
+    with FaultServer([Reply(status, body)]) as server, pytest.raises(PrometheusQueryError) as info:
+        p95kit.p95(client=client(server.url), at=1795219200)
+    assert len(server.seen) == 1
+    assert info.value.error_type == error_type
+    assert info.value.error == "parse error at char 5"
+    assert "parse error at char 5" in str(info.value)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_auth_failure_says_so(status):
+    with (
+        FaultServer([Reply(status, "denied")]) as server,
+        pytest.raises(PrometheusAuthError, match="authentication failed"),
+    ):
+        p95kit.p95(client=client(server.url), at=1795219200)
+    assert len(server.seen) == 1
+
+
+def test_hang_is_bounded_by_the_timeout():
+    with FaultServer([Reply(hang=True)]) as server:
+        started = time.monotonic()
+        with pytest.raises(PrometheusUnavailableError, match=r"did not answer within 0\.2 s"):
+            p95kit.p95(client=client(server.url, timeout=0.2, retries=1), at=1795219200)
+    assert time.monotonic() - started < 5
+    assert len(server.seen) == 2
+
+
+def test_connection_reset_and_refused_are_unavailable():
+    with (
+        FaultServer([Reply(reset=True)]) as server,
+        pytest.raises(PrometheusUnavailableError, match="cannot reach Prometheus"),
+    ):
+        p95kit.p95(client=client(server.url, retries=0), at=1795219200)
+    with pytest.raises(PrometheusUnavailableError, match="cannot reach Prometheus at http://127"):
+        p95kit.p95(client=client("http://127.0.0.1:9", retries=0), at=1795219200)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"status": "success", "data": {"resultType": "vector", "resu', "<html>ok</html>", "[]",
+     '{"status": "success", "data": {"resultType": "vector"}}'],
+)  # fmt: skip
+def test_malformed_answers_are_clear_errors(body):
+    with (
+        FaultServer([Reply(200, body)]) as server,
+        pytest.raises(PrometheusUnavailableError, match="invalid answer from"),
+    ):
+        p95kit.p95(client=client(server.url), at=1795219200)
+
+
+def test_long_queries_are_posted_form_encoded():
+    with FaultServer([success()]) as server:
+        p95kit.p95(
+            client=client(server.url), at=1795219200, models=[f"m{i:04d}" for i in range(400)]
+        )
+    seen = server.seen[0]
+    assert seen.method == "POST"
+    assert seen.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert "m0399" in seen.form["query"][0]
+
+
+def test_prefix_headers_auth_and_params_reach_the_server():
+    with FaultServer([success()]) as server:
+        prom = client(
+            server.url + "/prometheus",
+            bearer_token="s3cret",
+            headers={"X-Scope-OrgID": "team-a"},
+            params={"partial_response": "true"},
+        )
+        p95kit.p95(client=prom, at=1795219200)
+    seen = server.seen[0]
+    assert seen.path == "/prometheus/api/v1/query"
+    assert seen.headers["Authorization"] == "Bearer s3cret"
+    assert seen.headers["X-Scope-OrgID"] == "team-a"
+    assert seen.query["partial_response"] == ["true"]
+    assert "s3cret" not in repr(prom)
+
+
+def test_credentials_in_the_url_never_reach_messages():
+    with pytest.raises(PrometheusUnavailableError) as info:
+        p95kit.p95(client=client("http://user:hunter2@127.0.0.1:9", retries=0), at=1795219200)
+    assert "hunter2" not in str(info.value)
+
+
+def test_invalid_parameters_send_nothing():
+    with FaultServer([success()]) as server:
+        prom = client(server.url)
+        for call in (
+            lambda: p95kit.p95(client=prom, time_range="5x"),
+            lambda: p95kit.p95(client=prom, metric_name="bad-name"),
+            lambda: p95kit.p95(client=prom, model_label="le"),
+            lambda: p95kit.p95(client=prom, at="yesterday"),
+            lambda: p95kit.p95_range(client=prom, step="0s"),
+            lambda: p95kit.p95_range(client=prom, duration="1h", step="2h"),
+            lambda: p95kit.p95_range(client=prom, duration="10y", step="1s"),
+            lambda: p95kit.percentiles(client=prom, percentiles="50,100"),
+            lambda: p95kit.percentiles(client=prom, selector="env=prod"),
+        ):
+            with pytest.raises(InvalidParameterError):
+                call()
+        with pytest.raises(InvalidParameterError, match="prometheus_url must be an http"):
+            p95kit.p95(prometheus_url="ftp://x")
+    assert server.seen == []
+
+
+def test_absurd_ranges_name_a_step_that_works():
+    with pytest.raises(InvalidParameterError, match="use a step of at least 15s"):
+        p95kit.p95_range(prometheus_url="http://127.0.0.1:9", duration="30d", step="1s")
+
+
+def test_split_range_has_no_gap_and_no_duplicate():
+    start, step = 1_000_000.0, 5.0
+    end = start + 17_280 * step
+    chunks = split_range(start, end, step)
+    points = [t for a, b in chunks for t in _points(a, b, step)]
+    assert points == _points(start, end, step)
+    assert len(points) == 17_281 and len(chunks) == 2
+
+
+def test_merge_matrices_joins_series_in_order():
+    a = p95kit.client.Result("matrix", [{"metric": {"model": "x"}, "values": [[1, "1"]]}])
+    later = [
+        {"metric": {"model": "x"}, "values": [[2, "2"]]},
+        {"metric": {"model": "y"}, "values": [[2, "3"]]},
+    ]
+    b = p95kit.client.Result("matrix", later)
+    merged = merge_matrices([a, b])
+    assert merged.result[0]["values"] == [[1, "1"], [2, "2"]]
+    assert len(merged.result) == 2
+
+
+def _points(a: float, b: float, step: float) -> list[float]:
+    count = round((b - a) / step) + 1
+    return [a + k * step for k in range(count)]
