@@ -1,0 +1,185 @@
+"""One readable chart of P95 latency over time per model, safe for untrusted model names.
+
+The figure is a plain :class:`matplotlib.figure.Figure`, not a pyplot figure: nothing
+is registered with pyplot, no backend is selected globally, Jupyter's inline backend
+does not display it by itself (so it is shown exactly once, by the caller), and many
+figures in one process do not pile up. :func:`figure_png` renders it with Agg.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: Legend labels longer than this are cut and end with "…".
+MAX_LABEL_CHARS = 40
+_Y_LABEL = "P95 latency (ms)"
+_LOG_SPREAD = 10.0  # log y axis when the slowest charted median is this many times the fastest
+
+
+def chart_models(
+    range_frame: pd.DataFrame, max_models: int = 10, order: Iterable[str] | None = None
+) -> list[str]:
+    """The models :func:`plot_p95` draws, slowest first (at most ``max_models``).
+
+    Only models with at least one non-NaN ``p95_latency_ms`` point are eligible.
+    ``order`` (e.g. ``ReportData.summary["model"]``, slowest window P95 first) decides
+    which ones; without it, models are ranked by their median P95 over time, then max.
+    """
+    points = range_frame.dropna(subset=["p95_latency_ms"])
+    if points.empty or max_models < 1:
+        return []
+    stats = points.groupby("model", sort=True)["p95_latency_ms"].agg(["median", "max"])
+    if order is not None:
+        ranked = [m for m in dict.fromkeys(str(m) for m in order) if m in stats.index]
+        ranked += [m for m in _by_latency(stats) if m not in set(ranked)]
+    else:
+        ranked = _by_latency(stats)
+    return ranked[:max_models]
+
+
+def _by_latency(stats: pd.DataFrame) -> list[str]:
+    ordered = stats.reset_index().sort_values(
+        ["median", "max", "model"], ascending=[False, False, True], kind="stable"
+    )
+    return [str(m) for m in ordered["model"]]
+
+
+def plot_p95(
+    range_frame: pd.DataFrame,
+    *,
+    max_models: int = 10,
+    slo_ms: float | None = None,
+    title: str | None = None,
+    ax=None,
+    order: Iterable[str] | None = None,
+    log_y: bool | None = None,
+) -> Figure:
+    """Draw P95 latency over time, one line per model, and return the figure.
+
+    ``range_frame`` is a :func:`p95kit.p95_range` frame: ``model`` (str), ``timestamp``
+    (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 milliseconds, NaN = no traffic,
+    drawn as a gap). At most ``max_models`` lines (see :func:`chart_models`; ``order``
+    picks them); the legend, outside the plot, says how many models are not shown.
+    ``slo_ms`` adds a dashed threshold line. ``log_y`` None = log scale only when the
+    charted models differ by more than 10x. The x axis is UTC. Model names are drawn
+    literally (no mathtext, no TeX) and cut at ``MAX_LABEL_CHARS`` with "…".
+    With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
+    """
+    own_figure = ax is None
+    fig = Figure(figsize=(11, 5), layout="constrained") if own_figure else ax.figure
+    ax = fig.add_subplot() if own_figure else ax
+    names = chart_models(range_frame, max_models, order)
+    if not names:
+        if own_figure:
+            fig.set_size_inches(11, 1.5)
+        _no_data(ax, title)
+        return fig
+    colors = _palette(len(names))
+    handles = []
+    for i, name in enumerate(names):
+        series = range_frame[range_frame["model"] == name].sort_values("timestamp")
+        times = series["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        values = series["p95_latency_ms"].to_numpy(dtype=np.float64)
+        style = {"marker": "o", "markersize": 2.5} if len(values) <= 120 else {}
+        line = ax.plot(
+            times,
+            values,
+            color=colors[i % len(colors)],
+            linestyle=("-", "--", ":")[i // len(colors) % 3],
+            linewidth=1.4,
+            **style,
+        )[0]
+        handles.append(line)
+    labels = [_label(n) for n in names]
+    if slo_ms is not None and np.isfinite(slo_ms) and slo_ms > 0:
+        handles.append(ax.axhline(slo_ms, color="crimson", linestyle="--", linewidth=1.2))
+        labels.append(f"SLO {slo_ms:g} ms")
+    _axes(ax, range_frame, names, slo_ms, log_y)
+    legend_title = _heading(range_frame, len(names))
+    legend = ax.legend(
+        handles,
+        labels,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+    )
+    _literal(legend.get_texts(), legend.get_title())
+    _literal([ax.set_title(title if title is not None else "P95 latency per model")])
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """Render ``fig`` to PNG bytes with Agg (for ``IPython.display.Image`` or embedding)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # A model name in a script the font lacks (e.g. Hangul) draws boxes, not a warning.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def _axes(ax, frame: pd.DataFrame, names: list[str], slo_ms: float | None, log_y) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("Time (UTC)")
+    ax.set_ylabel(_Y_LABEL)
+    ax.grid(True, alpha=0.3)
+    medians = frame[frame["model"].isin(names)].groupby("model")["p95_latency_ms"].median()
+    positive = medians[medians > 0]
+    if log_y is None:
+        log_y = len(positive) > 1 and positive.max() / positive.min() > _LOG_SPREAD
+    if log_y:
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylabel(f"{_Y_LABEL}, log scale")
+    else:
+        ax.set_ylim(bottom=0)
+
+
+def _heading(frame: pd.DataFrame, shown: int) -> str:
+    with_data = frame.dropna(subset=["p95_latency_ms"])["model"].nunique()
+    idle = frame["model"].nunique() - with_data
+    lines = [f"Slowest {shown} of {with_data} models" if with_data > shown else "Models"]
+    if with_data > shown:
+        lines.append(f"({with_data - shown} more not shown)")
+    if idle:
+        lines.append(f"({idle} with no traffic)")
+    return "\n".join(lines)
+
+
+def _no_data(ax, title: str | None) -> None:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "No data: no model had traffic in this window", ha="center", va="center")
+    _literal([ax.set_title(title if title is not None else "P95 latency per model")])
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= MAX_LABEL_CHARS else name[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def _literal(*groups) -> None:
+    """Draw these texts as typed: ``$...$`` is not mathtext, ``\\`` is not TeX."""
+    for group in groups:
+        for text in group if isinstance(group, (list, tuple)) else [group]:
+            text.set_parse_math(False)
+            text.set_usetex(False)
+
+
+def _palette(count: int) -> list:
+    import matplotlib as mpl
+
+    return list(mpl.colormaps["tab10" if count <= 10 else "tab20"].colors)

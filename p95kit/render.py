@@ -1,0 +1,296 @@
+"""HTML fragments of the report notebook, built from a :class:`~p95kit.report_data.ReportData`.
+
+Each public function returns an HTML string for ``IPython.display.HTML``. Every
+value that comes from Prometheus or from the user (model names, label values,
+URLs, queries, warnings) goes through :func:`html.escape` in exactly one place,
+:func:`_cell` / :func:`_esc`, so a model named ``<img src=x onerror=alert(1)>``
+shows as text. Latencies are milliseconds; times are shown in UTC.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from p95kit.plotting import chart_models
+from p95kit.report_data import ReportData
+from p95kit.validation import percentile_column
+
+NO_TRAFFIC = "no traffic"
+_MISSING = "—"
+_CSS = (
+    "<style>.p95kit td.num,.p95kit th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".p95kit table td.model,.p95kit table th.model{text-align:left;max-width:28em;"
+    "overflow-wrap:anywhere}"
+    ".p95kit .worse{color:#b00020}.p95kit .better{color:#1b7f3b}.p95kit .muted{color:#777}"
+    ".p95kit-warnings{border:1px solid #d9a400;background:#fff8e1;padding:.4em .8em;margin:.5em 0}"
+    ".p95kit pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
+)
+
+Cell = str | tuple[str, str]  # text, or (text, css class); always escaped by _cell
+# Every table: the model name in the first column, numbers (class "num") in the others.
+
+
+def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = math.nan) -> str:
+    """A latency in milliseconds as text: ``"245.7 ms"``.
+
+    NaN is ``"no traffic"`` when ``no_traffic`` (else ``"—"``); a value at or above
+    ``top_bucket_ms`` (the quantile lies in the ``+Inf`` bucket) is ``"≥ 10000 ms"``.
+    Precision: 2 decimals under 10 ms, 1 under 1000 ms, none above.
+    """
+    if _finite(top_bucket_ms) and (not _finite(value) or value >= top_bucket_ms * (1 - 1e-9)):
+        return f"≥ {_number(top_bucket_ms)} ms"
+    if not _finite(value):
+        return NO_TRAFFIC if no_traffic else _MISSING
+    return f"{_number(value)} ms"
+
+
+def headline(data: ReportData) -> str:
+    """Window (UTC), model count, slowest model, biggest regression, Prometheus warnings."""
+    meta, summary = data.meta, _by_p95(data.summary)
+    idle = int(summary["no_traffic"].sum())
+    parts = [
+        f"<p><strong>Window:</strong> {_esc(_window(meta))}</p>",
+        f"<p><strong>Models:</strong> {len(summary)}"
+        + (f" ({idle} with no traffic)" if idle else "")
+        + f" · metric <code>{_esc(meta.get('metric_name', ''))}</code>"
+        + f" by <code>{_esc(meta.get('model_label', ''))}</code>"
+        + (f" · SLO {_esc(format(meta['slo_ms'], 'g'))} ms" if meta.get("slo_ms") else "")
+        + "</p>",
+    ]
+    traffic = summary[~summary["no_traffic"]]
+    if len(traffic):
+        top = traffic.iloc[0]
+        parts.append(
+            f"<p><strong>Slowest:</strong> <code>{_esc(top['model'])}</code>, P95 "
+            f"{_esc(_window_ms(top, 'p95'))} over the window</p>"
+        )
+    worse = [
+        _trend(d, p) == "worse" for d, p in zip(summary["delta_p95_ms"], summary["delta_p95_pct"])
+    ]
+    if any(worse):
+        row = summary[worse].sort_values("delta_p95_ms", ascending=False).iloc[0]
+        parts.append(
+            f"<p><strong>Biggest regression:</strong> <code>{_esc(row['model'])}</code>, P95 "
+            f"{_esc(_delta(row['delta_p95_ms'], row['delta_p95_pct']))} vs the previous window</p>"
+        )
+    else:
+        parts.append("<p>No model got more than 1 % slower than in the previous window.</p>")
+    parts.append(_warnings(meta.get("warnings") or []))
+    return _wrap("".join(parts), "p95kit p95kit-headline")
+
+
+def summary_table(data: ReportData) -> str:
+    """Per model, slowest window P95 first: requests, window percentiles, current P95, SLO share.
+
+    Columns: model, requests in the window, each window percentile (ms, over the whole
+    window), the current P95 (ms, last ``time_range``) and, with an SLO, the share of
+    requests at or under it.
+    """
+    meta, summary = data.meta, _by_p95(data.summary)
+    columns = _percentile_columns(data)
+    slo = meta.get("slo_ms")
+    headers = ["Model", "Requests", *[c.upper() for c in columns]]
+    headers.append(f"Current P95 (last {meta.get('time_range', '?')})")
+    if slo:
+        headers.append(f"Requests ≤ {slo:g} ms")
+    rows = []
+    for _, row in summary.iterrows():
+        cells: list[Cell] = [row["model"], _count(row["requests"])]
+        cells += [_window_ms(row, c) for c in columns]
+        cells.append(fmt_ms(row["p95_current_ms"], no_traffic=True))
+        rows.append(cells + ([_share(row["slo_share"])] if slo else []))
+    caption = f"Latency per model, slowest P95 first ({_window(meta)})"
+    return _wrap(_table(headers, rows, caption, empty="No model reported any data."))
+
+
+def comparison_table(data: ReportData) -> str:
+    """ΔP95 of each model vs the previous window of the same length, biggest regression first.
+
+    Columns: model, P95 previous window (ms), P95 this window (ms), ΔP95 (ms, +/- and %).
+    Models without a P95 in either window come last.
+    """
+    meta = data.meta
+    summary = data.summary.sort_values(
+        "delta_p95_ms", ascending=False, na_position="last", kind="stable"
+    )
+    headers = ["Model", "P95 previous window", "P95 this window", "ΔP95"]
+    rows = []
+    for _, row in summary.iterrows():
+        delta, pct = row["delta_p95_ms"], row["delta_p95_pct"]
+        previous = fmt_ms(row["p95_previous_ms"], no_traffic=True)
+        change = (_delta(delta, pct), f"num {_trend(delta, pct)}")
+        rows.append([row["model"], previous, _window_ms(row, "p95"), change])
+    start, end = meta.get("window_start"), meta.get("window_end")
+    span = f"{_utc(2 * start - end)} → {_utc(start)}" if _finite(start) and _finite(end) else "?"
+    caption = f"P95 vs the previous {meta.get('duration', 'window')} ({span}), regressions first"
+    return _wrap(_table(headers, rows, caption, empty="No model to compare."))
+
+
+def models_table(data: ReportData, exclude_top: int = 10) -> str:
+    """The models not in a chart of the ``exclude_top`` slowest (as :func:`plot_p95` with
+    ``order=data.summary["model"]`` draws it), with their P95 over time in numbers.
+
+    Columns: model, window P95 (ms), median and max of P95 over time (ms), time of the max (UTC).
+    """
+    charted = set(chart_models(data.range, exclude_top, order=data.summary["model"]))
+    rest = _by_p95(data.summary)
+    rest = rest[~rest["model"].isin(charted)]
+    if rest.empty:
+        return _wrap("<p>Every model is in the chart above.</p>")
+    points = data.range.dropna(subset=["p95_latency_ms"])
+    grouped = points.groupby("model")["p95_latency_ms"]
+    median, peak = grouped.median(), grouped.max()
+    peak_at = points.loc[grouped.idxmax(), ["model", "timestamp"]].set_index("model")["timestamp"]
+    headers = ["Model", "P95 window", "P95 over time: median", "max", "max at"]
+    rows = []
+    for _, row in rest.iterrows():
+        name = row["model"]
+        over_time = (
+            [fmt_ms(median[name]), fmt_ms(peak[name]), _utc(peak_at[name].timestamp())]
+            if name in median.index
+            else [NO_TRAFFIC, _MISSING, _MISSING]
+        )
+        rows.append([name, _window_ms(row, "p95"), *over_time])
+    caption = f"{len(rest)} model{'s' * (len(rest) > 1)} not in the chart (slowest P95 first)"
+    return _wrap(_table(headers, rows, caption))
+
+
+def footer(data: ReportData) -> str:
+    """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
+    meta = data.meta
+    unit = meta.get("unit", "s")
+    unit_text = "seconds, shown in ms" if unit == "s" else "milliseconds"
+    if meta.get("unit_assumed"):
+        unit_text = "assumed seconds (the metric name has no unit suffix), shown in ms"
+    items = [
+        ("Window", f"{_window(meta)}, step {meta.get('step', '?')}"),
+        ("Current P95", f"over the last {meta.get('time_range', '?')} before the window end"),
+        ("Metric", f"{meta.get('metric_name', '?')} by label {meta.get('model_label', '?')}"),
+        ("Unit", unit_text),
+    ]
+    if meta.get("selector"):
+        items.append(("Selector", str(meta["selector"])))
+    if meta.get("models"):
+        items.append(("Models", ", ".join(map(str, meta["models"]))))
+    items += [
+        ("Prometheus", str(meta.get("prometheus_url", "?"))),
+        ("Generated", _utc(meta.get("generated_at"))),
+        ("p95kit", str(meta.get("version", "?"))),
+    ]
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    queries = "".join(
+        f"<dt>{_esc(name)}</dt><dd><pre><code>{_esc(q)}</code></pre></dd>"
+        for name, q in (meta.get("queries") or {}).items()
+    )
+    return _wrap(
+        f"<dl>{rows}</dl><details open><summary>PromQL</summary><dl>{queries}</dl></details>",
+        "p95kit muted",
+    )
+
+
+def _table(headers: Sequence[str], rows: list[list[Cell]], caption: str, empty: str = "") -> str:
+    if not rows:
+        return f"<p>{_esc(empty or 'No models.')}</p>"
+    head = "".join(
+        f'<th class="{"model" if i == 0 else "num"}">{_esc(h)}</th>' for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>" + "".join(_cell(c, i) for i, c in enumerate(row)) + "</tr>" for row in rows
+    )
+    return (
+        f"<table><caption>{_esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _cell(cell: Cell, column: int) -> str:
+    text, css = cell if isinstance(cell, tuple) else (cell, "num" if column else "model")
+    return f'<td class="{_esc(css.strip())}">{_esc(text)}</td>'
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _wrap(body: str, css: str = "p95kit") -> str:
+    return f'{_CSS}<div class="{css}">{body}</div>'
+
+
+def _warnings(warnings: list) -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+    return (
+        f'<div class="p95kit-warnings"><strong>⚠ Prometheus warnings</strong><ul>{items}</ul></div>'
+    )
+
+
+def _by_p95(summary: pd.DataFrame) -> pd.DataFrame:
+    if "p95" not in summary:
+        return summary
+    return summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
+
+
+def _percentile_columns(data: ReportData) -> list[str]:
+    wanted = [percentile_column(p) for p in data.meta.get("percentiles") or []]
+    return [c for c in wanted if c in data.summary.columns] or [
+        c for c in data.summary.columns if c[:1] == "p" and c[1:2].isdigit()
+    ]
+
+
+def _window_ms(row: pd.Series, column: str) -> str:
+    return fmt_ms(
+        row[column], no_traffic=bool(row["no_traffic"]), top_bucket_ms=row["top_bucket_ms"]
+    )
+
+
+def _window(meta: dict) -> str:
+    start, end = meta.get("window_start"), meta.get("window_end")
+    return f"{_utc(start)} → {_utc(end)} ({meta.get('duration', '?')})"
+
+
+def _utc(seconds: Any) -> str:
+    if not _finite(seconds):
+        return "?"
+    moment = datetime.fromtimestamp(float(seconds), tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
+
+
+def _number(value: float) -> str:
+    size = abs(value)
+    return f"{value:.2f}" if size < 10 else f"{value:.1f}" if size < 1000 else f"{value:.0f}"
+
+
+def _count(value: float) -> str:
+    return f"{round(value):,}" if _finite(value) else _MISSING
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:.1f} %" if _finite(value) else _MISSING
+
+
+def _trend(ms: float, pct: float) -> str:
+    """CSS class of a change: "worse" (slower by 1 % or more), "better", or ""."""
+    if ms > 0 and not pct < 1:
+        return "worse"
+    return "better" if ms < 0 and pct <= -1 else ""
+
+
+def _delta(ms: float, pct: float) -> str:
+    if not _finite(ms):
+        return _MISSING
+    text = f"{'-' if ms < 0 else '+'}{_number(abs(ms))} ms"
+    return f"{text} ({pct:+.1f} %)" if _finite(pct) else text
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,216 @@
+"""Run a report: fetch once, execute the notebook, export HTML, publish a snapshot.
+
+:func:`run_report` is the whole pipeline as a short sequence of calls::
+
+    plan -> lock -> collect -> save payloads -> papermill -> nbconvert -> run.json -> publish
+
+Parameters are validated before anything is sent or written. Data is fetched in
+this process (which holds the credentials) and handed to the notebook as files,
+so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
+``<stamp>_<duration>.failed/`` for debugging and never moves ``latest``.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from p95kit import __version__
+from p95kit.client import Prometheus
+from p95kit.errors import P95kitError, ReportError
+from p95kit.index_page import render_index
+from p95kit.payloads import dumps, error_payload
+from p95kit.report_data import Plan, ReportData, ReportSettings, collect, plan
+from p95kit.snapshots import RUN_FILE, SnapshotStore, stamp, write_atomic
+from p95kit.times import to_rfc3339
+
+log = logging.getLogger("p95kit")
+
+# p95kit/notebooks is a symlink to the top-level notebooks/, so wheels carry the notebook too.
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb"
+
+
+@dataclass
+class ReportRun:
+    """The outcome of :func:`run_report`: the snapshot folder and its ``run.json``."""
+
+    path: Path
+    run: dict[str, Any]
+
+
+def run_report(
+    client: Prometheus,
+    settings: ReportSettings,
+    out: Path | str = "reports",
+    *,
+    notebook: Path | str | None = None,
+    keep: int | None = None,
+    wait: float = 0.0,
+    cell_timeout: float = 600.0,
+    progress: bool = False,
+) -> ReportRun:
+    """Publish one report snapshot under ``out``; see :mod:`p95kit.snapshots` for the layout.
+
+    Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
+    """
+    started = time.time()
+    validated = plan(settings)
+    notebook_path = _notebook(notebook)
+    store = SnapshotStore(out)
+    with store.lock(wait):
+        for leftover in store.clean_staging():
+            log.info("removed leftover staging folder %s", leftover.name)
+        staging = store.new_staging(started)
+        run = _run_record(client, settings, validated, started)
+        name = f"{stamp(started)}_{validated.duration}"
+        try:
+            final = _build(client, settings, validated, staging, notebook_path, run, cell_timeout,
+                           progress, store, name)  # fmt: skip
+        except Exception as exc:
+            _record_failure(run, exc, started)
+            write_atomic(staging / RUN_FILE, dumps(run, indent=True))
+            final = store.publish(staging, name, failed=True)
+            log.info("kept the failed run in %s", final)
+            raise
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+            store.write_index(render_index(store))
+        if keep is not None:
+            for removed in store.prune(keep):
+                log.info("retention removed %s", removed.name)
+            store.write_index(render_index(store))
+    return ReportRun(final, run)
+
+
+def _build(
+    client: Prometheus,
+    settings: ReportSettings,
+    validated: Plan,
+    staging: Path,
+    notebook: Path,
+    run: dict[str, Any],
+    cell_timeout: float,
+    progress: bool,
+    store: SnapshotStore,
+    name: str,
+) -> Path:
+    from p95kit import runner
+    from p95kit.export import notebook_to_html
+
+    timings = run["timings"]
+    tick = time.time()
+    data = collect(client, settings)
+    data.save(staging)
+    timings["fetch_s"] = round(time.time() - tick, 3)
+    log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
+    run["headline"] = headline(data)
+    run["versions"] = _versions(client)
+    run["warnings"] = data.meta.get("warnings", [])
+
+    tick = time.time()
+    executed = runner.execute(
+        notebook, staging / "report.ipynb", notebook_parameters(validated, data, staging),
+        cwd=staging, cell_timeout=cell_timeout, progress=progress,
+    )  # fmt: skip
+    timings["execute_s"] = round(time.time() - tick, 3)
+    log.info("executed the notebook in %.2f s", timings["execute_s"])
+
+    tick = time.time()
+    (staging / "report.html").write_text(notebook_to_html(executed), encoding="utf-8")
+    timings["export_s"] = round(time.time() - tick, 3)
+
+    run["status"] = "success"
+    timings["total_s"] = round(time.time() - run["started_at"], 3)
+    write_atomic(staging / RUN_FILE, dumps(run, indent=True))
+    final = store.publish(staging, name)
+    log.info("published %s", final)
+    return final
+
+
+def notebook_parameters(validated: Plan, data: ReportData, staging: Path) -> dict[str, Any]:
+    """JSON-native papermill parameters: display settings and the data folder, no secrets."""
+    meta = data.meta
+    return {
+        "prometheus_url": meta["prometheus_url"],
+        "metric_name": meta["metric_name"],
+        "model_label": meta["model_label"],
+        "duration": validated.duration,
+        "step": validated.step,
+        "time_range": validated.time_range,
+        "percentiles": ",".join(f"{p:g}" for p in validated.percentiles),
+        "end": to_rfc3339(validated.end),
+        "slo_ms": float(validated.slo_ms or 0.0),
+        "max_chart_models": validated.max_chart_models,
+        "data_dir": str(staging.resolve()),
+    }
+
+
+def headline(data: ReportData) -> dict[str, Any]:
+    """Numbers for the index page: model count, slowest model and its window P95 (ms)."""
+    summary = data.summary
+    ranked = summary.dropna(subset=["p95"])
+    top = ranked.iloc[0] if len(ranked) else None
+    return {
+        "models": len(summary),
+        "requests": float(summary["requests"].fillna(0).sum()),
+        "slowest_model": None if top is None else str(top["model"]),
+        "slowest_p95_ms": None if top is None else round(float(top["p95"]), 2),
+    }
+
+
+def _run_record(
+    client: Prometheus, settings: ReportSettings, validated: Plan, started: float
+) -> dict[str, Any]:
+    parameters = asdict(settings)
+    parameters.update(step=validated.step, end=to_rfc3339(validated.end))
+    return {
+        "status": "running",
+        "started_at": started,
+        "window": {
+            "start": to_rfc3339(validated.end - validated.span),
+            "end": to_rfc3339(validated.end),
+            "duration": validated.duration,
+            "step": validated.step,
+            "time_range": validated.time_range,
+        },
+        "parameters": {**parameters, "prometheus_url": client.safe_url},
+        "timings": {},
+    }
+
+
+def _record_failure(run: dict[str, Any], exc: Exception, started: float) -> None:
+    run["status"] = "failed"
+    run["error"] = {"message": getattr(exc, "message", str(exc)), **error_payload(exc)["details"]}
+    run["timings"]["total_s"] = round(time.time() - started, 3)
+
+
+def _versions(client: Prometheus) -> dict[str, str]:
+    import nbconvert
+    import pandas
+    import papermill
+
+    versions = {
+        "p95kit": __version__,
+        "python": platform.python_version(),
+        "pandas": pandas.__version__,
+        "papermill": papermill.__version__,
+        "nbconvert": nbconvert.__version__,
+    }
+    try:
+        versions["prometheus"] = str(client.buildinfo().get("version", "unknown"))
+    except P95kitError:
+        versions["prometheus"] = "unknown"
+    return versions
+
+
+def _notebook(notebook: Path | str | None) -> Path:
+    path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
+    if not path.is_file():
+        raise ReportError(f"report notebook not found: {path} (pass --notebook PATH)")
+    return path

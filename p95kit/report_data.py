@@ -1,0 +1,315 @@
+"""Everything one report shows, fetched once: the frames behind the HTML and the JSON payloads.
+
+:func:`collect` runs the queries (in the CLI process, which holds the
+credentials); :meth:`ReportData.save` writes the payloads the frontend reads
+(``p95.json``, ``p95_range.json``, ``percentiles.json``) plus ``summary.json``;
+:meth:`ReportData.load` rebuilds the frames from those files inside the notebook
+kernel, so the HTML shows exactly the data in the JSON, and no second fetch (nor
+any secret) reaches the notebook.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from p95kit import __version__, buckets, frames, promql, queries, validation
+from p95kit.client import Prometheus
+from p95kit.durations import align, choose_step, format_duration, normalize_duration
+from p95kit.errors import InvalidParameterError
+from p95kit.payloads import dumps, from_payload, to_payload
+from p95kit.times import parse_time
+
+log = logging.getLogger("p95kit")
+
+
+@dataclass
+class ReportData:
+    """The data of one report.
+
+    - ``window``: percentiles per model over the whole window (``increase`` over
+      ``duration``): ``model``, ``p50``/``p95``/``p99``... (float64 ms), ``timestamp``.
+    - ``current``: P95 over the last ``time_range``: the :func:`p95kit.p95` frame.
+    - ``range``: P95 over time: the :func:`p95kit.p95_range` frame.
+    - ``summary``: one row per model, slowest window P95 first: ``model`` (str),
+      ``requests`` (float64, requests in the window), the window percentile columns
+      (ms), ``p95_current_ms``, ``p95_previous_ms`` (P95 of the previous window of
+      the same length), ``delta_p95_ms`` and ``delta_p95_pct`` (change vs previous),
+      ``slo_share`` (fraction of requests at or under ``slo_ms``, NaN without an SLO),
+      ``top_bucket_ms`` (the highest finite bucket bound when the window P95 lies
+      in the ``+Inf`` bucket, i.e. the P95 is "≥ that bound"; else NaN),
+      ``no_traffic`` (bool).
+    - ``meta``: ``window_start``/``window_end`` (unix s), ``duration``, ``step``,
+      ``time_range``, ``percentiles`` (list of float), ``metric_name``,
+      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``queries`` (dict
+      name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
+      ``generated_at`` (unix s), ``warnings`` (list of str).
+    """
+
+    window: pd.DataFrame
+    current: pd.DataFrame
+    range: pd.DataFrame
+    summary: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write ``p95.json``, ``p95_range.json``, ``percentiles.json`` and ``summary.json``."""
+        folder = Path(folder)
+        written = []
+        for attribute, name in PAYLOAD_FILES.items():
+            written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
+        summary = self.summary.copy()
+        ms = [c for c in summary.columns if validation.is_latency_column(c)]
+        summary[ms] = summary[ms].round(2)
+        body = {"meta": self.meta, "models": summary.to_dict(orient="records")}
+        written.append(_write(folder / SUMMARY_FILE, dumps(body)))
+        return written
+
+    @classmethod
+    def load(cls, folder: Path | str) -> ReportData:
+        """Rebuild the data from the files :meth:`save` wrote (what the frontend reads)."""
+        folder = Path(folder)
+        body = orjson.loads((folder / SUMMARY_FILE).read_bytes())
+        meta = body["meta"]
+        loaded = {
+            attribute: from_payload(
+                orjson.loads((folder / name).read_bytes()),
+                {"current": "p95", "range": "p95_range", "window": "percentiles"}[attribute],
+                meta["percentiles"],
+            )
+            for attribute, name in PAYLOAD_FILES.items()
+        }
+        summary = pd.DataFrame.from_records(body["models"], columns=_summary_columns(meta))
+        summary["model"] = summary["model"].astype("str")
+        numeric = summary.columns.drop(["model", "no_traffic"])
+        summary[numeric] = summary[numeric].astype(np.float64)
+        summary["no_traffic"] = summary["no_traffic"].astype(bool)
+        return cls(loaded["window"], loaded["current"], loaded["range"], summary, meta)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What a report covers. Durations are Prometheus text; ``step=None`` picks one
+    from the duration; ``end=None`` means now; ``slo_ms=None`` means no SLO."""
+
+    metric_name: str = "request_duration_seconds"
+    model_label: str = "model"
+    duration: str = "24h"
+    step: str | None = None
+    time_range: str = "5m"
+    percentiles: str | tuple[float, ...] = (50, 95, 99)
+    end: Any = None
+    slo_ms: float | None = None
+    models: tuple[str, ...] = ()
+    selector: str | None = None
+    histogram: str = "auto"
+    unit: str = "auto"
+    max_chart_models: int = 10
+
+
+PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Validated :class:`ReportSettings`: durations in seconds, ``end`` aligned to the step."""
+
+    spec: queries.Spec
+    duration: str
+    span: float
+    step: str
+    step_s: float
+    time_range: str
+    percentiles: tuple[float, ...]
+    end: float
+    slo_ms: float | None
+    max_chart_models: int
+
+
+def plan(settings: ReportSettings) -> Plan:
+    """Validate every setting; raises InvalidParameterError before anything is sent."""
+    spec = queries.make_spec(
+        settings.metric_name,
+        settings.model_label,
+        settings.models,
+        settings.selector,
+        settings.histogram,
+        settings.unit,
+    )
+    duration, span = normalize_duration(settings.duration, "duration")
+    if settings.step:
+        step, step_s = normalize_duration(settings.step, "step")
+    else:
+        step_s = choose_step(span)
+        step = format_duration(step_s)
+    if step_s > span:
+        raise InvalidParameterError("step", f"step ({step}) must not exceed duration ({duration})")
+    time_range, _ = normalize_duration(settings.time_range, "time_range")
+    slo = settings.slo_ms
+    if slo is not None and not (isinstance(slo, (int, float)) and 0 < slo < math.inf):
+        raise InvalidParameterError(
+            "slo_ms", f"slo_ms must be milliseconds > 0 such as 500, got {slo!r}"
+        )
+    if not isinstance(settings.max_chart_models, int) or settings.max_chart_models < 1:
+        raise InvalidParameterError(
+            "max_chart_models", "max_chart_models must be an int >= 1, e.g. 10"
+        )
+    return Plan(
+        spec=spec,
+        duration=duration,
+        span=span,
+        step=step,
+        step_s=step_s,
+        time_range=time_range,
+        percentiles=tuple(sorted({*validation.percentiles(settings.percentiles), 95.0})),
+        end=align(parse_time(settings.end, "end"), step_s),
+        slo_ms=float(slo) if slo else None,
+        max_chart_models=settings.max_chart_models,
+    )
+
+
+def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
+    """Fetch everything a report shows: six queries, run three at a time."""
+    started = time.time()
+    p = plan(settings)
+    target = p.spec.target
+    tasks: dict[str, Callable[[], Any]] = {
+        "window": lambda: queries.fetch_percentiles(
+            client, p.spec, p.percentiles, p.duration, p.end, "increase"
+        ),
+        "previous": lambda: queries.fetch_percentiles(
+            client, p.spec, (95.0,), p.duration, p.end - p.span, "increase"
+        ),
+        "current": lambda: queries.fetch_p95(client, p.spec, p.time_range, p.end),
+        "range": lambda: queries.fetch_range(
+            client, p.spec, p.duration, p.span, p.step, p.step_s, p.time_range, p.end
+        ),
+        "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
+    }
+    if target.histogram in ("auto", "classic"):
+        tasks["buckets"] = lambda: client.query(promql.bucket_increase(target, p.duration), p.end)
+    with ThreadPoolExecutor(3) as pool:
+        futures = {name: pool.submit(task) for name, task in tasks.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
+    summary = summarize(p, results)
+    meta = _meta(p, client, results, tasks, started)
+    return ReportData(results["window"], results["current"], results["range"], summary, meta)
+
+
+def summarize(p: Plan, results: dict[str, Any]) -> pd.DataFrame:
+    """The per-model summary frame (see :class:`ReportData`), slowest window P95 first."""
+    label = p.spec.target.model_label
+    window, current, previous = results["window"], results["current"], results["previous"]
+    requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
+    names = sorted(set(window["model"]) | set(current["model"]) | set(requests[label]))
+    summary = pd.DataFrame({"model": pd.Series(names, dtype="str")})
+    summary["requests"] = _lookup(names, requests[label], requests["requests"])
+    for column in window.columns.drop(["model", "timestamp"]):
+        summary[column] = _lookup(names, window["model"], window[column])
+    summary["p95_current_ms"] = _lookup(names, current["model"], current["p95_latency_ms"])
+    summary["p95_previous_ms"] = _lookup(names, previous["model"], previous["p95"])
+    summary["delta_p95_ms"] = summary["p95"] - summary["p95_previous_ms"]
+    summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
+    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(p, results, names)
+    summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
+    summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
+    return summary.reset_index(drop=True)
+
+
+def _bucket_columns(p: Plan, results: dict[str, Any], names: list[str]) -> tuple[list, list]:
+    nan = [math.nan] * len(names)
+    if "buckets" not in results:
+        return nan, nan
+    label = p.spec.target.model_label
+    table = frames.parse_labelled_values(results["buckets"].result, (label, "le"), "count")
+    by_model = buckets.per_model(table, label)
+    scale = p.spec.scale
+    shares, tops = [], []
+    for name in names:
+        if name not in by_model:
+            shares.append(math.nan)
+            tops.append(math.nan)
+            continue
+        bounds, counts = by_model[name]
+        share = (
+            buckets.share_at_or_below(bounds, counts, p.slo_ms / scale) if p.slo_ms else math.nan
+        )
+        shares.append(share)
+        tops.append(buckets.top_bucket_bound(bounds, counts, 0.95) * scale)
+    return shares, tops
+
+
+def _lookup(names: list[str], keys: pd.Series, values: pd.Series) -> np.ndarray:
+    mapping = dict(zip(keys.tolist(), values.to_numpy(dtype=np.float64).tolist()))
+    return np.array([mapping.get(n, math.nan) for n in names], dtype=np.float64)
+
+
+def _meta(p: Plan, client: Prometheus, results: dict, tasks: dict, started: float) -> dict:
+    target = p.spec.target
+    query_text = {
+        "window percentiles": results["window"].attrs["query"],
+        "current P95": results["current"].attrs["query"],
+        "P95 over time": results["range"].attrs["query"],
+        "requests": promql.request_count(target, p.duration),
+    }
+    if "buckets" in tasks:
+        query_text["buckets"] = promql.bucket_increase(target, p.duration)
+    warnings = []
+    for name in tasks:
+        result = results[name]
+        found = (
+            result.attrs.get("warnings", [])
+            if isinstance(result, pd.DataFrame)
+            else result.warnings
+        )
+        warnings.extend(w for w in found if w not in warnings)
+    return {
+        "window_start": p.end - p.span,
+        "window_end": p.end,
+        "duration": p.duration,
+        "step": p.step,
+        "time_range": p.time_range,
+        "percentiles": list(p.percentiles),
+        **{k: v for k, v in p.spec.attrs().items()},
+        "slo_ms": p.slo_ms,
+        "max_chart_models": p.max_chart_models,
+        "queries": query_text,
+        "prometheus_url": client.safe_url,
+        "version": __version__,
+        "generated_at": time.time(),
+        "fetch_seconds": round(time.time() - started, 3),
+        "warnings": warnings,
+    }
+
+
+def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportData:
+    """Fetch report data now, for a notebook opened interactively (credentials from env)."""
+    from p95kit.clientconfig import build_client
+
+    with build_client(prometheus_url or None) as client:
+        return collect(client, ReportSettings(**settings))
+
+
+def _summary_columns(meta: dict) -> list[str]:
+    percentile_columns = [validation.percentile_column(p) for p in meta["percentiles"]]
+    return [
+        "model", "requests", *percentile_columns, "p95_current_ms", "p95_previous_ms",
+        "delta_p95_ms", "delta_p95_pct", "slo_share", "top_bucket_ms", "no_traffic",
+    ]  # fmt: skip
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path

@@ -1,0 +1,162 @@
+"""The snapshot folder under ``--out``: lock, staging, atomic publish, ``latest``, index, retention.
+
+Layout::
+
+    <out>/<UTC stamp>_<duration>/          a published snapshot (report.html, *.json, run.json)
+    <out>/<UTC stamp>_<duration>.failed/   a failed run kept for debugging (never ``latest``)
+    <out>/.staging-<stamp>-<pid>/          work in progress; hidden, removed by the next run
+    <out>/latest -> <UTC stamp>_<duration> the newest successful snapshot (relative symlink)
+    <out>/index.html                       every snapshot, newest first
+    <out>/.lock                            flock: one run at a time per <out>
+
+A snapshot appears under its final name only by ``os.rename`` of a complete
+staging folder; ``latest`` and ``index.html`` are replaced with ``os.replace``.
+A run killed at any moment therefore leaves at most a hidden staging folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from p95kit.errors import ReportError, ReportLockedError
+
+RUN_FILE = "run.json"
+FAILED_SUFFIX = ".failed"
+_SNAPSHOT = re.compile(r"^\d{8}T\d{6}Z_[0-9a-z]+(?:-\d+)?(?:\.failed)?$")
+
+
+class SnapshotStore:
+    """Snapshots under one output folder."""
+
+    def __init__(self, out: Path | str) -> None:
+        self.out = Path(out)
+
+    @contextlib.contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the folder's lock; wait up to ``wait`` seconds, then raise ReportLockedError."""
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            handle = open(self.out / ".lock", "a+b")  # noqa: SIM115 - held for the block
+        except OSError as exc:
+            raise ReportError(f"cannot use output folder {self.out}: {exc.strerror}") from exc
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise ReportLockedError(
+                            f"another p95kit report is running on {self.out}; "
+                            "try again later or pass --wait SECONDS"
+                        ) from None
+                    time.sleep(0.2)
+            yield
+        finally:
+            handle.close()  # releases the lock
+
+    def clean_staging(self) -> list[Path]:
+        """Remove staging folders left by killed runs (call with the lock held)."""
+        removed = []
+        for path in self.out.glob(".staging-*"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        return removed
+
+    def new_staging(self, started: float) -> Path:
+        """A fresh hidden folder to build a snapshot in."""
+        path = self.out / f".staging-{stamp(started)}-{os.getpid()}"
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, staging: Path, name: str, *, failed: bool = False) -> Path:
+        """Rename ``staging`` into place; a success also moves ``latest``. Returns the path."""
+        final = self._free_name(name + (FAILED_SUFFIX if failed else ""))
+        os.rename(staging, final)
+        _fsync_dir(self.out)
+        if not failed:
+            link = self.out / f".latest-{os.getpid()}"
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+            link.symlink_to(final.name)
+            os.replace(link, self.out / "latest")
+        return final
+
+    def latest(self) -> Path | None:
+        """The snapshot ``latest`` points to, if any."""
+        link = self.out / "latest"
+        return (self.out / os.readlink(link)) if link.is_symlink() else None
+
+    def snapshots(self) -> list[Path]:
+        """Published and failed snapshot folders, newest first."""
+        found = [p for p in self.out.iterdir() if p.is_dir() and _SNAPSHOT.match(p.name)]
+        return sorted(found, key=lambda p: p.name, reverse=True)
+
+    def prune(self, keep: int) -> list[Path]:
+        """Delete all but the ``keep`` newest snapshots, never the one ``latest`` points to."""
+        protected = self.latest()
+        doomed = [p for p in self.snapshots()[keep:] if protected is None or p != protected]
+        for path in doomed:
+            # Rename first so a half-deleted folder never looks like a snapshot.
+            trash = self.out / f".staging-trash-{path.name}"
+            os.rename(path, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        return doomed
+
+    def write_index(self, html: str) -> Path:
+        """Replace ``index.html`` atomically."""
+        return write_atomic(self.out / "index.html", html.encode("utf-8"))
+
+    def _free_name(self, name: str) -> Path:
+        candidate, counter = self.out / name, 2
+        while candidate.exists():
+            base, dot, suffix = name.partition(".")
+            candidate = self.out / f"{base}-{counter}{dot}{suffix}"
+            counter += 1
+        return candidate
+
+
+def stamp(timestamp: float) -> str:
+    """``20261127T080000Z`` for unix seconds."""
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def read_run(folder: Path) -> dict:
+    """A snapshot's ``run.json`` or ``{}`` when missing or unreadable."""
+    try:
+        return orjson.loads((folder / RUN_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+
+
+def write_atomic(path: Path, content: bytes) -> Path:
+    """Write via a temporary file in the same folder and ``os.replace``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,88 @@
+"""The HTML snapshot page: offline (no CDN), code hidden, charts embedded, labels escaped."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from test_render import HOSTILE, make_data
+
+from p95kit import render
+from p95kit.export import TEMPLATE_DIR, TEMPLATE_NAME, notebook_to_html
+from p95kit.plotting import figure_png, plot_p95
+
+CODE_MARKER = "secret_code_marker_42 = 1"
+EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def _notebook() -> nbformat.NotebookNode:
+    data = make_data()
+    png = figure_png(plot_p95(data.range, slo_ms=500, order=data.summary["model"]))
+    outputs = [
+        new_output("display_data", data={"text/html": render.summary_table(data)}),
+        new_output(
+            "display_data",
+            data={"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"},
+        ),
+        new_output("stream", name="stdout", text="printed text\n"),
+    ]
+    cells = [
+        new_markdown_cell("# P95 latency report\n\nCosts $5 or $6, `$x$` stays text."),
+        new_code_cell(CODE_MARKER, outputs=outputs, execution_count=1),
+    ]
+    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return new_notebook(cells=cells, metadata=metadata)
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return notebook_to_html(_notebook())
+
+
+def test_page_loads_nothing_from_the_network(page):
+    assert EXTERNAL.findall(page) == []
+    assert "<link" not in page.lower()
+    assert "@import" not in page
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", page)
+    assert not re.search(r"import\(\s*[\"']https?://", page)  # the lab template's Mermaid loader
+    for cdn in ("cdnjs", "unpkg", "jsdelivr", "require.min.js", "MathJax.js"):
+        assert cdn not in page
+
+
+def test_page_hides_code_inputs_and_prompts(page):
+    assert CODE_MARKER not in page
+    assert "secret_code_marker_42" not in page
+    body = page[page.index("<body") :]
+    assert not re.search(r'class="[^"]*Prompt', body)  # no In [1]: / Out[1]: prompts
+    assert "jp-CodeMirrorEditor" not in body and 'class="highlight' not in body
+    assert "jp-mod-noInput" in body
+    assert "printed text" in page
+
+
+def test_page_embeds_the_chart_as_a_png(page):
+    images = re.findall(r'<img[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 1
+    assert base64.b64decode(images[0]).startswith(b"\x89PNG")
+
+
+def test_page_shows_hostile_labels_as_text(page):
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert HOSTILE not in page
+
+
+def test_page_shows_markdown_with_dollars_and_a_title(page):
+    assert "<title>P95 latency report</title>" in page
+    assert "Costs $5 or $6" in page
+
+
+def test_template_extends_lab_and_empties_the_cdn_blocks():
+    folder = TEMPLATE_DIR / TEMPLATE_NAME
+    template = (folder / "index.html.j2").read_text(encoding="utf-8")
+    assert "extends 'lab/index.html.j2'" in template
+    for block in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs"):
+        assert f"block {block}" in template
+    assert '"base_template": "lab"' in (folder / "conf.json").read_text(encoding="utf-8")

@@ -1,0 +1,289 @@
+"""The report's rendering side: HTML fragments, the chart, the report notebook file."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+from matplotlib.figure import Figure
+
+from p95kit import render
+from p95kit.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
+from p95kit.report_data import ReportData
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+MATH = "$x$ and \\alpha_1"
+IDLE = "idle-model"
+SATURATED = "saturated"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
+START = 1_795_996_800.0  # 2026-11-30 00:00 UTC
+END = START + 86_400
+
+
+def make_data(
+    names: tuple[str, ...] = (HOSTILE, MATH, SATURATED, "fast"), slo_ms: float | None = 500.0
+) -> ReportData:
+    """A 24 h report: ``names`` with traffic, plus IDLE with none; SATURATED in the top bucket."""
+    times = pd.date_range(pd.Timestamp(START, unit="s", tz="UTC"), periods=24, freq="1h")
+    base = {name: 100.0 * (len(names) - i) for i, name in enumerate(names)}
+    base[SATURATED] = 10_000.0
+    everyone = [*names, IDLE]
+    rows = []
+    for name in everyone:
+        values = np.full(24, np.nan) if name == IDLE else base[name] + np.arange(24.0)
+        rows.append(pd.DataFrame({"model": name, "timestamp": times, "p95_latency_ms": values}))
+    range_frame = pd.concat(rows, ignore_index=True)
+    range_frame.attrs = {"kind": "p95_range", "metric_name": "request_duration_seconds"}
+    range_frame.attrs |= {"duration": "24h", "step": "1h", "time_range": "5m"}
+    p95 = np.array([np.nan if n == IDLE else base[n] for n in everyone])
+    window = pd.DataFrame({"model": everyone, "p50": p95 / 2, "p95": p95, "p99": p95 * 1.2})
+    window["p99"] = np.where(window["model"] == SATURATED, 10_000.0, window["p99"])
+    window["timestamp"] = pd.Timestamp(END, unit="s", tz="UTC")
+    window.attrs = {"kind": "percentiles", "metric_name": "request_duration_seconds"}
+    window.attrs |= {"time_range": "24h", "percentiles": [50.0, 95.0, 99.0]}
+    current = pd.DataFrame({"model": everyone, "p95_latency_ms": p95 * 0.9})
+    current["timestamp"] = pd.Timestamp(END, unit="s", tz="UTC")
+    current["metric_name"], current["time_range"] = "request_duration_seconds", "5m"
+    current.attrs = {"kind": "p95", "metric_name": "request_duration_seconds", "time_range": "5m"}
+    shift = {HOSTILE: -50.0, SATURATED: 50.0, "fast": 20.0}  # change vs the previous window
+    previous = p95 - np.array([shift.get(n, 0.0) for n in everyone])
+    summary = window.drop(columns="timestamp").copy()
+    summary.insert(1, "requests", [0.0 if n == IDLE else 1234.4 for n in everyone])
+    summary["p95_current_ms"] = current["p95_latency_ms"]
+    summary["p95_previous_ms"] = previous
+    summary["delta_p95_ms"] = p95 - previous
+    summary["delta_p95_pct"] = 100 * (p95 - previous) / previous
+    summary["slo_share"] = (
+        [math.nan if n == IDLE else 0.973 for n in everyone] if slo_ms else np.nan
+    )
+    summary["top_bucket_ms"] = np.where(summary["model"] == SATURATED, 10_000.0, np.nan)
+    summary["no_traffic"] = summary["model"] == IDLE
+    summary = summary.sort_values("p95", ascending=False, na_position="last").reset_index(drop=True)
+    meta = {
+        "window_start": START,
+        "window_end": END,
+        "duration": "24h",
+        "step": "1h",
+        "time_range": "5m",
+        "percentiles": [50.0, 95.0, 99.0],
+        "metric_name": "request_duration_seconds",
+        "model_label": "model",
+        "histogram": "auto",
+        "models": [],
+        "selector": "",
+        "unit": "s",
+        "unit_assumed": False,
+        "slo_ms": slo_ms,
+        "max_chart_models": 10,
+        "queries": {"P95 over time": 'histogram_quantile(0.95, sum by (le, model) (x{a="<b>"}))'},
+        "prometheus_url": "http://prometheus.example:9090/<path>",
+        "version": "0.1.0",
+        "generated_at": END + 12.5,
+        "fetch_seconds": 0.1,
+        "warnings": ["<script>alert('warn')</script> too many samples"],
+    }
+    return ReportData(window, current, range_frame, summary, meta)
+
+
+def all_fragments(data: ReportData) -> str:
+    return "".join(
+        [
+            render.headline(data),
+            render.summary_table(data),
+            render.comparison_table(data),
+            render.models_table(data, exclude_top=2),
+            render.footer(data),
+        ]
+    )
+
+
+def test_every_fragment_escapes_hostile_names_and_prometheus_text():
+    page = all_fragments(make_data())
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#x27;warn&#x27;)&lt;/script&gt;" in page
+    assert "x{a=&quot;&lt;b&gt;&quot;}" in page
+    assert "http://prometheus.example:9090/&lt;path&gt;" in page
+    assert "$x$ and \\alpha_1" in page
+
+
+def test_summary_table_formats_latency_traffic_and_top_bucket():
+    table = render.summary_table(make_data())
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    models = [re.search(r'<td class="model">(.*?)</td>', r) for r in rows[1:]]
+    assert [m.group(1) for m in models] == [
+        SATURATED,
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "$x$ and \\alpha_1",
+        "fast",
+        IDLE,
+    ]
+    assert "≥ 10000 ms" in rows[1]
+    assert rows[-1].count("no traffic") == 4  # p50, p95, p99, current
+    assert "1,234" in rows[2] and "97.3 %" in rows[2]
+    assert "Requests ≤ 500 ms" in table
+
+
+def test_summary_table_without_slo_has_no_slo_column():
+    assert "Requests ≤" not in render.summary_table(make_data(slo_ms=None))
+
+
+def test_fmt_ms_precision_and_special_values():
+    assert render.fmt_ms(245.678) == "245.7 ms"
+    assert render.fmt_ms(1.234) == "1.23 ms"
+    assert render.fmt_ms(12345.6) == "12346 ms"
+    assert render.fmt_ms(math.nan) == "—"
+    assert render.fmt_ms(math.nan, no_traffic=True) == "no traffic"
+    assert render.fmt_ms(10_000.0, top_bucket_ms=10_000.0) == "≥ 10000 ms"
+    assert render.fmt_ms(2_500.0, top_bucket_ms=10_000.0) == "2500 ms"
+
+
+def test_comparison_table_puts_the_biggest_regression_first():
+    table = render.comparison_table(make_data())
+    rows = re.findall(r"<tr>(.*?)</tr>", table)[1:]
+    assert SATURATED in rows[0] and "+50.0 ms (+0.5 %)" in rows[0]  # under 1 %: not coloured
+    assert 'class="num worse">+20.0 ms (+25.0 %)' in rows[1]
+    assert 'class="num better">-50.0 ms (-11.1 %)' in table
+    assert IDLE in rows[-1] and rows[-1].count("no traffic") == 2
+    assert "previous 24h (2026-11-29 00:00 UTC → 2026-11-30 00:00 UTC)" in table
+
+
+def test_headline_shows_window_slowest_model_and_warnings():
+    headline = render.headline(make_data())
+    assert "2026-11-30 00:00 UTC → 2026-12-01 00:00 UTC (24h)" in headline
+    assert "5 (1 with no traffic)" in headline
+    assert f"<code>{SATURATED}</code>, P95 ≥ 10000 ms" in headline
+    assert 'class="p95kit-warnings"' in headline
+    assert "Biggest regression:</strong> <code>fast</code>, P95 +20.0 ms (+25.0 %)" in headline
+
+
+def test_models_table_lists_exactly_the_models_not_charted():
+    data = make_data()
+    charted = chart_models(data.range, 2, order=data.summary["model"])
+    assert charted == [SATURATED, HOSTILE]
+    table = render.models_table(data, exclude_top=2)
+    assert "3 models not in the chart" in table
+    assert SATURATED not in table and "fast" in table and IDLE in table
+    assert "1 model not in the chart" in render.models_table(data, exclude_top=10)
+    data.summary = data.summary[~data.summary["no_traffic"]]
+    assert "Every model is in the chart" in render.models_table(data, exclude_top=10)
+
+
+def test_footer_shows_queries_url_version_and_generation_time():
+    footer = render.footer(make_data())
+    for text in ("histogram_quantile(0.95", "prometheus.example", "0.1.0", "2026-12-01 00:00:12"):
+        assert text in footer
+
+
+def _range(count: int) -> pd.DataFrame:
+    times = pd.date_range("2026-11-30", periods=48, freq="30min", tz="UTC")
+    frames = [
+        pd.DataFrame({"model": f"model-{i:02d}", "timestamp": times, "p95_latency_ms": 10.0 + i})
+        for i in range(count)
+    ]
+    empty = pd.DataFrame({"model": pd.Series(dtype="str"), "timestamp": times[:0]})
+    return pd.concat(frames, ignore_index=True) if frames else empty.assign(p95_latency_ms=0.0)
+
+
+def _legend_labels(fig: Figure) -> list[str]:
+    legend = fig.axes[0].get_legend()
+    return [t.get_text() for t in legend.get_texts()] if legend else []
+
+
+def test_plot_with_no_models_says_no_data():
+    fig = plot_p95(_range(0))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("No data" in t for t in texts)
+    assert figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_plot_with_one_model_and_an_slo_line():
+    fig = plot_p95(_range(1), slo_ms=250)
+    assert _legend_labels(fig) == ["model-00", "SLO 250 ms"]
+    assert fig.axes[0].get_ylabel() == "P95 latency (ms)"
+    assert fig.axes[0].get_xlabel() == "Time (UTC)"
+
+
+def test_plot_caps_the_legend_and_says_how_many_are_hidden():
+    fig = plot_p95(_range(30), max_models=10)
+    labels = _legend_labels(fig)
+    assert labels == [f"model-{i:02d}" for i in range(29, 19, -1)]
+    title = fig.axes[0].get_legend().get_title().get_text()
+    assert "10 of 30" in title and "20 more not shown" in title
+    assert len(figure_png(fig)) > 10_000
+
+
+def test_plot_draws_untrusted_names_literally_and_truncates_long_ones():
+    data = make_data(names=(HOSTILE, MATH, "_private", "a" * 80))
+    fig = plot_p95(data.range, slo_ms=300, order=data.summary["model"])
+    texts = fig.axes[0].get_legend().get_texts()
+    labels = [t.get_text() for t in texts]
+    assert {HOSTILE, MATH, "_private"} <= set(labels)
+    assert "a" * (MAX_LABEL_CHARS - 1) + "…" in labels
+    assert all(not t.get_parse_math() and not t.get_usetex() for t in texts)
+    figure_png(fig)  # drawing must not raise on "$", "\\" or "_"
+
+
+def test_plot_draws_into_a_given_axes():
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_p95(_range(3), ax=ax) is fig
+
+
+@pytest.fixture(scope="module")
+def notebook() -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_has_one_parameters_cell_and_is_clean(notebook):
+    nbformat.validate(notebook)
+    assert notebook.cells[0].cell_type == "markdown"
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is notebook.cells[1]
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert not any(
+        line.lstrip().startswith(("%", "!")) for c in code for line in c.source.split("\n")
+    )
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+def test_notebook_parameters_are_annotated_with_the_documented_defaults(notebook):
+    source = notebook.cells[1].source
+    for line in (
+        'prometheus_url: str = ""',
+        'metric_name: str = "request_duration_seconds"',
+        'duration: str = "24h"',
+        "slo_ms: float = 0.0",
+        "max_chart_models: int = 10",
+        'data_dir: str = ""',
+    ):
+        assert line in source
+
+
+def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
+    found = papermill.inspect_notebook(str(NOTEBOOK))
+    assert "Unable to parse" not in caplog.text  # a comment with "=" makes papermill skip a line
+    assert list(found) == [
+        "prometheus_url",
+        "metric_name",
+        "model_label",
+        "duration",
+        "step",
+        "time_range",
+        "percentiles",
+        "end",
+        "slo_ms",
+        "models",
+        "selector",
+        "max_chart_models",
+        "data_dir",
+    ]
+    assert all(p["inferred_type_name"] in ("str", "int", "float") for p in found.values())

@@ -1,0 +1,241 @@
+"""``p95kit report`` end to end: real Prometheus, real kernel, real nbconvert, real Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dataset
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+import p95kit
+from p95kit.cli import main
+from p95kit.snapshots import SnapshotStore
+
+END = str(dataset.END)
+DAY = 86400
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def report(prom_url: str, out: Path, *args: str):
+    return CliRunner().invoke(
+        main,
+        ["report", "--prometheus-url", prom_url, "--end", END, "--out", str(out), *args],
+        catch_exceptions=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def published(prom, tmp_path_factory):
+    """One full 24 h report with an SLO, shared by the read-only tests below."""
+    out = tmp_path_factory.mktemp("reports")
+    result = report(prom.url, out, "--duration", "24h", "--slo-ms", "500")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""  # silent on success, for cron
+    return out
+
+
+def test_snapshot_layout(published):
+    latest = published / "latest"
+    assert latest.is_symlink()
+    snapshot = latest.resolve()
+    assert re.fullmatch(r"\d{8}T\d{6}Z_24h", snapshot.name)
+    for name in ("report.html", "report.ipynb", "p95.json", "p95_range.json", "percentiles.json",
+                 "run.json", "summary.json"):  # fmt: skip
+        assert (snapshot / name).is_file(), name
+    assert not list(published.glob(".staging-*"))
+    index = (published / "index.html").read_text(encoding="utf-8")
+    assert snapshot.name in index and "success" in index
+    run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "success"
+    assert run["window"] == {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z",
+                             "duration": "24h", "step": "5m", "time_range": "5m"}  # fmt: skip
+    assert set(run["timings"]) >= {"fetch_s", "execute_s", "export_s", "total_s"}
+    assert run["versions"]["prometheus"].startswith("2.")
+
+
+def test_payloads_match_the_contract_and_the_data(published, prom):
+    snapshot = (published / "latest").resolve()
+    p95 = json.loads((snapshot / "p95.json").read_text(encoding="utf-8"))
+    expected = p95kit.to_payload(p95kit.p95(prometheus_url=prom.url, at=dataset.END))
+    assert p95 == json.loads(json.dumps(expected))
+
+    window = json.loads((snapshot / "percentiles.json").read_text(encoding="utf-8"))
+    assert window["time_range"] == "24h" and window["count"] == len(dataset.REQUEST_MODELS)
+    for item in window["data"]:
+        counts = dataset.counts_between(dataset.END - DAY, dataset.END, model=item["model"])
+        for column, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            want = dataset.expected_quantile(q, dataset.SECONDS_BOUNDS, counts) * 1000
+            got = item["percentiles"][column]
+            assert got is None if want != want else got == round(want, 2), (item["model"], column)
+
+    ranged = json.loads((snapshot / "p95_range.json").read_text(encoding="utf-8"))
+    assert ranged["count"] == len(dataset.REQUEST_MODELS)
+    gpt4 = next(d for d in ranged["data"] if d["model"] == "gpt-4")
+    assert len(gpt4["data_points"]) == 289 and gpt4["step"] == "5m"
+    assert {p["p95_latency_ms"] for p in gpt4["data_points"]} == {375.0}
+    for name in ("p95.json", "p95_range.json", "percentiles.json", "summary.json"):
+        text = (snapshot / name).read_text(encoding="utf-8")
+        assert not re.search(r"\b(NaN|Infinity)\b", text), name  # strict JSON
+
+
+def test_summary_regression_slo_and_top_bucket(published):
+    summary = json.loads(((published / "latest") / "summary.json").read_text(encoding="utf-8"))
+    rows = {m["model"]: m for m in summary["models"]}
+    drift = rows["drifting-model"]
+    assert drift["p95_previous_ms"] == 437.5 and drift["delta_p95_ms"] > 0
+    assert rows["slow-model"]["top_bucket_ms"] == 10000.0
+    assert rows["idle-model"]["no_traffic"] is True
+    assert rows["gpt-4"]["slo_share"] == 1.0
+    p95s = [m["p95"] for m in summary["models"] if m["p95"] is not None]
+    assert p95s == sorted(p95s, reverse=True)  # slowest first
+
+
+def test_html_is_offline_escaped_and_shows_every_model(published):
+    html = ((published / "latest") / "report.html").read_text(encoding="utf-8")
+    assert not EXTERNAL.findall(html)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    text = _visible_text(html)
+    for model in dataset.REQUEST_MODELS:
+        assert model in text, model
+    assert "no traffic" in html and "≥ 10000" in html
+    assert html.count("data:image/png;base64") >= 1
+    assert "histogram_quantile" in html  # the PromQL in the footer
+    assert "import p95kit" not in html and "from p95kit" not in html  # code cells hidden
+
+
+def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published):
+    executed = nbformat.read((published / "latest") / "report.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters["data_dir"]
+    source = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
+    tagged = [c for c in source.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for cell in source.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            assert "%%" not in cell.source
+
+
+def test_browser_renders_with_no_failed_requests(published, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
+    from playwright.sync_api import sync_playwright
+
+    del playwright
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    page_url = ((published / "latest") / "report.html").resolve().as_uri()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        requests, failed, dialogs = [], [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_url)
+        images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
+        title = page.text_content("h1")
+        screenshot = Path(__file__).parent.parent / "docs" / "report.png"
+        if os.environ.get("P95KIT_SCREENSHOT"):
+            page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    assert failed == [] and dialogs == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert images and all(width > 0 for width in images)
+    assert "P95" in title
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]  # fmt: skip
+
+
+def test_two_runs_move_latest_and_keep_both(prom, tmp_path):
+    for _ in range(2):
+        assert report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
+    store = SnapshotStore(tmp_path)
+    snapshots = store.snapshots()
+    assert len(snapshots) == 2
+    assert store.latest() == snapshots[0]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.index(snapshots[0].name) < index.index(snapshots[1].name)  # newest first
+
+
+def test_retention_keeps_latest(prom, tmp_path):
+    for _ in range(3):
+        assert report(prom.url, tmp_path, "--duration", "1h", "--keep", "2").exit_code == 0
+    store = SnapshotStore(tmp_path)
+    assert len(store.snapshots()) == 2
+    assert store.latest() == store.snapshots()[0]
+
+
+def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path):
+    assert report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
+    good = SnapshotStore(tmp_path).latest()
+    broken = tmp_path / "broken.ipynb"
+    notebook = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
+    notebook.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart exploded')"))
+    nbformat.write(notebook, broken)
+    result = report(prom.url, tmp_path, "--duration", "1h", "--notebook", str(broken))
+    assert result.exit_code == 1
+    assert "chart exploded" in result.stderr and len(result.stderr.splitlines()) == 1
+    store = SnapshotStore(tmp_path)
+    assert store.latest() == good
+    failed = [p for p in store.snapshots() if p.name.endswith(".failed")]
+    assert len(failed) == 1
+    run = json.loads((failed[0] / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "failed" and run["error"]["reason"] == "cell_error"
+    assert (failed[0] / "report.ipynb").is_file()
+    assert "failed" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path):
+    out = tmp_path / "out"
+    result = report("http://127.0.0.1:9", out, "--duration", "24x")
+    assert result.exit_code == 2 and "duration must be a Prometheus duration" in result.stderr
+    assert not out.exists()
+
+
+def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path):
+    result = report("http://127.0.0.1:9", tmp_path, "--timeout", "1")
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and "cannot reach Prometheus" in result.stderr
+    assert SnapshotStore(tmp_path).latest() is None
+
+
+def test_cron_like_run_in_a_scrubbed_environment(prom, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o500)  # not writable, as for some cron users
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C"}
+    exe = Path(sys.executable).parent / "p95kit"
+    out = tmp_path / "reports"
+    done = subprocess.run(
+        [str(exe), "report", "--duration", "1h", "--end", END, "--out", str(out),
+         "--prometheus-url", prom.url],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
+    assert (out / "latest" / "report.html").is_file()
+
+
+def _visible_text(page: str) -> str:
+    """The page's text as a browser shows it (entities decoded, tags dropped)."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+    parser = HTMLParser(convert_charrefs=True)
+    parser.handle_data = parts.append  # type: ignore[method-assign]
+    parser.feed(page)
+    return "".join(parts)
