@@ -24,6 +24,20 @@ from p95kit.queries import list_models, p95, p95_range, percentiles
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """Load the plotting and display helpers lazily: matplotlib is slow to import."""
+    if name == "plot_p95":
+        from p95kit.plotting import plot_p95
+
+        return plot_p95
+    if name == "styled":
+        from p95kit.styling import styled
+
+        return styled
+    raise AttributeError(f"module 'p95kit' has no attribute {name!r}")
+
+
 __all__ = [
     "InvalidParameterError",
     "P95kitError",
@@ -38,5 +52,7 @@ __all__ = [
     "p95",
     "p95_range",
     "percentiles",
+    "plot_p95",
+    "styled",
     "to_payload",
 ]

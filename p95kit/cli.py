@@ -352,3 +352,78 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     with client_from(kwargs) as client:
         outcome = run_report(client, settings, progress=verbose > 1, **run_options)
     log.info("report: %s", outcome.path / "report.html")
+
+
+@main.command()
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False))
+@click.option("--duration", default="24h", show_default=True, help="Report window.")
+@click.option(
+    "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
+)
+def demo(out: str, duration: str, keep_running: bool) -> None:
+    """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
+
+    Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
+    The Prometheus runs on a free loopback port and is stopped at the end.
+
+    \b
+    Examples:
+      p95kit demo
+      p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
+    """
+    from p95kit.client import Prometheus
+    from p95kit.demo import demo_prometheus
+    from p95kit.report import run_report
+    from p95kit.report_data import ReportSettings
+
+    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    with demo_prometheus() as server, Prometheus(server.url) as client:
+        outcome = run_report(client, ReportSettings(duration=duration, slo_ms=2000.0), out)
+        click.echo(outcome.path.resolve() / "report.html")
+        if keep_running:
+            click.echo(
+                f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
+                f"  export P95KIT_PROMETHEUS_URL={server.url}\n"
+                "  jupyter lab notebooks/explore.ipynb\n"
+                "press Ctrl-C to stop it",
+                err=True,
+            )
+            _wait_for_interrupt()
+    click.echo("demo Prometheus stopped", err=True)
+
+
+def _wait_for_interrupt() -> None:
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@connection_options
+@click.option("--metric-name", default="request_duration_seconds", show_default=True)
+@click.option("--model-label", default="model", show_default=True)
+@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
+def doctor(metric_name: str, model_label: str, lookback: str, **kwargs: Any) -> None:
+    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
+
+    \b
+    Example:
+      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
+    """
+    from p95kit.doctor import run_checks
+    from p95kit.output import terminal_safe
+
+    with client_from(kwargs) as client:
+        checks = run_checks(client, metric_name, model_label, lookback)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
+        if not check.ok:
+            click.echo(f"     fix: {check.fix}")
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise SystemExit(failed[0].exit_code or 1)

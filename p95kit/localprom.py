@@ -32,7 +32,9 @@ class LocalPrometheusError(P95kitError):
 
 
 class PrometheusNotInstalledError(LocalPrometheusError):
-    """The ``prometheus`` or ``promtool`` binary cannot be found."""
+    """The ``prometheus`` or ``promtool`` binary cannot be found (CLI exit 2: a setup problem)."""
+
+    exit_code = 2
 
 
 def find_binaries() -> tuple[str, str]:

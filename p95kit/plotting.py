@@ -1,9 +1,9 @@
 """One readable chart of P95 latency over time per model, safe for untrusted model names.
 
 The figure is a plain :class:`matplotlib.figure.Figure`, not a pyplot figure: nothing
-is registered with pyplot, no backend is selected globally, Jupyter's inline backend
-does not display it by itself (so it is shown exactly once, by the caller), and many
-figures in one process do not pile up. :func:`figure_png` renders it with Agg.
+is registered with pyplot, no backend is selected globally, and many figures in one
+process do not pile up. Jupyter shows it once, when it is a cell's value, through
+:class:`ChartFigure`'s ``_repr_png_``. :func:`figure_png` renders it with Agg.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def plot_p95(
     With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
     """
     own_figure = ax is None
-    fig = Figure(figsize=(11, 5), layout="constrained") if own_figure else ax.figure
+    fig = ChartFigure(figsize=(11, 5), layout="constrained") if own_figure else ax.figure
     ax = fig.add_subplot() if own_figure else ax
     names = chart_models(range_frame, max_models, order)
     if not names:
@@ -113,6 +113,13 @@ def plot_p95(
     _literal(legend.get_texts(), legend.get_title())
     _literal([ax.set_title(title if title is not None else "P95 latency per model")])
     return fig
+
+
+class ChartFigure(Figure):
+    """A Figure that Jupyter displays as PNG when it is a cell's value (no pyplot needed)."""
+
+    def _repr_png_(self) -> bytes:
+        return figure_png(self)
 
 
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:

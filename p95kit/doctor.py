@@ -1,0 +1,74 @@
+"""``p95kit doctor``: check the kernel, Prometheus and the metric, and say what to fix."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from p95kit import promql, queries
+from p95kit.client import Prometheus
+from p95kit.durations import parse_duration
+from p95kit.errors import P95kitError
+
+
+@dataclass
+class Check:
+    """One check: ``ok``, what was found (``detail``) and, when not ok, how to ``fix`` it."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    exit_code: int = 0
+
+
+def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback: str = "1d"):
+    """Run every check in order; a check that cannot run is reported, never raised."""
+    checks = [_kernel()]
+    ready = client.ready()
+    checks.append(
+        Check("prometheus", True, f"{client.safe_url} is ready")
+        if ready
+        else Check("prometheus", False, f"{client.safe_url}/-/ready does not answer 200",
+                   "check --prometheus-url / P95KIT_PROMETHEUS_URL, the network and auth", 3)
+    )  # fmt: skip
+    if not ready:
+        return checks
+    try:
+        info = client.buildinfo()
+        checks.append(Check("version", True, f"Prometheus {info.get('version', 'unknown')}"))
+        spec = queries.make_spec(metric_name, model_label)
+        selectors = promql.discovery_selectors(
+            promql.Target(metric_name=spec.target.metric_name, model_label="__name__")
+        )
+        now = time.time()
+        start = now - parse_duration(lookback, "lookback")
+        names = client.label_values("__name__", selectors, start, now)
+        if not names:
+            checks.append(Check("metric", False, f"no {metric_name}_bucket series in the last "
+                                f"{lookback}", "pass --metric-name (run `p95kit models` "
+                                "with another metric) or check the exporter", 1))  # fmt: skip
+            return checks
+        checks.append(Check("metric", True, f"found {', '.join(names)}"))
+        models = queries.list_models(metric_name, model_label, client=client, end=now,
+                                     lookback=lookback)  # fmt: skip
+        checks.append(
+            Check("models", True, f"{len(models)} values of label {model_label!r}")
+            if models
+            else Check("models", False, f"the metric has no label {model_label!r}",
+                       "pass --model-label with the label that names the model", 1)
+        )  # fmt: skip
+    except P95kitError as exc:
+        checks.append(Check("query", False, exc.message, "see the message above", exc.exit_code))
+    return checks
+
+
+def _kernel() -> Check:
+    from p95kit.runner import check_kernel, prepare_environment
+
+    prepare_environment()
+    try:
+        argv = check_kernel()
+    except P95kitError as exc:
+        return Check("kernel", False, exc.message, "pip install ipykernel in this environment", 1)
+    return Check("kernel", True, f"python3 kernel runs {argv[0]}")

@@ -1,0 +1,114 @@
+"""``p95kit demo``, ``p95kit doctor`` and the exploration notebook on the demo's Prometheus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from click.testing import CliRunner
+
+import p95kit
+from p95kit.cli import main
+from p95kit.demo import MODELS, demo_prometheus
+from p95kit.runner import prepare_environment
+
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    with demo_prometheus(tmp_path_factory.mktemp("demo")) as server:
+        yield server
+
+
+def _prometheus_pids() -> set[int]:
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"p95kit-demo-" in cmdline and cmdline.startswith(b"/"):
+                pids.add(int(entry.name))
+    return pids
+
+
+def test_demo_publishes_a_report_and_leaves_no_process(tmp_path):
+    before = _prometheus_pids()
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    printed = Path(result.stdout.strip())
+    assert printed.name == "report.html" and printed.is_file()
+    assert (tmp_path / "latest" / "report.html").resolve() == printed.resolve()
+    assert _prometheus_pids() <= before
+
+
+def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("P95KIT_PROMETHEUS_BIN", str(tmp_path / "missing"))
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "apt-get install prometheus" in result.stderr
+    assert "prometheus.io/download" in result.stderr
+
+
+def test_demo_data_is_realistic(demo):
+    frame = p95kit.percentiles(prometheus_url=demo.url, time_range="24h")
+    assert frame["model"].tolist() == sorted(p.name for p in MODELS)
+    rows = frame.set_index("model")
+    assert rows.loc["embedding-legacy", ["p50", "p95", "p99"]].isna().all()  # idle
+    assert rows.loc["llama-3.1-8b", "p95"] < rows.loc["gpt-4o", "p95"]
+    before = p95kit.p95(prometheus_url=demo.url, models=["llama-3.1-70b"], time_range="1h",
+                        at=p95kit.times.parse_time(None) - 2 * 86400)  # fmt: skip
+    after = p95kit.p95(prometheus_url=demo.url, models=["llama-3.1-70b"], time_range="1h")
+    assert after["p95_latency_ms"].iloc[0] > 1.5 * before["p95_latency_ms"].iloc[0]  # regression
+
+
+def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path):
+    prepare_environment()
+    executed = papermill.execute_notebook(
+        str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+        parameters={"prometheus_url": demo.url}, kernel_name="python3", progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )  # fmt: skip
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    kinds = {key for o in outputs for key in o.get("data", {})}
+    assert {"image/png", "text/html"} <= kinds  # the chart and the styled frames
+    source = nbformat.read(NOTEBOOKS / "explore.ipynb", as_version=4)
+    assert all(not c.get("outputs") for c in source.cells if c.cell_type == "code")
+
+
+def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
+    prepare_environment()
+    executed = papermill.execute_notebook(
+        str(NOTEBOOKS / "report.ipynb"), str(tmp_path / "report.ipynb"),
+        parameters={"prometheus_url": demo.url, "duration": "6h"}, kernel_name="python3",
+        progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )  # fmt: skip
+    html = "".join(
+        o["data"].get("text/html", "") for c in executed.cells if c.cell_type == "code"
+        for o in c.outputs if "data" in o
+    )  # fmt: skip
+    assert "whisper-large-v3" in html
+
+
+def test_doctor(demo):
+    ok = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url])
+    assert ok.exit_code == 0, ok.stdout
+    assert "FAIL" not in ok.stdout and "13 values of label 'model'" in ok.stdout
+    wrong = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url,
+                                      "--metric-name", "absent_seconds"])  # fmt: skip
+    assert wrong.exit_code == 1 and "fix: pass --metric-name" in wrong.stdout
+    down = CliRunner().invoke(main, ["doctor", "--prometheus-url", "http://127.0.0.1:9"])
+    assert down.exit_code == 3 and "FAIL prometheus" in down.stdout
+
+
+def test_styled_frames_escape_and_format():
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": ["<b>x</b>"], "p95_latency_ms": [float("nan")]})
+    html = p95kit.styled(frame).to_html()
+    assert "<b>x" not in html and "&lt;b&gt;x" in html and "no traffic" in html
