@@ -5,6 +5,11 @@ arrive as JSON strings (``"0.375"``, ``"NaN"``, ``"+Inf"``); they are converted
 per series with numpy, never with a Python loop per sample. Every frame has the
 same columns and dtypes when empty. Latencies are multiplied by ``scale``
 (1000 for seconds -> milliseconds).
+
+Rows are keyed by model. Summaries cannot be aggregated across instances, so their
+frames are keyed by model *and* instance: pass ``instance_label`` (normally
+``"instance"``) and an ``instance`` (str) column follows ``model``; see
+:func:`instance_names`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from p95kit.promql import string_literal
 from p95kit.validation import percentile_column
 
 TIMESTAMP = "datetime64[ns, UTC]"
+INSTANCE = "instance"  # the column that keys summary rows next to ``model``
 
 
 def to_timestamps(seconds: Any) -> pd.DatetimeIndex:
@@ -30,53 +37,104 @@ def _models(values: list[str] | np.ndarray) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
+def row_keys(
+    metrics: list[dict[str, str]], model_label: str, instance_label: str | None = None
+) -> list[tuple[str, ...]]:
+    """``(model,)`` per series, or ``(model, instance)`` when ``instance_label`` is given."""
+    models = [m.get(model_label, "") for m in metrics]
+    if instance_label is None:
+        return [(m,) for m in models]
+    return list(zip(models, instance_names(metrics, model_label, instance_label)))
+
+
+def instance_names(
+    metrics: list[dict[str, str]], model_label: str, instance_label: str = "instance"
+) -> list[str]:
+    """The ``instance`` column of summary series: the value of ``instance_label``.
+
+    When several series of one model share that value (they differ in other labels,
+    e.g. two jobs on one host), the labels that tell them apart are appended, as in
+    ``api-1:9090 {job="b"}``, so one row is always one series (never a mix).
+    ``__name__`` and ``quantile`` are not part of a series' identity here.
+    """
+    ignored = {"__name__", "quantile", model_label, instance_label}
+    idents = [frozenset((k, v) for k, v in m.items() if k not in ignored) for m in metrics]
+    keys = [(m.get(model_label, ""), m.get(instance_label, "")) for m in metrics]
+    groups: dict[tuple[str, str], set[frozenset]] = {}
+    for key, ident in zip(keys, idents):
+        groups.setdefault(key, set()).add(ident)
+    names = []
+    for key, ident in zip(keys, idents):
+        group = groups[key]
+        name = key[1]
+        if len(group) > 1:
+            varying = sorted({k for k, _ in set().union(*group) - frozenset.intersection(*group)})
+            labels = dict(ident)
+            extra = ", ".join(f"{k}={string_literal(labels.get(k, ''))}" for k in varying)
+            name = f"{name} {{{extra}}}".lstrip()
+        names.append(name)
+    return names
+
+
+def _key_columns(
+    keys: list[tuple[str, ...]], by_instance: bool, repeats: np.ndarray | None = None
+) -> dict[str, pd.Series]:
+    """``model`` (and ``instance``) columns, each key repeated ``repeats[i]`` times."""
+    names = ["model", INSTANCE] if by_instance else ["model"]
+    columns = {}
+    for position, name in enumerate(names):
+        values = np.array([k[position] for k in keys], dtype=object)
+        columns[name] = _models(values if repeats is None else np.repeat(values, repeats))
+    return columns
+
+
 def parse_instant(
-    result: list[dict[str, Any]], model_label: str, column: str, scale: float, at: float
+    result: list[dict[str, Any]],
+    model_label: str,
+    column: str,
+    scale: float,
+    at: float,
+    instance_label: str | None = None,
 ) -> pd.DataFrame:
     """An instant vector -> ``model`` (str), ``<column>`` (float64), ``timestamp`` (UTC).
 
     One row per model, sorted by model; ``timestamp`` is the evaluation time ``at``.
+    With ``instance_label`` (summaries): one row per series, an ``instance`` column
+    after ``model``, sorted by model, then instance.
     """
-    rows = sorted((item["metric"].get(model_label, ""), float(item["value"][1])) for item in result)
-    frame = pd.DataFrame(
-        {
-            "model": _models([m for m, _ in rows]),
-            column: np.array([v for _, v in rows], dtype=np.float64) * scale,
-        }
-    )
+    keys = row_keys([item["metric"] for item in result], model_label, instance_label)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    values = np.array([result[i]["value"][1] for i in order], dtype=np.float64)
+    frame = pd.DataFrame(_key_columns([keys[i] for i in order], instance_label is not None))
+    frame[column] = values * scale
     frame["timestamp"] = to_timestamps(np.full(len(frame), at))
     return frame
 
 
 def parse_matrix(
-    result: list[dict[str, Any]], model_label: str, column: str, scale: float
+    result: list[dict[str, Any]],
+    model_label: str,
+    column: str,
+    scale: float,
+    instance_label: str | None = None,
 ) -> pd.DataFrame:
     """A range matrix -> ``model`` (str), ``timestamp`` (UTC), ``<column>`` (float64).
 
-    Sorted by model, then time. Values are converted in one vectorised pass over
-    all series: the per-series ``values`` lists are chained and cast by numpy.
+    Sorted by model, then time (with ``instance_label``, as for summaries: an
+    ``instance`` column after ``model``, sorted by model, instance, time). Values are
+    converted in one vectorised pass over all series: the per-series ``values``
+    lists are chained and cast by numpy.
     """
-    series = sorted(result, key=lambda item: item["metric"].get(model_label, ""))
+    keys = row_keys([item["metric"] for item in result], model_label, instance_label)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    series = [result[i] for i in order]
     lengths = np.fromiter((len(s["values"]) for s in series), dtype=np.int64, count=len(series))
-    total = int(lengths.sum())
-    if total == 0:
-        return pd.DataFrame(
-            {
-                "model": _models([]),
-                "timestamp": to_timestamps(np.empty(0)),
-                column: np.empty(0, dtype=np.float64),
-            }
-        )
     # [[t, "v"], ...] per series -> one flat [t, "v", t, "v", ...] list, cast by numpy.
     flat = list(chain.from_iterable(chain.from_iterable(s["values"] for s in series)))
-    names = np.array([s["metric"].get(model_label, "") for s in series], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "model": _models(np.repeat(names, lengths)),
-            "timestamp": to_timestamps(np.array(flat[0::2], dtype=np.float64)),
-            column: np.array(flat[1::2], dtype=np.float64) * scale,
-        }
-    )
+    by_instance = instance_label is not None
+    frame = pd.DataFrame(_key_columns([keys[i] for i in order], by_instance, lengths))
+    frame["timestamp"] = to_timestamps(np.array(flat[0::2], dtype=np.float64))
+    frame[column] = np.array(flat[1::2], dtype=np.float64) * scale
     return frame
 
 
@@ -86,27 +144,37 @@ def parse_quantiles(
     percentiles: tuple[float, ...],
     scale: float,
     at: float,
+    instance_label: str | None = None,
 ) -> pd.DataFrame:
     """An instant vector labelled by ``quantile`` -> one column per percentile.
 
     Columns: ``model`` (str), ``p50``/``p95``/... (float64, NaN when missing),
-    ``timestamp`` (UTC). One row per model, sorted by model.
+    ``timestamp`` (UTC). One row per model, sorted by model. With ``instance_label``
+    (summaries): one row per series, an ``instance`` column after ``model``, sorted
+    by model, then instance.
     """
     columns = [percentile_column(p) for p in percentiles]
     by_quantile = {round(p / 100, 9): c for p, c in zip(percentiles, columns)}
-    table: dict[str, dict[str, float]] = {}
-    for item in result:
-        labels = item["metric"]
-        column = by_quantile.get(round(float(labels.get("quantile", "nan")), 9))
+    keys = row_keys([item["metric"] for item in result], model_label, instance_label)
+    table: dict[tuple[str, ...], dict[str, float]] = {}
+    for key, item in zip(keys, result):
+        column = by_quantile.get(quantile_of(item["metric"]))
         if column is not None:
-            model = labels.get(model_label, "")
-            table.setdefault(model, {})[column] = float(item["value"][1]) * scale
-    models = sorted(table)
-    frame = pd.DataFrame({"model": _models(models)})
+            table.setdefault(key, {})[column] = float(item["value"][1]) * scale
+    rows = sorted(table)
+    frame = pd.DataFrame(_key_columns(rows, instance_label is not None))
     for column in columns:
-        frame[column] = np.array([table[m].get(column, np.nan) for m in models], dtype=np.float64)
+        frame[column] = np.array([table[k].get(column, np.nan) for k in rows], dtype=np.float64)
     frame["timestamp"] = to_timestamps(np.full(len(frame), at))
     return frame
+
+
+def quantile_of(labels: dict[str, str]) -> float:
+    """The ``quantile`` label as a number rounded to 9 digits (NaN when absent or invalid)."""
+    try:
+        return round(float(labels.get("quantile", "nan")), 9)
+    except ValueError:
+        return np.nan
 
 
 def parse_labelled_values(

@@ -30,7 +30,9 @@ def table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "no models found\n"
     shown = _for_text(frame)
-    shown["model"] = shown["model"].map(terminal_safe)
+    for label in ("model", "instance"):  # untrusted label values
+        if label in shown.columns:
+            shown[label] = shown[label].map(terminal_safe)
     for column in shown.columns:
         if is_latency_column(column):
             values = frame[column].to_numpy(dtype=np.float64)

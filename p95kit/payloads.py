@@ -3,6 +3,10 @@
 Latencies are milliseconds rounded to 2 decimals, timestamps unix seconds, models
 sorted by name, ``count`` is ``len(data)``. NaN and infinities become ``null``:
 the output is strict JSON that ``JSON.parse`` accepts.
+
+Summary frames carry an ``instance`` column (one row per series, never averaged);
+their data items then have an ``"instance"`` field right after ``"model"``, and a
+``p95_range`` item holds the points of one model *and* instance.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import orjson
 import pandas as pd
 
 from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.frames import INSTANCE
 from p95kit.validation import percentile_column
 
 
@@ -66,17 +71,23 @@ def _seconds(timestamps: pd.Series) -> list[float]:
     return (np.rint(nanos / 1e6) / 1e3).tolist()
 
 
+def _keys(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """``{"model": m}`` per row, plus ``"instance"`` for summary frames."""
+    names = [c for c in ("model", INSTANCE) if c in frame.columns]
+    return [dict(zip(names, row)) for row in zip(*(frame[c].tolist() for c in names))]
+
+
 def _p95_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
-            "model": model,
+            **key,
             "p95_latency_ms": latency,
             "timestamp": stamp,
             "metric_name": metric,
             "time_range": window,
         }
-        for model, latency, stamp, metric, window in zip(
-            frame["model"].tolist(),
+        for key, latency, stamp, metric, window in zip(
+            _keys(frame),
             _ms(frame["p95_latency_ms"]),
             _seconds(frame["timestamp"]),
             frame["metric_name"].tolist(),
@@ -87,16 +98,20 @@ def _p95_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _range_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
     attrs = frame.attrs
-    models = frame["model"].to_numpy(dtype=object)
+    names = [c for c in ("model", INSTANCE) if c in frame.columns]
+    columns = [frame[c].to_numpy(dtype=object) for c in names]
     stamps = _seconds(frame["timestamp"])
     values = _ms(frame["p95_latency_ms"])
-    # Frames are sorted by model: cut at the boundaries instead of grouping.
-    cuts = np.flatnonzero(models[1:] != models[:-1]) + 1 if len(models) else []
+    # Frames are sorted by model (and instance): cut where either changes, not grouping.
+    changed = np.zeros(max(len(frame) - 1, 0), dtype=bool)
+    for column in columns:
+        changed |= column[1:] != column[:-1]
+    cuts = (np.flatnonzero(changed) + 1).tolist()
     starts = [0, *cuts]
-    ends = [*cuts, len(models)]
+    ends = [*cuts, len(frame)]
     return [
         {
-            "model": models[a],
+            **{name: column[a] for name, column in zip(names, columns)},
             "data_points": [
                 {"timestamp": t, "p95_latency_ms": v} for t, v in zip(stamps[a:b], values[a:b])
             ],
@@ -114,12 +129,8 @@ def _percentiles_data(frame: pd.DataFrame) -> list[dict[str, Any]]:
     values = {c: _ms(frame[c]) for c in columns}
     stamps = _seconds(frame["timestamp"])
     return [
-        {
-            "model": model,
-            "percentiles": {c: values[c][i] for c in columns},
-            "timestamp": stamps[i],
-        }
-        for i, model in enumerate(frame["model"].tolist())
+        {**key, "percentiles": {c: values[c][i] for c in columns}, "timestamp": stamps[i]}
+        for i, key in enumerate(_keys(frame))
     ]
 
 
@@ -138,29 +149,22 @@ def from_payload(
     from p95kit.frames import to_timestamps
 
     data = payload.get("data", [])
+    by_instance = any(INSTANCE in d for d in data)
     if kind == "p95_range":
-        points = [(d["model"], p) for d in data for p in d["data_points"]]
-        frame = pd.DataFrame(
-            {
-                "model": pd.Series([m for m, _ in points], dtype="str"),
-                "timestamp": to_timestamps([p["timestamp"] for _, p in points]),
-                "p95_latency_ms": _floats([p["p95_latency_ms"] for _, p in points]),
-            }
-        )
+        points = [(d, p) for d in data for p in d["data_points"]]
+        frame = _key_frame([d for d, _ in points], by_instance)
+        frame["timestamp"] = to_timestamps([p["timestamp"] for _, p in points])
+        frame["p95_latency_ms"] = _floats([p["p95_latency_ms"] for _, p in points])
     elif kind == "p95":
-        frame = pd.DataFrame(
-            {
-                "model": pd.Series([d["model"] for d in data], dtype="str"),
-                "p95_latency_ms": _floats([d["p95_latency_ms"] for d in data]),
-                "timestamp": to_timestamps([d["timestamp"] for d in data]),
-                "metric_name": pd.Series([d["metric_name"] for d in data], dtype="str"),
-                "time_range": pd.Series([d["time_range"] for d in data], dtype="str"),
-            }
-        )
+        frame = _key_frame(data, by_instance)
+        frame["p95_latency_ms"] = _floats([d["p95_latency_ms"] for d in data])
+        frame["timestamp"] = to_timestamps([d["timestamp"] for d in data])
+        frame["metric_name"] = pd.Series([d["metric_name"] for d in data], dtype="str")
+        frame["time_range"] = pd.Series([d["time_range"] for d in data], dtype="str")
     elif kind == "percentiles":
         columns = [percentile_column(p) for p in percentiles or []]
         columns = list(data[0]["percentiles"]) if data else columns
-        frame = pd.DataFrame({"model": pd.Series([d["model"] for d in data], dtype="str")})
+        frame = _key_frame(data, by_instance)
         for column in columns:
             frame[column] = _floats([d["percentiles"][column] for d in data])
         frame["timestamp"] = to_timestamps([d["timestamp"] for d in data])
@@ -168,6 +172,11 @@ def from_payload(
         raise InvalidParameterError("kind", f"kind must be p95, p95_range or percentiles: {kind!r}")
     frame.attrs["kind"] = kind
     return frame
+
+
+def _key_frame(items: list[dict[str, Any]], by_instance: bool) -> pd.DataFrame:
+    names = ["model", INSTANCE] if by_instance else ["model"]
+    return pd.DataFrame({n: pd.Series([d.get(n, "") for d in items], dtype="str") for n in names})
 
 
 def _floats(values: list[float | None]) -> np.ndarray:

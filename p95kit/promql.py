@@ -77,10 +77,13 @@ def format_quantile(q: float) -> str:
 
 def quantile(target: Target, q: float, window: str, func: str = "rate") -> str:
     """One quantile per model. ``func`` is ``rate`` (a current value) or ``increase``
-    (a window-wide value); histogram_quantile gives the same answer for both."""
+    (a window-wide value); histogram_quantile gives the same answer for both.
+
+    For a summary it is the bare ``quantile`` series, one per instance: the clients
+    computed them, they cannot be aggregated, and ``window``/``func`` do not apply."""
     label = target.model_label
     if target.histogram == "summary":
-        return f"{series_selector(target, extra=f'quantile={string_literal(format_quantile(q))}')}"
+        return series_selector(target, extra=f"quantile={string_literal(format_quantile(q))}")
     classic = (
         f"histogram_quantile({format_quantile(q)}, sum by (le, {label}) "
         f"({func}({series_selector(target, '_bucket')}[{window}])))"
@@ -135,5 +138,7 @@ def _by_kind(target: Target, classic: str, native: str) -> str:
     if target.histogram == "native":
         return native
     # auto: a classic histogram has no series under the bare name, a native one has
-    # no _bucket series, so "or" answers from whichever exists, in one request.
+    # no _bucket series, so "or" answers from whichever exists, in one request. Where
+    # both exist (scrape_classic_histograms), both sides carry the same {model} labels
+    # and "or" keeps the classic answer: one row per model, never two.
     return f"{classic} or {native}"

@@ -5,11 +5,24 @@ Each function validates every parameter before any request is sent
 :class:`~p95kit.client.Prometheus`, and returns a frame whose ``attrs`` carry the
 query parameters, the PromQL, and Prometheus's ``warnings``/``infos``, so that
 :func:`p95kit.to_payload` needs nothing else. Latencies are in milliseconds.
+
+Metric kinds (``histogram=``): ``auto`` answers from a classic histogram
+(``<metric>_bucket`` with ``le``) or a native one (``<metric>``), in one query;
+``classic`` and ``native`` force one. ``summary`` reads the quantiles a summary's
+clients computed themselves (``<metric>{quantile="0.95"}``). Those cannot be
+aggregated, so summary frames are never summed or averaged over instances: each
+row is one series, and an ``instance`` (str) column follows ``model`` (the
+``instance`` label; see :func:`p95kit.frames.instance_names`). ``time_range`` does
+not apply to summaries: the value is the latest one the client exported at the
+evaluation time, over whatever window the client was configured with. A summary
+has only the quantiles its clients export; a requested one that none of the
+series has is NaN (or absent) and named in ``frame.attrs["warnings"]``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +38,7 @@ from p95kit.times import parse_time
 from p95kit.units import resolve_unit, scale_to_ms
 
 TimeLike = datetime | float | int | str | None
+log = logging.getLogger("p95kit")
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,11 @@ class Spec:
     @property
     def scale(self) -> float:
         return scale_to_ms(self.unit)
+
+    @property
+    def instance_label(self) -> str | None:
+        """The label that keys rows next to the model: summaries are reported per instance."""
+        return "instance" if self.target.histogram == "summary" else None
 
     def attrs(self) -> dict[str, Any]:
         t = self.target
@@ -106,6 +125,8 @@ def p95(
     ``p95_latency_ms`` (float64 milliseconds; NaN = no traffic in ``time_range``),
     ``timestamp`` (datetime64[ns, UTC], the evaluation time), ``metric_name`` and
     ``time_range`` (str). ``at`` pins the evaluation time (default now).
+    With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
+    per series, and ``time_range`` does not apply (see the module docstring).
     """
     spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
     window, _ = normalize_duration(time_range, "time_range")
@@ -136,7 +157,9 @@ def p95_range(
     is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
     ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
-    chunks.
+    chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
+    (sorted by model, instance, time) and each point is the value the client
+    exported at that time; ``time_range`` does not apply.
     """
     spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
     duration_text, span = normalize_duration(duration, "duration")
@@ -171,6 +194,8 @@ def percentiles(
     Columns: ``model`` (str), one float64 column per percentile in milliseconds
     named ``p50``, ``p95``, ``p99`` (``p99.9`` for 99.9; NaN = no traffic), then
     ``timestamp`` (datetime64[ns, UTC]). One row per model, sorted by model.
+    With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
+    per series; only the quantiles the summary exports can be answered.
     """
     spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
     wanted = validation.percentiles(percentiles)
@@ -206,11 +231,12 @@ def fetch_p95(prom: Prometheus, spec: Spec, window: str, when: float) -> pd.Data
     query = promql.quantile(spec.target, 0.95, window)
     result = prom.query(query, when)
     frame = frames.parse_instant(
-        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, when
-    )
+        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, when,
+        spec.instance_label,
+    )  # fmt: skip
     frame["metric_name"] = pd.Series([spec.target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
-    return _finish(frame, "p95", spec, result, query, prom, time_range=window, at=when)
+    return _finish(frame, "p95", spec, result, query, prom, (0.95,), time_range=window, at=when)
 
 
 def fetch_range(
@@ -228,10 +254,10 @@ def fetch_range(
     query = promql.quantile(spec.target, 0.95, window)
     result = prom.query_range(query, start, stop, step_s)
     frame = frames.parse_matrix(
-        result.result, spec.target.model_label, "p95_latency_ms", spec.scale
+        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, spec.instance_label
     )
     return _finish(
-        frame, "p95_range", spec, result, query, prom,
+        frame, "p95_range", spec, result, query, prom, (0.95,),
         duration=duration, step=step, time_range=window, start=start, end=stop,
     )  # fmt: skip
 
@@ -245,11 +271,14 @@ def fetch_percentiles(
     func: str = "rate",
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
-    query = promql.quantiles(spec.target, tuple(p / 100 for p in wanted), window, func)
+    qs = tuple(p / 100 for p in wanted)
+    query = promql.quantiles(spec.target, qs, window, func)
     result = prom.query(query, when)
-    frame = frames.parse_quantiles(result.result, spec.target.model_label, wanted, spec.scale, when)
+    frame = frames.parse_quantiles(
+        result.result, spec.target.model_label, wanted, spec.scale, when, spec.instance_label
+    )
     return _finish(
-        frame, "percentiles", spec, result, query, prom,
+        frame, "percentiles", spec, result, query, prom, qs,
         percentiles=list(wanted), time_range=window, at=when,
     )  # fmt: skip
 
@@ -261,15 +290,35 @@ def _finish(
     result: Result,
     query: str,
     prom: Prometheus,
+    qs: tuple[float, ...],
     **params: Any,
 ) -> pd.DataFrame:
+    notes = missing_summary_quantiles(spec, result, qs)
+    for note in notes:
+        log.warning("%s", note)
     frame.attrs.update(
         kind=kind,
         **spec.attrs(),
         **params,
         query=query,
         prometheus_url=prom.safe_url,
-        warnings=list(result.warnings),
+        warnings=[*result.warnings, *notes],
         infos=list(result.infos),
     )
     return frame
+
+
+def missing_summary_quantiles(spec: Spec, result: Result, qs: tuple[float, ...]) -> list[str]:
+    """One warning naming the requested quantiles that no summary series in ``result`` has."""
+    if spec.target.histogram != "summary":
+        return []
+    found = {frames.quantile_of(item["metric"]) for item in result.result}
+    missing = [q for q in qs if round(q, 9) not in found]
+    if not missing:
+        return []
+    metric = spec.target.metric_name
+    wanted = ", ".join(f'quantile="{promql.format_quantile(q)}"' for q in missing)
+    return [
+        f"no {metric} series with {wanted}: a summary has only the quantiles its clients "
+        f"were configured with (list them with: count by (quantile) ({metric}))"
+    ]

@@ -147,6 +147,12 @@ def plan(settings: ReportSettings) -> Plan:
         settings.histogram,
         settings.unit,
     )
+    if spec.target.histogram == "summary":
+        raise InvalidParameterError(
+            "histogram",
+            "reports need a histogram (classic or native): a summary's precomputed quantiles "
+            "cannot give a window-wide percentile; use `p95kit query --histogram summary`",
+        )
     duration, span = normalize_duration(settings.duration, "duration")
     if settings.step:
         step, step_s = normalize_duration(settings.step, "step")

@@ -35,3 +35,25 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
     with server:
         path.unlink()  # ~66 MB; dataset.build() writes it again when needed
         yield server
+
+
+@pytest.fixture(scope="session")
+def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A LocalPrometheus with native histograms and the remote-write receiver enabled,
+    holding tests/remote_write.py's dataset (native histograms, a summary) pushed up to
+    the current minute: a ``remote_write.Pushed`` with ``url`` and ``end``. Skipped or
+    failed like ``prom``."""
+    import remote_write  # needs cramjam (snappy), a test extra
+
+    try:
+        find_binaries()
+    except PrometheusNotInstalledError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+    flags = ["--enable-feature=native-histograms", "--web.enable-remote-write-receiver"]
+    server = LocalPrometheus(None, tmp_path_factory.mktemp("native"), extra_args=flags)
+    end = int(time.time()) // 60 * 60
+    with server:
+        remote_write.push(server.url, remote_write.dataset_request(end))
+        yield remote_write.Pushed(server.url, end)

@@ -202,6 +202,8 @@ def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path):
     out = tmp_path / "out"
     result = report("http://127.0.0.1:9", out, "--duration", "24x")
     assert result.exit_code == 2 and "duration must be a Prometheus duration" in result.stderr
+    result = report("http://127.0.0.1:9", out, "--histogram", "summary")
+    assert result.exit_code == 2 and "reports need a histogram" in result.stderr
     assert not out.exists()
 
 
