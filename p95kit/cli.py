@@ -8,6 +8,7 @@ that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 import click
 
 from p95kit import __version__
+from p95kit.cli_options import client_from, connection_options, target_options
 from p95kit.errors import P95kitError
 
 log = logging.getLogger("p95kit")
@@ -68,114 +70,6 @@ def main(debug: bool, verbose: int) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
-
-
-def connection_options(func: Callable) -> Callable:
-    """Options that say where Prometheus is and how to authenticate."""
-    options = [
-        click.option(
-            "--prometheus-url",
-            envvar="P95KIT_PROMETHEUS_URL",
-            help="Base URL, may include a path prefix. [env P95KIT_PROMETHEUS_URL; "
-            "default http://localhost:9090]",
-        ),
-        click.option(
-            "--bearer-token-file",
-            envvar="P95KIT_BEARER_TOKEN_FILE",
-            type=click.Path(dir_okay=False),
-            help="File with a bearer token, re-read each run. [env P95KIT_BEARER_TOKEN(_FILE)]",
-        ),
-        click.option(
-            "--basic-auth-file",
-            envvar="P95KIT_BASIC_AUTH_FILE",
-            type=click.Path(dir_okay=False),
-            help="File with one line 'user:password'. [env P95KIT_BASIC_AUTH_FILE]",
-        ),
-        click.option(
-            "--header",
-            "headers",
-            multiple=True,
-            metavar="'NAME: VALUE'",
-            help="Extra HTTP header, repeatable: 'X-Scope-OrgID: team-a'. [env P95KIT_HEADERS]",
-        ),
-        click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle (TLS)."),
-        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
-        click.option(
-            "--param",
-            "params",
-            multiple=True,
-            metavar="KEY=VALUE",
-            help="Extra query parameter for the backend, repeatable, e.g. partial_response=true.",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
-            default=30.0,
-            show_default=True,
-            envvar="P95KIT_TIMEOUT",
-            help="Seconds to wait for each HTTP answer.",
-        ),
-    ]
-    return _apply(func, options)
-
-
-def target_options(func: Callable) -> Callable:
-    """Options that say which metric and which models to measure."""
-    options = [
-        click.option(
-            "--metric-name",
-            default="request_duration_seconds",
-            show_default=True,
-            help="Histogram metric name (without _bucket).",
-        ),
-        click.option(
-            "--model-label", default="model", show_default=True, help="Label naming the model."
-        ),
-        click.option(
-            "--model",
-            "models",
-            multiple=True,
-            help="Only this model (exact name), repeatable.",
-        ),
-        click.option("--selector", help="Extra label matchers, e.g. 'env=\"prod\"'."),
-        click.option(
-            "--histogram",
-            type=click.Choice(["auto", "classic", "native", "summary"]),
-            default="auto",
-            show_default=True,
-            help="Metric kind; auto answers from classic or native histograms.",
-        ),
-        click.option(
-            "--unit",
-            type=click.Choice(["auto", "s", "ms"]),
-            default="auto",
-            show_default=True,
-            help="Unit of the metric; auto reads the name (_seconds, _milliseconds, _ms).",
-        ),
-    ]
-    return _apply(func, options)
-
-
-def _apply(func: Callable, options: list[Callable]) -> Callable:
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def client_from(kwargs: dict[str, Any]):
-    """Pop the connection options from ``kwargs`` and build a client."""
-    from p95kit.clientconfig import build_client
-
-    return build_client(
-        kwargs.pop("prometheus_url"),
-        bearer_token_file=kwargs.pop("bearer_token_file"),
-        basic_auth_file=kwargs.pop("basic_auth_file"),
-        headers=kwargs.pop("headers"),
-        ca_bundle=kwargs.pop("ca_bundle"),
-        insecure=kwargs.pop("insecure"),
-        params=kwargs.pop("params"),
-        timeout=kwargs.pop("timeout"),
-    )
 
 
 def query_command(func: Callable) -> Callable:
@@ -334,21 +228,8 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
 
     run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
     verbose = ctx.find_root().params.get("verbose", 0)
-    settings = ReportSettings(
-        metric_name=kwargs.pop("metric_name"),
-        model_label=kwargs.pop("model_label"),
-        duration=kwargs.pop("duration"),
-        step=kwargs.pop("step"),
-        time_range=kwargs.pop("time_range"),
-        percentiles=kwargs.pop("percentiles"),
-        end=kwargs.pop("end"),
-        slo_ms=kwargs.pop("slo_ms"),
-        models=kwargs.pop("models"),
-        selector=kwargs.pop("selector"),
-        histogram=kwargs.pop("histogram"),
-        unit=kwargs.pop("unit"),
-        max_chart_models=kwargs.pop("max_chart_models"),
-    )
+    fields = {field.name for field in dataclasses.fields(ReportSettings)}
+    settings = ReportSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in fields})
     with client_from(kwargs) as client:
         outcome = run_report(client, settings, progress=verbose > 1, **run_options)
     log.info("report: %s", outcome.path / "report.html")

@@ -23,11 +23,12 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from p95kit import __version__, buckets, frames, promql, queries, validation
+from p95kit import __version__, promql, queries, validation
 from p95kit.client import Prometheus
 from p95kit.durations import align, choose_step, format_duration, normalize_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.payloads import dumps, from_payload, to_payload
+from p95kit.summary import summarize
 from p95kit.times import parse_time
 
 log = logging.getLogger("p95kit")
@@ -209,57 +210,9 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         futures = {name: pool.submit(task) for name, task in tasks.items()}
         results = {name: future.result() for name, future in futures.items()}
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
-    summary = summarize(p, results)
+    summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, tasks, started)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
-
-
-def summarize(p: Plan, results: dict[str, Any]) -> pd.DataFrame:
-    """The per-model summary frame (see :class:`ReportData`), slowest window P95 first."""
-    label = p.spec.target.model_label
-    window, current, previous = results["window"], results["current"], results["previous"]
-    requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
-    names = sorted(set(window["model"]) | set(current["model"]) | set(requests[label]))
-    summary = pd.DataFrame({"model": pd.Series(names, dtype="str")})
-    summary["requests"] = _lookup(names, requests[label], requests["requests"])
-    for column in window.columns.drop(["model", "timestamp"]):
-        summary[column] = _lookup(names, window["model"], window[column])
-    summary["p95_current_ms"] = _lookup(names, current["model"], current["p95_latency_ms"])
-    summary["p95_previous_ms"] = _lookup(names, previous["model"], previous["p95"])
-    summary["delta_p95_ms"] = summary["p95"] - summary["p95_previous_ms"]
-    summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
-    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(p, results, names)
-    summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
-    summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
-    return summary.reset_index(drop=True)
-
-
-def _bucket_columns(p: Plan, results: dict[str, Any], names: list[str]) -> tuple[list, list]:
-    nan = [math.nan] * len(names)
-    if "buckets" not in results:
-        return nan, nan
-    label = p.spec.target.model_label
-    table = frames.parse_labelled_values(results["buckets"].result, (label, "le"), "count")
-    by_model = buckets.per_model(table, label)
-    scale = p.spec.scale
-    shares, tops = [], []
-    for name in names:
-        if name not in by_model:
-            shares.append(math.nan)
-            tops.append(math.nan)
-            continue
-        bounds, counts = by_model[name]
-        share = (
-            buckets.share_at_or_below(bounds, counts, p.slo_ms / scale) if p.slo_ms else math.nan
-        )
-        shares.append(share)
-        tops.append(buckets.top_bucket_bound(bounds, counts, 0.95) * scale)
-    return shares, tops
-
-
-def _lookup(names: list[str], keys: pd.Series, values: pd.Series) -> np.ndarray:
-    mapping = dict(zip(keys.tolist(), values.to_numpy(dtype=np.float64).tolist()))
-    return np.array([mapping.get(n, math.nan) for n in names], dtype=np.float64)
 
 
 def _meta(p: Plan, client: Prometheus, results: dict, tasks: dict, started: float) -> dict:

@@ -1,0 +1,69 @@
+"""The per-model summary of a report: requests, window percentiles, change, SLO share.
+
+Columns (one row per model, slowest window P95 first): ``model`` (str), ``requests``
+(float64, requests in the window), the window percentile columns (ms),
+``p95_current_ms``, ``p95_previous_ms``, ``delta_p95_ms``, ``delta_p95_pct``,
+``slo_share`` (fraction at or under the SLO, NaN without one), ``top_bucket_ms``
+(the top finite bound when the window P95 lies in the ``+Inf`` bucket, else NaN),
+``no_traffic`` (bool).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from p95kit import buckets, frames
+from p95kit.queries import Spec
+
+
+def summarize(spec: Spec, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
+    """The per-model summary frame (see :class:`p95kit.report_data.ReportData`), slowest
+    window P95 first, from the results of :func:`p95kit.report_data.collect`'s queries."""
+    label = spec.target.model_label
+    window, current, previous = results["window"], results["current"], results["previous"]
+    requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
+    names = sorted(set(window["model"]) | set(current["model"]) | set(requests[label]))
+    summary = pd.DataFrame({"model": pd.Series(names, dtype="str")})
+    summary["requests"] = _lookup(names, requests[label], requests["requests"])
+    for column in window.columns.drop(["model", "timestamp"]):
+        summary[column] = _lookup(names, window["model"], window[column])
+    summary["p95_current_ms"] = _lookup(names, current["model"], current["p95_latency_ms"])
+    summary["p95_previous_ms"] = _lookup(names, previous["model"], previous["p95"])
+    summary["delta_p95_ms"] = summary["p95"] - summary["p95_previous_ms"]
+    summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
+    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(spec, slo_ms, results, names)
+    summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
+    summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
+    return summary.reset_index(drop=True)
+
+
+def _bucket_columns(
+    spec: Spec, slo_ms: float | None, results: dict[str, Any], names: list[str]
+) -> tuple[list, list]:
+    nan = [math.nan] * len(names)
+    if "buckets" not in results:
+        return nan, nan
+    label = spec.target.model_label
+    table = frames.parse_labelled_values(results["buckets"].result, (label, "le"), "count")
+    by_model = buckets.per_model(table, label)
+    scale = spec.scale
+    shares, tops = [], []
+    for name in names:
+        if name not in by_model:
+            shares.append(math.nan)
+            tops.append(math.nan)
+            continue
+        bounds, counts = by_model[name]
+        share = buckets.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
+        shares.append(share)
+        tops.append(buckets.top_bucket_bound(bounds, counts, 0.95) * scale)
+    return shares, tops
+
+
+def _lookup(names: list[str], keys: pd.Series, values: pd.Series) -> np.ndarray:
+    mapping = dict(zip(keys.tolist(), values.to_numpy(dtype=np.float64).tolist()))
+    return np.array([mapping.get(n, math.nan) for n in names], dtype=np.float64)

@@ -1,0 +1,49 @@
+"""Bucket arithmetic for SLO shares and top-bucket detection, against hand-made histograms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from p95kit.buckets import per_model, share_at_or_below, top_bucket_bound
+
+BOUNDS = np.array([0.05, 0.1, 0.25, 0.5, math.inf])
+CUMULATIVE = np.array([10.0, 40.0, 90.0, 100.0, 100.0])  # 10/30/50/10, none above 0.5
+
+
+@pytest.mark.parametrize(
+    ("threshold", "share"),
+    [(0.05, 0.10), (0.1, 0.40), (0.175, 0.65), (0.025, 0.05), (0.5, 1.0), (7.0, 1.0)],
+)
+def test_share_interpolates_inside_a_bucket(threshold, share):
+    assert share_at_or_below(BOUNDS, CUMULATIVE, threshold) == pytest.approx(share)
+
+
+def test_share_above_the_top_bound_counts_only_finite_buckets():
+    cumulative = np.array([10.0, 40.0, 90.0, 95.0, 100.0])
+    assert share_at_or_below(BOUNDS, cumulative, 60.0) == pytest.approx(0.95)
+
+
+def test_no_traffic_and_broken_histograms_are_nan():
+    assert math.isnan(share_at_or_below(BOUNDS, np.zeros(5), 0.1))
+    assert math.isnan(share_at_or_below(np.array([0.1, 0.5]), np.array([1.0, 2.0]), 0.1))
+    assert math.isnan(top_bucket_bound(BOUNDS, np.zeros(5), 0.95))
+
+
+def test_top_bucket_bound_only_when_the_rank_is_in_inf():
+    assert math.isnan(top_bucket_bound(BOUNDS, CUMULATIVE, 0.95))
+    slow = np.array([0.0, 0.0, 2.0, 5.0, 100.0])
+    assert top_bucket_bound(BOUNDS, slow, 0.95) == 0.5
+    assert top_bucket_bound(BOUNDS, slow, 0.04) != top_bucket_bound(BOUNDS, slow, 0.04)  # NaN
+
+
+def test_per_model_sorts_bounds_numerically():
+    table = pd.DataFrame(
+        {"model": ["a"] * 3, "le": ["+Inf", "10.0", "2.5"], "count": [5.0, 4.0, 1.0]}
+    )
+    bounds, counts = per_model(table, "model")["a"]
+    assert bounds.tolist() == [2.5, 10.0, math.inf]
+    assert counts.tolist() == [1.0, 4.0, 5.0]
