@@ -33,22 +33,34 @@ class ErrorHandlingGroup(click.Group):
         except P95kitError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"p95kit: error: {exc.message}", err=True)
+            click.echo(f"p95kit: error: {_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, click.Abort):
             click.echo("p95kit: interrupted", err=True)
             ctx.exit(130)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "p95kit"
+            click.echo(
+                f"p95kit: error: {_one_line(exc.format_message())} (see {command} --help)",
+                err=True,
+            )
+            ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit):
             raise
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
             click.echo(
-                f"p95kit: error: unexpected {type(exc).__name__}: {exc} (run with --debug for "
-                "the traceback)",
+                f"p95kit: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
+                "(run with --debug for the traceback)",
                 err=True,
             )
             ctx.exit(1)
+
+
+def _one_line(text: str) -> str:
+    """Cron mails stderr: an error is one line, whatever the message holds."""
+    return " ".join(str(text).split())
 
 
 @click.group(cls=ErrorHandlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -209,7 +221,13 @@ def models(**kwargs: Any) -> None:
 )
 @click.option("--max-chart-models", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--notebook", type=click.Path(dir_okay=False), help="Report notebook to run.")
-@click.option("--cell-timeout", default=600.0, show_default=True, type=float)
+@click.option(
+    "--cell-timeout",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one notebook cell may run.",
+)
 @click.pass_context
 def report(ctx: click.Context, **kwargs: Any) -> None:
     """Run the report notebook for a window and publish an HTML + JSON snapshot.
@@ -228,6 +246,9 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
 
     run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
     verbose = ctx.find_root().params.get("verbose", 0)
+    if not verbose and not ctx.find_root().params.get("debug"):
+        # Silent on success under cron: Prometheus warnings go to the report and run.json.
+        log.setLevel(logging.ERROR)
     fields = {field.name for field in dataclasses.fields(ReportSettings)}
     settings = ReportSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in fields})
     with client_from(kwargs) as client:

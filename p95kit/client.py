@@ -96,11 +96,14 @@ class Prometheus:
         self.max_retry_after = max_retry_after
         self.params = dict(params or {})
         self.max_workers = max(1, max_workers)
+        self._logged: set[tuple[str, str]] = set()
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": _user_agent()})
         self.session.headers.update(dict(headers or {}))
         if bearer_token:
             self.session.headers["Authorization"] = f"Bearer {bearer_token.strip()}"
+        for name, value in self.session.headers.items():
+            _check_header(name, value)
         if basic_auth:
             self.session.auth = tuple(basic_auth)  # type: ignore[assignment]
         self.session.verify = verify
@@ -126,10 +129,13 @@ class Prometheus:
 
     # -- API calls -----------------------------------------------------------
 
-    def query(self, promql: str, at: float) -> Result:
-        """Evaluate an instant query at unix time ``at``."""
+    def query(self, promql: str, at: float, *, expect: str | None = "vector") -> Result:
+        """Evaluate an instant query at unix time ``at``.
+
+        An answer whose ``resultType`` is not ``expect`` (``None``: any) is an error.
+        """
         form = {"query": promql, "time": _fmt(at)}
-        return self._api("/api/v1/query", form, promql)
+        return self._api("/api/v1/query", form, promql, expect)
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> Result:
         """Evaluate a range query; points fall at ``start + k*step`` up to ``end``.
@@ -154,12 +160,16 @@ class Prometheus:
     def label_values(self, label: str, matches: list[str], start: float, end: float) -> list[str]:
         """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""
         form = {"match[]": matches, "start": _fmt(start), "end": _fmt(end)}
-        body = self._call(f"/api/v1/label/{label}/values", form, " or ".join(matches), "GET")
-        return sorted(body.get("data") or [])
+        path = f"/api/v1/label/{label}/values"
+        values = self._call(path, form, " or ".join(matches), "GET").get("data") or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise _bad_response(self, path, "data is not a list of label values")
+        return sorted(values)
 
     def buildinfo(self) -> dict[str, Any]:
         """``/api/v1/status/buildinfo`` data (``version``, ``revision``, ...)."""
-        return self._call("/api/v1/status/buildinfo", {}, None, method="GET").get("data") or {}
+        data = self._call("/api/v1/status/buildinfo", {}, None, method="GET").get("data")
+        return data if isinstance(data, dict) else {}
 
     def ready(self) -> bool:
         """True when ``/-/ready`` answers 200."""
@@ -173,24 +183,37 @@ class Prometheus:
 
     def _range_chunk(self, promql: str, start: float, end: float, step: float) -> Result:
         form = {"query": promql, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
-        return self._api("/api/v1/query_range", form, promql)
+        return self._api("/api/v1/query_range", form, promql, "matrix")
 
-    def _api(self, path: str, form: dict[str, str], promql: str) -> Result:
+    def _api(self, path: str, form: dict[str, str], promql: str, expect: str | None) -> Result:
         method = "POST" if len(promql) > _POST_ABOVE else "GET"
         body = self._call(path, form, promql, method=method)
         data = body.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("result"), list):
             raise _bad_response(self, path, "no data.result in the answer")
+        kind = data.get("resultType")
+        if expect is not None and kind != expect:
+            raise _bad_response(self, path, f"resultType {kind!r}, expected {expect!r}")
+        samples = {"vector": ("value", "histogram"), "matrix": ("values", "histograms")}
+        if expect in samples and not all(
+            isinstance(item, dict)
+            and isinstance(item.get("metric"), dict)
+            and any(key in item for key in samples[expect])
+            for item in data["result"]
+        ):
+            raise _bad_response(self, path, f"a {kind} item without a metric or samples")
         result = Result(
             result_type=str(data.get("resultType")),
             result=data["result"],
             warnings=[str(w) for w in body.get("warnings") or []],
             infos=[str(i) for i in body.get("infos") or []],
         )
-        for warning in result.warnings:
-            log.warning("Prometheus warning: %s", warning)
-        for info in result.infos:
-            log.info("Prometheus info: %s", info)
+        for label, texts in (("warning", result.warnings), ("info", result.infos)):
+            for text in texts:
+                if (label, text) not in self._logged:  # once per client, not once per query
+                    self._logged.add((label, text))
+                    log.log(logging.WARNING if label == "warning" else logging.INFO,
+                            "Prometheus %s: %s", label, text)  # fmt: skip
         return result
 
     def _call(self, path: str, form: dict[str, Any], query: str | None, method: str) -> dict:
@@ -271,8 +294,17 @@ class Prometheus:
 def resolve_url(url: str | None) -> str:
     """The URL to use: ``url``, else ``$P95KIT_PROMETHEUS_URL``, else the default."""
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    url = url.strip() if isinstance(url, str) else url
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # e.g. "http://[::1"
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
         raise InvalidParameterError(
             "prometheus_url",
             f"prometheus_url must be an http(s) URL such as http://localhost:9090, "
@@ -293,7 +325,7 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
         netloc = parts.netloc.rsplit("@", 1)[-1]
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         return "<invalid url>"
 
 
@@ -338,6 +370,22 @@ def suggest_step(span: float) -> str:
 
 def _is_envelope(body: dict) -> bool:
     return body.get("status") == "error" and "errorType" in body
+
+
+def _check_header(name: str, value: str | bytes) -> None:
+    """Refuse a header requests would reject with the value (maybe a token) in its message."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        bad = "a character outside Latin-1"
+    else:
+        bad = "a line break" if "\r" in text or "\n" in text else ""
+        bad = bad or ("leading whitespace" if text[:1].isspace() else "")
+    if bad:  # never show the value: it may be a credential
+        raise InvalidParameterError(
+            "headers", f"the {name} header value has {bad}; check the token file or --header"
+        )
 
 
 def _retry_after(response: requests.Response, cap: float) -> float | None:

@@ -18,6 +18,8 @@ _DURATION = re.compile(
 )
 _ORDER = ("y", "w", "d", "h", "m", "s", "ms")
 
+#: Prometheus keeps durations as int64 milliseconds; longer ones are parse errors there.
+MAX_SECONDS = (2**63 - 1) // 1000
 #: Steps the report picks from, smallest first.
 NICE_STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 #: Aim for at most this many points per series when the step is chosen for the user.
@@ -33,16 +35,17 @@ def parse_duration(value: str | int | float, parameter: str = "duration") -> flo
     if isinstance(value, bool):
         raise _bad(parameter, value)
     if isinstance(value, (int, float)):
-        if math.isfinite(value) and value > 0:
+        # At least 1ms (the resolution of a Prometheus duration), at most MAX_SECONDS.
+        if 0.001 <= value <= MAX_SECONDS:
             return float(value)
         raise _bad(parameter, value)
     if not isinstance(value, str):
         raise _bad(parameter, value)
     match = _DURATION.match(value.strip())
-    if not value.strip() or match is None:
+    if not value.strip() or match is None or len(value.strip()) > 64:
         raise _bad(parameter, value)
     seconds = sum(int(n) * _UNITS[u] for n, u in zip(match.groups(), _ORDER) if n is not None)
-    if seconds <= 0:
+    if not 0 < seconds <= MAX_SECONDS:
         raise _bad(parameter, value)
     return float(seconds)
 

@@ -14,17 +14,39 @@ frames are keyed by model *and* instance: pass ``instance_label`` (normally
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from p95kit.errors import PrometheusUnavailableError
 from p95kit.promql import string_literal
 from p95kit.validation import percentile_column
 
 TIMESTAMP = "datetime64[ns, UTC]"
 INSTANCE = "instance"  # the column that keys summary rows next to ``model``
+
+
+F = TypeVar("F", bound=Callable[..., pd.DataFrame])
+
+
+def malformed_is_an_error(parse: F) -> F:
+    """Turn a sample that is not a number (or a broken series) into a clear p95kit error."""
+
+    @functools.wraps(parse)
+    def wrapper(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        try:
+            return parse(*args, **kwargs)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise PrometheusUnavailableError(
+                f"invalid answer from Prometheus: {type(exc).__name__}: {exc} "
+                '(samples must be [time, "number"] pairs)'
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def to_timestamps(seconds: Any) -> pd.DatetimeIndex:
@@ -88,6 +110,7 @@ def _key_columns(
     return columns
 
 
+@malformed_is_an_error
 def parse_instant(
     result: list[dict[str, Any]],
     model_label: str,
@@ -111,6 +134,7 @@ def parse_instant(
     return frame
 
 
+@malformed_is_an_error
 def parse_matrix(
     result: list[dict[str, Any]],
     model_label: str,
@@ -138,6 +162,7 @@ def parse_matrix(
     return frame
 
 
+@malformed_is_an_error
 def parse_quantiles(
     result: list[dict[str, Any]],
     model_label: str,
@@ -177,6 +202,7 @@ def quantile_of(labels: dict[str, str]) -> float:
         return np.nan
 
 
+@malformed_is_an_error
 def parse_labelled_values(
     result: list[dict[str, Any]], labels: tuple[str, ...], column: str, scale: float = 1.0
 ) -> pd.DataFrame:

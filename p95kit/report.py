@@ -13,16 +13,17 @@ so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
 from __future__ import annotations
 
 import logging
+import math
 import platform
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from p95kit import __version__
 from p95kit.client import Prometheus
-from p95kit.errors import P95kitError, ReportError
+from p95kit.errors import InvalidParameterError, P95kitError, ReportError
 from p95kit.index_page import render_index
 from p95kit.payloads import dumps, error_payload
 from p95kit.report_data import Plan, ReportData, ReportSettings, collect, plan
@@ -58,13 +59,18 @@ def run_report(
 
     Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
     """
-    started = time.time()
-    validated = plan(settings)
+    plan(settings)  # invalid parameters: exit before anything is written or sent
+    _check_run_options(wait, cell_timeout)
     notebook_path = _notebook(notebook)
     store = SnapshotStore(out)
     with store.lock(wait):
+        # Stamp and window from when the lock is held: a run that waited for another one
+        # must not publish under an older name (or for an older window) than that one.
+        started = time.time()
+        validated = plan(settings)
+        settings = replace(settings, end=validated.end)  # collect() sees the same window
         for leftover in store.clean_staging():
-            log.info("removed leftover staging folder %s", leftover.name)
+            log.info("removed %s, left by a killed run", leftover.name)
         staging = store.new_staging(started)
         run = _run_record(client, settings, validated, started)
         name = f"{stamp(started)}_{validated.duration}"
@@ -207,6 +213,17 @@ def _versions(client: Prometheus) -> dict[str, str]:
     except P95kitError:
         versions["prometheus"] = "unknown"
     return versions
+
+
+def _check_run_options(wait: float, cell_timeout: float | None) -> None:
+    if not (isinstance(wait, (int, float)) and wait >= 0):  # NaN would wait forever
+        raise InvalidParameterError("wait", f"wait must be seconds >= 0 such as 60, got {wait!r}")
+    if cell_timeout is not None and not (
+        isinstance(cell_timeout, (int, float)) and 0 < cell_timeout < math.inf
+    ):  # papermill reads 0 as "no timeout" and a negative one times out at once
+        raise InvalidParameterError(
+            "cell_timeout", f"cell_timeout must be seconds > 0 such as 600, got {cell_timeout!r}"
+        )
 
 
 def _notebook(notebook: Path | str | None) -> Path:

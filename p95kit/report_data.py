@@ -208,7 +208,12 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         tasks["buckets"] = lambda: client.query(promql.bucket_increase(target, p.duration), p.end)
     with ThreadPoolExecutor(3) as pool:
         futures = {name: pool.submit(task) for name, task in tasks.items()}
-        results = {name: future.result() for name, future in futures.items()}
+        try:
+            results = {name: future.result() for name, future in futures.items()}
+        except BaseException:
+            # One failure decides the run: do not spend the retry budget on the rest.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
     summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, tasks, started)

@@ -6,22 +6,60 @@ kernelspec wins over one in the user's home, writable ``IPYTHONDIR`` /
 kernel runs this very Python, no progress bar unless asked, and no kernel chatter
 on stderr. papermill's and nbclient's exceptions become
 :class:`~p95kit.errors.ReportError` here and nowhere else.
+
+The kernel starts without p95kit's credentials in its environment (it reads the
+data files and needs none, and a notebook cell could print ``os.environ``), and
+its own stderr is discarded unless the ``p95kit`` logger is at DEBUG: a kernel
+interrupted after a cell timeout prints a traceback there, which cron would mail.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client import AsyncKernelManager
 
 from p95kit.errors import ReportError
 
 KERNEL_NAME = "python3"
+#: Environment variables that may carry credentials; the kernel never sees them.
+SECRET_ENV = (
+    "P95KIT_BEARER_TOKEN",
+    "P95KIT_BEARER_TOKEN_FILE",
+    "P95KIT_BASIC_AUTH_FILE",
+    "P95KIT_HEADERS",
+)
+
+log = logging.getLogger("p95kit")
+# nbclient logs "Kernel died ..." / "Timeout waiting ..." through papermill's logger;
+# without a handler Python's last-resort handler would print them next to our one line.
+logging.getLogger("papermill").addHandler(logging.NullHandler())
+
+
+class ReportKernelManager(AsyncKernelManager):
+    """Starts the kernel with :func:`kernel_environment` and a quiet stderr."""
+
+    async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+        kw.setdefault("env", kernel_environment())
+        if not log.isEnabledFor(logging.DEBUG):
+            kw.setdefault("stderr", subprocess.DEVNULL)
+        await super().start_kernel(**kw)
+
+
+def kernel_environment() -> dict[str, str]:
+    """This process's environment without :data:`SECRET_ENV` (nor a URL with user-info)."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    if "@" in env.get("P95KIT_PROMETHEUS_URL", ""):
+        del env["P95KIT_PROMETHEUS_URL"]
+    return env
 
 
 def prepare_environment() -> None:
@@ -88,10 +126,12 @@ def execute(
             cwd=str(cwd) if cwd else None,
             execution_timeout=cell_timeout,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=ReportKernelManager,
         )
     except papermill.PapermillExecutionError as exc:
+        evalue = " ".join(str(exc.evalue).split())  # one line on stderr; run.json keeps it all
         raise ReportError(
-            f"report notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}",
+            f"report notebook failed in cell {exc.cell_index}: {exc.ename}: {evalue}",
             cell_index=exc.cell_index,
             ename=exc.ename,
             evalue=exc.evalue,

@@ -5,6 +5,7 @@ Layout::
     <out>/<UTC stamp>_<duration>/          a published snapshot (report.html, *.json, run.json)
     <out>/<UTC stamp>_<duration>.failed/   a failed run kept for debugging (never ``latest``)
     <out>/.staging-<stamp>-<pid>/          work in progress; hidden, removed by the next run
+                                           (as are .latest-<pid> and .index.html.<pid>.tmp)
     <out>/latest -> <UTC stamp>_<duration> the newest successful snapshot (relative symlink)
     <out>/index.html                       every snapshot, newest first
     <out>/.lock                            flock: one run at a time per <out>
@@ -70,11 +71,16 @@ class SnapshotStore:
             handle.close()  # releases the lock
 
     def clean_staging(self) -> list[Path]:
-        """Remove staging folders left by killed runs (call with the lock held)."""
+        """Remove what killed runs left (call with the lock held): staging folders, and the
+        temporary link or file of an interrupted ``latest`` or ``index.html`` replacement."""
         removed = []
-        for path in self.out.glob(".staging-*"):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        for pattern in (".staging-*", ".latest-*", ".*.tmp"):
+            for path in self.out.glob(pattern):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path)
         return removed
 
     def new_staging(self, started: float) -> Path:
@@ -107,9 +113,18 @@ class SnapshotStore:
         return sorted(found, key=lambda p: p.name, reverse=True)
 
     def prune(self, keep: int) -> list[Path]:
-        """Delete all but the ``keep`` newest snapshots, never the one ``latest`` points to."""
+        """Delete all but the ``keep`` newest snapshots, never the one ``latest`` points to.
+
+        ``latest`` only ever moves to a newer snapshot, so a successful snapshot at least
+        as new as the one it pointed to when pruning began may be (or become) latest and
+        is kept; failed ones can never become latest. This holds even without the lock.
+        """
         protected = self.latest()
-        doomed = [p for p in self.snapshots()[keep:] if protected is None or p != protected]
+        doomed = [
+            p
+            for p in self.snapshots()[keep:]
+            if protected is None or p.name.endswith(FAILED_SUFFIX) or p.name < protected.name
+        ]
         for path in doomed:
             # Rename first so a half-deleted folder never looks like a snapshot.
             trash = self.out / f".staging-trash-{path.name}"

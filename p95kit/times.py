@@ -31,7 +31,7 @@ def parse_time(value: datetime | float | int | str | None, parameter: str = "at"
             )
         return _checked(value.timestamp(), parameter, value)
     if isinstance(value, (int, float)):
-        return _checked(float(value), parameter, value)
+        return _checked(float(value) if 0 <= value <= _MAX_UNIX else math.nan, parameter, value)
     if isinstance(value, str):
         return _checked(_parse_text(value.strip(), parameter), parameter, value)
     raise _bad(parameter, value)

@@ -1,0 +1,247 @@
+"""Overlapping and killed ``p95kit report`` runs on one ``--out``, as real subprocesses.
+
+Two runs started together: one publishes, the other waits (``--wait``) or exits 75.
+A run SIGKILLed at any moment leaves only a hidden ``.staging-*`` folder, ``latest``
+intact, and the next run cleans up. Retention never deletes what ``latest`` points to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dataset
+import pytest
+
+from p95kit.snapshots import SnapshotStore, read_run
+
+EXE = Path(sys.executable).parent / "p95kit"
+SNAPSHOT_FILES = ("report.html", "report.ipynb", "p95.json", "p95_range.json", "percentiles.json",
+                  "summary.json", "run.json")  # fmt: skip
+
+
+def start(prom_url: str, out: Path, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
+    return subprocess.Popen(
+        [str(EXE), "report", "--prometheus-url", prom_url, "--end", str(dataset.END),
+         "--duration", "1h", "--out", str(out), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
+    stdout, stderr = proc.communicate(timeout=180)
+    return proc.returncode, stdout, stderr
+
+
+def assert_complete(snapshot: Path) -> None:
+    for name in SNAPSHOT_FILES:
+        assert (snapshot / name).is_file(), (snapshot.name, name)
+    assert read_run(snapshot)["status"] == "success"
+
+
+def assert_consistent(out: Path) -> Path:
+    """Every visible folder is a complete snapshot; ``latest`` points at one; returns it."""
+    store = SnapshotStore(out)
+    latest = store.latest()
+    assert latest is not None
+    assert_complete(latest)
+    for path in out.iterdir():
+        if path.name.startswith(".") or path.name in ("latest", "index.html"):
+            continue
+        assert path in store.snapshots(), path.name  # nothing else that looks like one
+        if not path.name.endswith(".failed"):
+            assert_complete(path)
+    return latest
+
+
+@pytest.fixture(scope="module")
+def raced(prom, tmp_path_factory):
+    """Two runs started together on one empty --out, without --wait."""
+    out = tmp_path_factory.mktemp("raced")
+    procs = [start(prom.url, out), start(prom.url, out)]
+    return out, [finish(p) for p in procs]
+
+
+def test_two_runs_at_once_one_publishes_the_other_exits_75(raced):
+    out, results = raced
+    codes = sorted(code for code, _, _ in results)
+    assert codes in ([0, 0], [0, 75]), results
+    for code, stdout, stderr in results:
+        assert stdout == ""
+        if code == 0:
+            assert stderr == ""
+        else:
+            assert stderr == (
+                f"p95kit: error: another p95kit report is running on {out}; "
+                "try again later or pass --wait SECONDS\n"
+            )
+    assert_consistent(out)
+    assert len(SnapshotStore(out).snapshots()) == codes.count(0)
+    assert not list(out.glob(".staging-*"))
+
+
+@pytest.fixture
+def seeded(raced, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(raced[0], out, symlinks=True)
+    return out, SnapshotStore(out).latest()
+
+
+class LatestWatcher(threading.Thread):
+    """Resolves ``latest`` every few ms; records any moment it pointed at something incomplete."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(daemon=True)
+        self.out, self.stop, self.broken, self.seen = out, threading.Event(), [], set()
+
+    def run(self) -> None:
+        link = self.out / "latest"
+        while not self.stop.is_set():
+            target = os.readlink(link)
+            self.seen.add(target)
+            try:
+                assert_complete(self.out / target)
+            except AssertionError as exc:
+                if os.readlink(link) == target:  # not just a stale read of a moving link
+                    self.broken.append(f"{target}: {exc}")
+            time.sleep(0.005)
+
+
+def test_with_wait_both_publish_in_turn_and_retention_keeps_latest(prom, seeded):
+    out, seed = seeded
+    watcher = LatestWatcher(out)
+    watcher.start()
+    with SnapshotStore(out).lock():  # another run holds --out while both start
+        procs = [start(prom.url, out, "--wait", "120", "--keep", "1") for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while not all(has_open(p.pid, out / ".lock") for p in procs):  # both are waiting
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+            time.sleep(0.05)
+        time.sleep(0.3)
+        released = time.time()
+    results = [finish(p) for p in procs]
+    watcher.stop.set()
+    watcher.join()
+    assert results == [(0, "", ""), (0, "", "")]
+    assert watcher.broken == []
+    assert len(watcher.seen) == 3  # the seed, then each new snapshot in turn
+    latest = assert_consistent(out)
+    store = SnapshotStore(out)
+    assert store.snapshots() == [latest]  # --keep 1, and it is the newest
+    assert latest != seed
+    # Stamped when the lock was taken, not when the run started waiting: the run that
+    # published last has the newest name, so "newest first" and "latest" agree.
+    assert read_run(latest)["started_at"] >= released
+
+
+def test_retention_never_deletes_latest_while_another_run_publishes(tmp_path):
+    """Store level, no lock: publishes in one thread race prune(keep=1) in another."""
+    store = SnapshotStore(tmp_path)
+    stop, deleted_latest = threading.Event(), []
+
+    def publish() -> None:
+        for i in range(60):
+            staging = store.new_staging(dataset.END + i)
+            (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
+            store.publish(staging, f"20261121T{i // 60:02d}{i % 60:02d}00Z_1h")
+        stop.set()
+
+    def prune() -> None:
+        while not stop.is_set():
+            for removed in store.prune(1):
+                if removed == store.latest():
+                    deleted_latest.append(removed.name)
+
+    threads = [threading.Thread(target=publish), threading.Thread(target=prune)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert deleted_latest == []
+    assert store.latest().is_dir() and store.latest() == store.snapshots()[0]
+
+
+def test_retention_keeps_latest_even_when_newer_snapshots_failed(tmp_path):
+    store = SnapshotStore(tmp_path)
+    for name, failed in (("20261121T000000Z_1h", False), ("20261121T010000Z_1h", True),
+                         ("20261121T020000Z_1h", True)):  # fmt: skip
+        staging = store.new_staging(time.time())
+        store.publish(staging, name, failed=failed)
+    assert [p.name for p in store.prune(1)] == ["20261121T010000Z_1h.failed"]
+    assert store.latest().name == "20261121T000000Z_1h"
+
+
+def has_open(pid: int, path: Path) -> bool:
+    """True when process ``pid`` has ``path`` open."""
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) == str(path):
+                    return True
+    return False
+
+
+def kernel_pids(parent: int) -> list[int]:
+    """PIDs of the processes whose parent is ``parent`` (the notebook kernel)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
+
+
+# (moment, what marks it): seconds after the start, or a file in the run's staging folder.
+MOMENTS = [
+    (0.5, "during start-up"),
+    ("", "right after the staging folder appeared (fetching)"),
+    ("/summary.json", "after the payloads were written (kernel starting)"),
+    (2.0, "while the notebook runs"),
+    ("/report.html", "after the HTML export (publishing)"),
+]
+
+
+def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded):
+    out, seed = seeded
+    for marker, moment in MOMENTS:
+        proc = start(prom.url, out)
+        began, kernels, polls = time.monotonic(), [], 0
+        while proc.poll() is None and time.monotonic() - began < 60:
+            if isinstance(marker, float) and time.monotonic() - began >= marker:
+                break
+            if isinstance(marker, str) and list(out.glob(f".staging-*-{proc.pid}{marker}")):
+                break
+            polls += 1
+            if polls % 25 == 0:
+                kernels = kernel_pids(proc.pid) or kernels
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGKILL)
+        code, _, _ = finish(proc)
+        latest = assert_consistent(out)  # latest intact, no half snapshot
+        assert code in (-signal.SIGKILL, 0), moment  # 0: it finished before the kill landed
+        if code == -signal.SIGKILL and marker != "/report.html":
+            assert latest == seed, moment  # killed before publishing: latest did not move
+        with SnapshotStore(out).lock():  # the lock died with the run (not held by its kernel)
+            pass
+        for pid in kernels:  # the kernel exits by itself when its parent dies; make sure
+            with contextlib.suppress(OSError):
+                if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes():  # not reused
+                    os.kill(pid, signal.SIGKILL)
+    assert list(out.glob(".staging-*")), "no run was killed after creating its staging folder"
+    (out / ".index.html.999999.tmp").write_text("half an index", encoding="utf-8")
+    (out / ".latest-999999").symlink_to(seed.name)
+
+    code, stdout, stderr = finish(start(prom.url, out))
+    assert (code, stdout, stderr) == (0, "", "")
+    latest = assert_consistent(out)
+    assert latest != seed
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".lock"]
