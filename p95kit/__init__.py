@@ -7,36 +7,34 @@
     p95kit.to_payload(frame)                                      # the original API's JSON
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
+The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
+pay for pandas, requests or matplotlib.
 """
 
-from p95kit.client import Prometheus
-from p95kit.errors import (
-    InvalidParameterError,
-    P95kitError,
-    PrometheusAuthError,
-    PrometheusQueryError,
-    PrometheusUnavailableError,
-    ReportError,
-    ReportLockedError,
-)
-from p95kit.payloads import to_payload
-from p95kit.queries import list_models, p95, p95_range, percentiles
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    """Load the plotting and display helpers lazily: matplotlib is slow to import."""
-    if name == "plot_p95":
-        from p95kit.plotting import plot_p95
-
-        return plot_p95
-    if name == "styled":
-        from p95kit.styling import styled
-
-        return styled
-    raise AttributeError(f"module 'p95kit' has no attribute {name!r}")
-
+_EXPORTS = {
+    "Prometheus": "p95kit.client",
+    "InvalidParameterError": "p95kit.errors",
+    "P95kitError": "p95kit.errors",
+    "PrometheusAuthError": "p95kit.errors",
+    "PrometheusQueryError": "p95kit.errors",
+    "PrometheusUnavailableError": "p95kit.errors",
+    "ReportError": "p95kit.errors",
+    "ReportLockedError": "p95kit.errors",
+    "to_payload": "p95kit.payloads",
+    "list_models": "p95kit.queries",
+    "p95": "p95kit.queries",
+    "p95_range": "p95kit.queries",
+    "percentiles": "p95kit.queries",
+    "plot_p95": "p95kit.plotting",
+    "styled": "p95kit.styling",
+}
 
 __all__ = [
     "InvalidParameterError",
@@ -56,3 +54,32 @@ __all__ = [
     "styled",
     "to_payload",
 ]
+
+if TYPE_CHECKING:
+    from p95kit.client import Prometheus
+    from p95kit.errors import (
+        InvalidParameterError,
+        P95kitError,
+        PrometheusAuthError,
+        PrometheusQueryError,
+        PrometheusUnavailableError,
+        ReportError,
+        ReportLockedError,
+    )
+    from p95kit.payloads import to_payload
+    from p95kit.plotting import plot_p95
+    from p95kit.queries import list_models, p95, p95_range, percentiles
+    from p95kit.styling import styled
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'p95kit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

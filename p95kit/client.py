@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 import requests
 
+from p95kit import matrix
 from p95kit.durations import NICE_STEPS, format_duration
 from p95kit.errors import (
     InvalidParameterError,
@@ -42,6 +43,7 @@ MAX_POINTS_PER_REQUEST = 11_000
 #: Beyond this many points per series a request is almost surely a mistake.
 MAX_POINTS_PER_SERIES = 1_000_000
 _RETRY_STATUSES = {429, 502, 503, 504}
+Decoder = Callable[[bytes], "tuple[dict[str, Any], matrix.Columns] | None"]
 _POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
 
 
@@ -54,6 +56,8 @@ class Result:
     result: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
+    #: For matrices: every sample as float64 arrays (the series' ``values`` may be empty).
+    columns: matrix.Columns | None = None
 
 
 class Prometheus:
@@ -161,14 +165,14 @@ class Prometheus:
         """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""
         form = {"match[]": matches, "start": _fmt(start), "end": _fmt(end)}
         path = f"/api/v1/label/{label}/values"
-        values = self._call(path, form, " or ".join(matches), "GET").get("data") or []
+        values = self._call(path, form, " or ".join(matches), "GET")[0].get("data") or []
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise _bad_response(self, path, "data is not a list of label values")
         return sorted(values)
 
     def buildinfo(self) -> dict[str, Any]:
         """``/api/v1/status/buildinfo`` data (``version``, ``revision``, ...)."""
-        data = self._call("/api/v1/status/buildinfo", {}, None, method="GET").get("data")
+        data = self._call("/api/v1/status/buildinfo", {}, None, "GET")[0].get("data")
         return data if isinstance(data, dict) else {}
 
     def ready(self) -> bool:
@@ -183,11 +187,18 @@ class Prometheus:
 
     def _range_chunk(self, promql: str, start: float, end: float, step: float) -> Result:
         form = {"query": promql, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
-        return self._api("/api/v1/query_range", form, promql, "matrix")
+        return self._api("/api/v1/query_range", form, promql, "matrix", matrix.decode_body)
 
-    def _api(self, path: str, form: dict[str, str], promql: str, expect: str | None) -> Result:
+    def _api(
+        self,
+        path: str,
+        form: dict[str, str],
+        promql: str,
+        expect: str | None,
+        decode: Decoder | None = None,
+    ) -> Result:
         method = "POST" if len(promql) > _POST_ABOVE else "GET"
-        body = self._call(path, form, promql, method=method)
+        body, columns = self._call(path, form, promql, method, decode)
         data = body.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("result"), list):
             raise _bad_response(self, path, "no data.result in the answer")
@@ -202,11 +213,17 @@ class Prometheus:
             for item in data["result"]
         ):
             raise _bad_response(self, path, f"a {kind} item without a metric or samples")
+        if kind == "matrix" and columns is None:
+            try:
+                columns = matrix.from_lists(data["result"])
+            except (ValueError, TypeError) as exc:
+                raise _bad_response(self, path, f"samples must be numbers: {exc}") from None
         result = Result(
             result_type=str(data.get("resultType")),
             result=data["result"],
             warnings=[str(w) for w in body.get("warnings") or []],
             infos=[str(i) for i in body.get("infos") or []],
+            columns=columns,
         )
         for label, texts in (("warning", result.warnings), ("info", result.infos)):
             for text in texts:
@@ -216,8 +233,16 @@ class Prometheus:
                             "Prometheus %s: %s", label, text)  # fmt: skip
         return result
 
-    def _call(self, path: str, form: dict[str, Any], query: str | None, method: str) -> dict:
-        """One API call with retries; returns the decoded success envelope."""
+    def _call(
+        self,
+        path: str,
+        form: dict[str, Any],
+        query: str | None,
+        method: str,
+        decode: Decoder | None = None,
+    ) -> tuple[dict, matrix.Columns | None]:
+        """One API call with retries; returns the decoded success envelope, and the
+        sample columns when ``decode`` could read them straight from the bytes."""
         form = {**self.params, **form}
         url = self._endpoint(path)
         attempt = 0
@@ -241,9 +266,12 @@ class Prometheus:
                 )
                 cause = exc
             else:
+                fast = decode(response.content) if decode and response.status_code == 200 else None
+                if fast is not None and fast[0].get("status") == "success":
+                    return fast
                 body, failure = self._interpret(response, path, query)
                 if failure is None:
-                    return body
+                    return body, None
                 cause = None
                 if response.status_code not in _RETRY_STATUSES or _is_envelope(body):
                     raise failure
@@ -260,7 +288,7 @@ class Prometheus:
     ) -> tuple[dict, P95kitError | None]:
         status = response.status_code
         try:
-            body = orjson.loads(response.content)
+            body = matrix.loads(response.content)
         except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
@@ -344,19 +372,15 @@ def split_range(start: float, end: float, step: float) -> list[tuple[float, floa
 
 def merge_matrices(parts: list[Result]) -> Result:
     """Join chunked matrix results series by series, in time order."""
-    series: dict[tuple, dict[str, Any]] = {}
-    for part in parts:
-        for item in part.result:
-            key = tuple(sorted(item["metric"].items()))
-            if key in series:
-                series[key]["values"].extend(item.get("values", []))
-            else:
-                series[key] = {"metric": item["metric"], "values": list(item.get("values", []))}
+    result, columns = matrix.concat(
+        [(p.result, p.columns or matrix.from_lists(p.result)) for p in parts]
+    )
     return Result(
         result_type="matrix",
-        result=list(series.values()),
+        result=result,
         warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
         infos=list(dict.fromkeys(i for p in parts for i in p.infos)),
+        columns=columns,
     )
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from itertools import chain
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from p95kit.errors import PrometheusUnavailableError
+from p95kit.matrix import Columns, from_lists
 from p95kit.promql import string_literal
 from p95kit.validation import percentile_column
 
@@ -141,24 +141,22 @@ def parse_matrix(
     column: str,
     scale: float,
     instance_label: str | None = None,
+    columns: Columns | None = None,
 ) -> pd.DataFrame:
     """A range matrix -> ``model`` (str), ``timestamp`` (UTC), ``<column>`` (float64).
 
     Sorted by model, then time (with ``instance_label``, as for summaries: an
-    ``instance`` column after ``model``, sorted by model, instance, time). Values are
-    converted in one vectorised pass over all series: the per-series ``values``
-    lists are chained and cast by numpy.
+    ``instance`` column after ``model``, sorted by model, instance, time). The
+    samples come as :class:`~p95kit.matrix.Columns` (the client reads them straight
+    from the bytes) or from the series' ``values`` lists; no Python loop per sample.
     """
     keys = row_keys([item["metric"] for item in result], model_label, instance_label)
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    series = [result[i] for i in order]
-    lengths = np.fromiter((len(s["values"]) for s in series), dtype=np.int64, count=len(series))
-    # [[t, "v"], ...] per series -> one flat [t, "v", t, "v", ...] list, cast by numpy.
-    flat = list(chain.from_iterable(chain.from_iterable(s["values"] for s in series)))
+    samples = (columns or from_lists(result)).reordered(order)
     by_instance = instance_label is not None
-    frame = pd.DataFrame(_key_columns([keys[i] for i in order], by_instance, lengths))
-    frame["timestamp"] = to_timestamps(np.array(flat[0::2], dtype=np.float64))
-    frame[column] = np.array(flat[1::2], dtype=np.float64) * scale
+    frame = pd.DataFrame(_key_columns([keys[i] for i in order], by_instance, samples.lengths))
+    frame["timestamp"] = to_timestamps(samples.stamps)
+    frame[column] = samples.values * scale
     return frame
 
 

@@ -254,8 +254,9 @@ def fetch_range(
     query = promql.quantile(spec.target, 0.95, window)
     result = prom.query_range(query, start, stop, step_s)
     frame = frames.parse_matrix(
-        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, spec.instance_label
-    )
+        result.result, spec.target.model_label, "p95_latency_ms", spec.scale,
+        spec.instance_label, result.columns,
+    )  # fmt: skip
     return _finish(
         frame, "p95_range", spec, result, query, prom, (0.95,),
         duration=duration, step=step, time_range=window, start=start, end=stop,

@@ -194,8 +194,10 @@ def test_merge_matrices_joins_series_in_order():
     ]
     b = p95kit.client.Result("matrix", later)
     merged = merge_matrices([a, b])
-    assert merged.result[0]["values"] == [[1, "1"], [2, "2"]]
-    assert len(merged.result) == 2
+    assert [item["metric"]["model"] for item in merged.result] == ["x", "y"]
+    assert merged.columns.lengths.tolist() == [2, 1]
+    assert merged.columns.stamps.tolist() == [1.0, 2.0, 2.0]
+    assert merged.columns.values.tolist() == [1.0, 2.0, 3.0]
 
 
 def _points(a: float, b: float, step: float) -> list[float]:
