@@ -1,0 +1,48 @@
+"""Every CLI command is in the README and has help with an example; the public API is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import p95kit
+from p95kit.cli import main
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, path)
+        else:
+            yield path
+
+
+COMMANDS = sorted(_commands(main))
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_is_in_the_readme_and_has_help_with_an_example(path):
+    assert f"p95kit {' '.join(path)}" in README
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+
+
+def test_public_names_are_exported_and_documented():
+    assert sorted(p95kit.__all__) == sorted(["__version__", *p95kit._EXPORTS])
+    for name in p95kit._EXPORTS:
+        value = getattr(p95kit, name)
+        assert value.__doc__ and value.__doc__.strip(), name
+
+
+def test_the_readme_gives_the_two_commands_and_the_test_command():
+    assert "scripts/demo" in README and "scripts/test" in README
+    test_script = (Path(__file__).parent.parent / "scripts" / "test").read_text(encoding="utf-8")
+    assert ".venv/bin/python -m pytest" in README
+    assert ".venv/bin/python -m pytest" in test_script
