@@ -1,4 +1,4 @@
-"""Through an authenticating proxy (tests/authproxy.py) to the real ``prom`` fixture.
+"""Through an authenticating proxy (tests/proxy.py) to the real ``prom`` fixture.
 
 The proxy demands a bearer token, ``X-Scope-OrgID: team-a`` and the ``/prometheus`` path
 prefix, as Mimir and Cortex do. The token is a canary that must never show up in output,
@@ -15,12 +15,12 @@ from collections.abc import Iterator
 import dataset
 import pandas as pd
 import pytest
-from authproxy import AuthProxy
 from click.testing import CliRunner
 
 import p95kit
 from p95kit.cli import main
 from p95kit.payloads import dumps
+from tests.proxy import AuthProxy
 
 END = dataset.END
 TENANT = {"X-Scope-OrgID": "team-a"}
