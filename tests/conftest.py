@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
 import dataset
 import pytest
+from smallprom import require_prometheus
 
-from p95kit.localprom import LocalPrometheus, PrometheusNotInstalledError, find_binaries
+from p95kit.localprom import LocalPrometheus
 
 
 @pytest.fixture(scope="session")
@@ -18,15 +18,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
 
     Skipped when prometheus/promtool are missing, except under CI (env ``CI`` set): fails.
     """
-    missing = ""
-    try:
-        find_binaries()
-    except PrometheusNotInstalledError as exc:
-        missing = str(exc)
-    if missing and os.environ.get("CI"):
-        pytest.fail(missing, pytrace=False)
-    if missing:
-        pytest.skip(missing)
+    require_prometheus()
     workdir = tmp_path_factory.mktemp("prometheus")
     began = time.monotonic()
     path = dataset.build(workdir / "dataset.om")
@@ -45,12 +37,7 @@ def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     failed like ``prom``."""
     import remote_write  # needs cramjam (snappy), a test extra
 
-    try:
-        find_binaries()
-    except PrometheusNotInstalledError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+    require_prometheus()
     flags = ["--enable-feature=native-histograms", "--web.enable-remote-write-receiver"]
     server = LocalPrometheus(None, tmp_path_factory.mktemp("native"), extra_args=flags)
     end = int(time.time()) // 60 * 60

@@ -21,6 +21,17 @@ HOURS = 3  # enough for a 1h report and the hour before it
 BOUNDS = dataset.SECONDS_BOUNDS
 
 
+def require_prometheus() -> None:
+    """Skip the test when prometheus/promtool are missing; fail instead under CI (``CI`` set),
+    where .ci/run installs them and a skip would hide a broken set-up."""
+    try:
+        find_binaries()
+    except PrometheusNotInstalledError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+
+
 def start(
     workdir: Path,
     models: Mapping[str, Sequence[int] | tuple[Sequence[int], Sequence[int]]],
@@ -30,12 +41,7 @@ def start(
     Each model maps to per-step counts (one per bound in ``BOUNDS`` plus the overflow), or
     to ``(before, after)`` counts that change one hour before the end (a regression).
     """
-    try:
-        find_binaries()
-    except PrometheusNotInstalledError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+    require_prometheus()
     workdir.mkdir(parents=True, exist_ok=True)
     writer = OpenMetricsWriter()
     start_at, change = dataset.END - HOURS * 3600, dataset.END - 3600
