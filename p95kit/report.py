@@ -12,11 +12,13 @@ so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import platform
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,15 @@ class ReportRun:
     run: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run the notebook (see :func:`run_report`)."""
+
+    notebook: Path
+    cell_timeout: float
+    progress: bool
+
+
 def run_report(
     client: Prometheus,
     settings: ReportSettings,
@@ -61,7 +72,7 @@ def run_report(
     """
     plan(settings)  # invalid parameters: exit before anything is written or sent
     _check_run_options(wait, cell_timeout)
-    notebook_path = _notebook(notebook)
+    options = RunOptions(_notebook(notebook), cell_timeout, progress)
     store = SnapshotStore(out)
     with store.lock(wait):
         # Stamp and window from when the lock is held: a run that waited for another one
@@ -75,8 +86,9 @@ def run_report(
         run = _run_record(client, settings, validated, started)
         name = f"{stamp(started)}_{validated.duration}"
         try:
-            final = _build(client, settings, validated, staging, notebook_path, run, cell_timeout,
-                           progress, store, name)  # fmt: skip
+            _build(staging, client, settings, validated, run, options)
+            final = store.publish(staging, name)
+            log.info("published %s", final)
         except Exception as exc:
             _record_failure(run, exc, started)
             write_atomic(staging / RUN_FILE, dumps(run, indent=True))
@@ -95,48 +107,48 @@ def run_report(
 
 
 def _build(
+    staging: Path,
     client: Prometheus,
     settings: ReportSettings,
     validated: Plan,
-    staging: Path,
-    notebook: Path,
     run: dict[str, Any],
-    cell_timeout: float,
-    progress: bool,
-    store: SnapshotStore,
-    name: str,
-) -> Path:
+    options: RunOptions,
+) -> None:
+    """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json."""
     from p95kit import runner
     from p95kit.export import notebook_to_html
 
     timings = run["timings"]
-    tick = time.time()
-    data = collect(client, settings)
-    data.save(staging)
-    timings["fetch_s"] = round(time.time() - tick, 3)
+    with _timed(timings, "fetch_s"):
+        data = collect(client, settings)
+        data.save(staging)
     log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
     run["headline"] = headline(data)
     run["versions"] = _versions(client)
     run["warnings"] = data.meta.get("warnings", [])
 
-    tick = time.time()
-    executed = runner.execute(
-        notebook, staging / "report.ipynb", notebook_parameters(validated, data, staging),
-        cwd=staging, cell_timeout=cell_timeout, progress=progress,
-    )  # fmt: skip
-    timings["execute_s"] = round(time.time() - tick, 3)
+    with _timed(timings, "execute_s"):
+        executed = runner.execute(
+            options.notebook, staging / "report.ipynb",
+            notebook_parameters(validated, data, staging), cwd=staging,
+            cell_timeout=options.cell_timeout, progress=options.progress,
+        )  # fmt: skip
     log.info("executed the notebook in %.2f s", timings["execute_s"])
 
-    tick = time.time()
-    (staging / "report.html").write_text(notebook_to_html(executed), encoding="utf-8")
-    timings["export_s"] = round(time.time() - tick, 3)
+    with _timed(timings, "export_s"):
+        html = notebook_to_html(executed)
+        (staging / "report.html").write_text(html, encoding="utf-8")
 
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
-    final = store.publish(staging, name)
-    log.info("published %s", final)
-    return final
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
+    tick = time.time()
+    yield
+    timings[key] = round(time.time() - tick, 3)
 
 
 def notebook_parameters(validated: Plan, data: ReportData, staging: Path) -> dict[str, Any]:
