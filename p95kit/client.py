@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import requests
 
 from p95kit import matrix
-from p95kit.durations import NICE_STEPS, format_duration
 from p95kit.errors import (
     InvalidParameterError,
     P95kitError,
@@ -33,15 +30,11 @@ from p95kit.errors import (
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
+from p95kit.ranges import MAX_POINTS_PER_SERIES, split_range, suggest_step
+from p95kit.urls import redact_url, resolve_url
 
 log = logging.getLogger("p95kit")
 
-DEFAULT_URL = "http://localhost:9090"
-URL_ENV = "P95KIT_PROMETHEUS_URL"
-#: Prometheus rejects more than 11,000 points per series in one query_range.
-MAX_POINTS_PER_REQUEST = 11_000
-#: Beyond this many points per series a request is almost surely a mistake.
-MAX_POINTS_PER_SERIES = 1_000_000
 _RETRY_STATUSES = {429, 502, 503, 504}
 Decoder = Callable[[bytes], "tuple[dict[str, Any], matrix.Columns] | None"]
 _POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
@@ -319,57 +312,6 @@ class Prometheus:
         return self.url.rstrip("/") + path
 
 
-def resolve_url(url: str | None) -> str:
-    """The URL to use: ``url``, else ``$P95KIT_PROMETHEUS_URL``, else the default."""
-    url = url or os.environ.get(URL_ENV) or DEFAULT_URL
-    url = url.strip() if isinstance(url, str) else url
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-    except ValueError:  # e.g. "http://[::1"
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() or not c.isprintable() for c in url)
-    ):
-        raise InvalidParameterError(
-            "prometheus_url",
-            f"prometheus_url must be an http(s) URL such as http://localhost:9090, "
-            f"got {redact_url(url)!r}",
-        )
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise InvalidParameterError(
-            "prometheus_url", f"prometheus_url has an invalid port: {redact_url(url)!r}"
-        ) from None
-    return url
-
-
-def redact_url(url: str) -> str:
-    """Drop user-info and query string from a URL so it can be printed."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc.rsplit("@", 1)[-1]
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    except (ValueError, TypeError, AttributeError):
-        return "<invalid url>"
-
-
-def split_range(start: float, end: float, step: float) -> list[tuple[float, float]]:
-    """Split ``[start, end]`` into chunks of at most 11,000 points at ``start + k*step``.
-
-    Chunks do not share a boundary point: the next chunk starts one step later.
-    """
-    total = math.floor((end - start) / step + 1e-9) + 1
-    chunks = []
-    for first in range(0, total, MAX_POINTS_PER_REQUEST):
-        last = min(first + MAX_POINTS_PER_REQUEST, total) - 1
-        chunks.append((start + first * step, start + last * step))
-    return chunks
-
-
 def merge_matrices(parts: list[Result]) -> Result:
     """Join chunked matrix results series by series, in time order."""
     result, columns = matrix.concat(
@@ -382,14 +324,6 @@ def merge_matrices(parts: list[Result]) -> Result:
         infos=list(dict.fromkeys(i for p in parts for i in p.infos)),
         columns=columns,
     )
-
-
-def suggest_step(span: float) -> str:
-    """A round step that keeps ``span`` under the points limit."""
-    for step in NICE_STEPS:
-        if span / step < MAX_POINTS_PER_SERIES:
-            return format_duration(step)
-    return format_duration(math.ceil(span / MAX_POINTS_PER_SERIES))
 
 
 def _is_envelope(body: dict) -> bool:
