@@ -36,6 +36,7 @@ from p95kit.urls import redact_url, resolve_url
 log = logging.getLogger("p95kit")
 
 _RETRY_STATUSES = {429, 502, 503, 504}
+_sleep = time.sleep  # the retry backoff (tests record it instead of waiting)
 Decoder = Callable[[bytes], "tuple[dict[str, Any], matrix.Columns] | None"]
 _POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
 
@@ -274,7 +275,7 @@ class Prometheus:
             attempt += 1
             wait = delay if delay is not None else min(self.backoff * 2 ** (attempt - 1), 10.0)
             log.info("retrying %s in %.1f s (attempt %d): %s", path, wait, attempt, failure)
-            time.sleep(wait)
+            _sleep(wait)
 
     def _interpret(
         self, response: requests.Response, path: str, query: str | None

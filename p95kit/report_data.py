@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,12 +208,13 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         tasks["buckets"] = lambda: client.query(promql.bucket_increase(target, p.duration), p.end)
     with ThreadPoolExecutor(3) as pool:
         futures = {name: pool.submit(task) for name, task in tasks.items()}
-        try:
-            results = {name: future.result() for name, future in futures.items()}
-        except BaseException:
+        done, _ = wait(futures.values(), return_when=FIRST_EXCEPTION)
+        failed = next((f for f in done if f.exception() is not None), None)
+        if failed is not None:
             # One failure decides the run: do not spend the retry budget on the rest.
             pool.shutdown(wait=True, cancel_futures=True)
-            raise
+            raise failed.exception()
+        results = {name: future.result() for name, future in futures.items()}
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
     summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, tasks, started)
