@@ -37,15 +37,14 @@ def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback:
     try:
         info = client.buildinfo()
         checks.append(Check("version", True, f"Prometheus {info.get('version', 'unknown')}"))
-        spec = queries.make_spec(metric_name, model_label)
-        selectors = promql.discovery_selectors(
-            promql.Target(metric_name=spec.target.metric_name, model_label="__name__")
-        )
+        queries.make_spec(metric_name, model_label)  # validated before anything is sent
         now = time.time()
         start = now - parse_duration(lookback, "lookback")
-        names = client.label_values("__name__", selectors, start, now)
+        family = promql.regex_literal(metric_name)
+        selector = f'{{__name__=~"{family}(_bucket|_count|_sum)?"}}'
+        names = client.label_values("__name__", [selector], start, now)
         if not names:
-            checks.append(Check("metric", False, f"no {metric_name}_bucket series in the last "
+            checks.append(Check("metric", False, f"no {metric_name} series in the last "
                                 f"{lookback}", "pass --metric-name (run `p95kit models` "
                                 "with another metric) or check the exporter", 1))  # fmt: skip
             return checks
