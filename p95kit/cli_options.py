@@ -19,13 +19,11 @@ def connection_options(func: Callable) -> Callable:
         ),
         click.option(
             "--bearer-token-file",
-            envvar="P95KIT_BEARER_TOKEN_FILE",
             type=click.Path(dir_okay=False),
             help="File with a bearer token, re-read each run. [env P95KIT_BEARER_TOKEN(_FILE)]",
         ),
         click.option(
             "--basic-auth-file",
-            envvar="P95KIT_BASIC_AUTH_FILE",
             type=click.Path(dir_okay=False),
             help="File with one line 'user:password'. [env P95KIT_BASIC_AUTH_FILE]",
         ),

@@ -5,9 +5,12 @@ the environment, never from a command-line value that would show up in ``ps``
 or a crontab. Environment variables:
 
 - ``P95KIT_PROMETHEUS_URL``  base URL, may carry a path prefix
-- ``P95KIT_BEARER_TOKEN``    bearer token (or ``--bearer-token-file``)
-- ``P95KIT_BASIC_AUTH_FILE`` file holding ``user:password`` (or ``--basic-auth-file``)
-- ``P95KIT_HEADERS``         extra headers, ``Name: value`` separated by newlines or ``;``
+- ``P95KIT_BEARER_TOKEN``      bearer token
+- ``P95KIT_BEARER_TOKEN_FILE`` file holding the bearer token (or ``--bearer-token-file``)
+- ``P95KIT_BASIC_AUTH_FILE``   file holding ``user:password`` (or ``--basic-auth-file``)
+- ``P95KIT_HEADERS``           extra headers, ``Name: value`` separated by newlines or ``;``
+
+This module is the one place that reads them, for the CLI and for notebooks alike.
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ from pathlib import Path
 
 from p95kit.client import Prometheus
 from p95kit.errors import InvalidParameterError
+
+TOKEN_ENV = "P95KIT_BEARER_TOKEN"
+TOKEN_FILE_ENV = "P95KIT_BEARER_TOKEN_FILE"
+BASIC_AUTH_FILE_ENV = "P95KIT_BASIC_AUTH_FILE"
+HEADERS_ENV = "P95KIT_HEADERS"
+#: Variables that may carry credentials (kept out of the report kernel's environment).
+SECRET_ENV = (TOKEN_ENV, TOKEN_FILE_ENV, BASIC_AUTH_FILE_ENV, HEADERS_ENV)
 
 
 def build_client(
@@ -33,9 +43,10 @@ def build_client(
 ) -> Prometheus:
     """A client configured from option values (``headers``/``params`` as ``"Name: value"``
     and ``"key=value"`` strings) plus the environment."""
-    token = _read_secret(bearer_token_file, "bearer_token_file") if bearer_token_file else None
-    token = token or os.environ.get("P95KIT_BEARER_TOKEN") or None
-    auth_file = basic_auth_file or os.environ.get("P95KIT_BASIC_AUTH_FILE")
+    token_file = bearer_token_file or os.environ.get(TOKEN_FILE_ENV)
+    token = _read_secret(token_file, "bearer_token_file") if token_file else None
+    token = token or os.environ.get(TOKEN_ENV) or None
+    auth_file = basic_auth_file or os.environ.get(BASIC_AUTH_FILE_ENV)
     basic = _basic_auth(auth_file) if auth_file else None
     merged = parse_headers(_env_headers()) | parse_headers(headers)
     verify: bool | str = False if insecure else (ca_bundle or True)
@@ -78,7 +89,7 @@ def parse_params(values: Sequence[str]) -> dict[str, str]:
 
 
 def _env_headers() -> list[str]:
-    raw = os.environ.get("P95KIT_HEADERS", "")
+    raw = os.environ.get(HEADERS_ENV, "")
     return [part for part in raw.replace(";", "\n").splitlines() if part.strip()]
 
 

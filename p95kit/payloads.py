@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 
 from p95kit.errors import InvalidParameterError, P95kitError
-from p95kit.frames import INSTANCE
+from p95kit.frames import INSTANCE, to_timestamps
 from p95kit.validation import percentile_column
 
 
@@ -146,8 +146,6 @@ def from_payload(
     columns when ``data`` is empty); the frame has the same
     columns and dtypes as the library's, so the report renders exactly the JSON.
     """
-    from p95kit.frames import to_timestamps
-
     data = payload.get("data", [])
     by_instance = any(INSTANCE in d for d in data)
     if kind == "p95_range":

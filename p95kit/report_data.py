@@ -202,10 +202,12 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         "range": lambda: queries.fetch_range(
             client, p.spec, p.duration, p.span, p.step, p.step_s, p.time_range, p.end
         ),
-        "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
     }
+    extra = {"requests": promql.request_count(target, p.duration)}
     if target.histogram in ("auto", "classic"):
-        tasks["buckets"] = lambda: client.query(promql.bucket_increase(target, p.duration), p.end)
+        extra["buckets"] = promql.bucket_increase(target, p.duration)
+    for name, query in extra.items():
+        tasks[name] = lambda query=query: client.query(query, p.end)
     with ThreadPoolExecutor(3) as pool:
         futures = {name: pool.submit(task) for name, task in tasks.items()}
         done, _ = wait(futures.values(), return_when=FIRST_EXCEPTION)
@@ -217,28 +219,23 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         results = {name: future.result() for name, future in futures.items()}
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
     summary = summarize(p.spec, p.slo_ms, results)
-    meta = _meta(p, client, results, tasks, started)
+    meta = _meta(p, client, results, extra, started)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
 
-def _meta(p: Plan, client: Prometheus, results: dict, tasks: dict, started: float) -> dict:
-    target = p.spec.target
+def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: float) -> dict:
+    """The report's metadata; ``extra`` maps the non-frame queries' names to their PromQL."""
     query_text = {
         "window percentiles": results["window"].attrs["query"],
+        "previous window P95": results["previous"].attrs["query"],
         "current P95": results["current"].attrs["query"],
         "P95 over time": results["range"].attrs["query"],
-        "requests": promql.request_count(target, p.duration),
+        **extra,
     }
-    if "buckets" in tasks:
-        query_text["buckets"] = promql.bucket_increase(target, p.duration)
     warnings = []
-    for name in tasks:
-        result = results[name]
-        found = (
-            result.attrs.get("warnings", [])
-            if isinstance(result, pd.DataFrame)
-            else result.warnings
-        )
+    for result in results.values():
+        is_frame = isinstance(result, pd.DataFrame)
+        found = result.attrs.get("warnings", []) if is_frame else result.warnings
         warnings.extend(w for w in found if w not in warnings)
     return {
         "window_start": p.end - p.span,
@@ -247,7 +244,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, tasks: dict, started: floa
         "step": p.step,
         "time_range": p.time_range,
         "percentiles": list(p.percentiles),
-        **{k: v for k, v in p.spec.attrs().items()},
+        **p.spec.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
         "queries": query_text,

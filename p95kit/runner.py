@@ -27,16 +27,10 @@ from typing import Any
 import nbformat
 from jupyter_client import AsyncKernelManager
 
+from p95kit.clientconfig import SECRET_ENV
 from p95kit.errors import ReportError
 
 KERNEL_NAME = "python3"
-#: Environment variables that may carry credentials; the kernel never sees them.
-SECRET_ENV = (
-    "P95KIT_BEARER_TOKEN",
-    "P95KIT_BEARER_TOKEN_FILE",
-    "P95KIT_BASIC_AUTH_FILE",
-    "P95KIT_HEADERS",
-)
 
 log = logging.getLogger("p95kit")
 # nbclient logs "Kernel died ..." / "Timeout waiting ..." through papermill's logger;

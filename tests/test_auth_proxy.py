@@ -147,6 +147,24 @@ def test_cli_with_environment_variables(prom, proxy, canary):
     assert "gpt-4" in models.stdout.splitlines()
 
 
+def test_token_file_from_the_environment_serves_cli_and_notebooks_alike(
+    prom, proxy, canary, tmp_path, monkeypatch
+):
+    """P95KIT_BEARER_TOKEN_FILE is read by clientconfig, so the report notebook's live
+    mode (collect_live -> build_client) authenticates like the CLI does."""
+    from p95kit.clientconfig import build_client
+
+    token_file = tmp_path / "token"
+    token_file.write_text(canary + "\n")
+    monkeypatch.setenv("P95KIT_BEARER_TOKEN_FILE", str(token_file))
+    monkeypatch.setenv("P95KIT_HEADERS", "X-Scope-OrgID: team-a")
+    with build_client(proxy.url + "/prometheus") as client:
+        frame = p95kit.p95(client=client, at=END)
+    assert frame["model"].tolist() == p95kit.p95(prometheus_url=prom.url, at=END)["model"].tolist()
+    result = run(*query_args(proxy))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_cli_without_credentials_exits_3_saying_authentication_failed(proxy):
     result = run(*query_args(proxy, "--header", "X-Scope-OrgID: team-a"))
     assert result.exit_code == 3
