@@ -11,43 +11,21 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from p95kit.chart_selection import chart_models
+
+if TYPE_CHECKING:
+    from p95kit.report_data import ReportData
+
 #: Legend labels longer than this are cut and end with "…".
 MAX_LABEL_CHARS = 40
 _Y_LABEL = "P95 latency (ms)"
 _LOG_SPREAD = 10.0  # log y axis when the slowest charted median is this many times the fastest
-
-
-def chart_models(
-    range_frame: pd.DataFrame, max_models: int = 10, order: Iterable[str] | None = None
-) -> list[str]:
-    """The models :func:`plot_p95` draws, slowest first (at most ``max_models``).
-
-    Only models with at least one non-NaN ``p95_latency_ms`` point are eligible.
-    ``order`` (e.g. ``ReportData.summary["model"]``, slowest window P95 first) decides
-    which ones; without it, models are ranked by their median P95 over time, then max.
-    """
-    points = range_frame.dropna(subset=["p95_latency_ms"])
-    if points.empty or max_models < 1:
-        return []
-    stats = points.groupby("model", sort=True)["p95_latency_ms"].agg(["median", "max"])
-    if order is not None:
-        ranked = [m for m in dict.fromkeys(str(m) for m in order) if m in stats.index]
-        ranked += [m for m in _by_latency(stats) if m not in set(ranked)]
-    else:
-        ranked = _by_latency(stats)
-    return ranked[:max_models]
-
-
-def _by_latency(stats: pd.DataFrame) -> list[str]:
-    ordered = stats.reset_index().sort_values(
-        ["median", "max", "model"], ascending=[False, False, True], kind="stable"
-    )
-    return [str(m) for m in ordered["model"]]
 
 
 def plot_p95(
@@ -113,6 +91,17 @@ def plot_p95(
     _literal(legend.get_texts(), legend.get_title())
     _literal([ax.set_title(title if title is not None else "P95 latency per model")])
     return fig
+
+
+def report_chart(data: ReportData) -> Figure:
+    """The report's chart of ``data``: its ``max_chart_models`` slowest models by window
+    P95 (``data.summary`` order) and the SLO line, as :func:`plot_p95` draws them."""
+    return plot_p95(
+        data.range,
+        max_models=int(data.meta.get("max_chart_models") or 10),
+        slo_ms=data.meta.get("slo_ms"),
+        order=data.summary["model"],
+    )
 
 
 class ChartFigure(Figure):

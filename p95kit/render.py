@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from p95kit.plotting import chart_models
+from p95kit.chart_selection import chart_models
 from p95kit.report_data import ReportData
 from p95kit.validation import percentile_column
 
