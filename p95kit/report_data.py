@@ -120,6 +120,8 @@ class ReportSettings:
 
 PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
 SUMMARY_FILE = "summary.json"
+#: The P95-over-time chart (PNG) ``p95kit report`` draws beside the payloads.
+CHART_FILE = "chart.png"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ kernel runs this very Python, no progress bar unless asked, and no kernel chatte
 on stderr. papermill's and nbclient's exceptions become
 :class:`~p95kit.errors.ReportError` here and nowhere else.
 
+:func:`report_kernel` starts the kernel before the data is fetched, so it boots (about
+half a second) while this process fetches and draws; :func:`execute` then runs the
+notebook on it.
+
 The kernel starts without p95kit's credentials in its environment (it reads the
 data files and needs none, and a notebook cell could print ``os.environ``), and
 its own stderr is discarded unless the ``p95kit`` logger is at DEBUG: a kernel
@@ -15,22 +19,30 @@ interrupted after a cell timeout prints a traceback there, which cron would mail
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import nbformat
-from jupyter_client import AsyncKernelManager
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
+from jupyter_core.utils import run_sync
 
 from p95kit.clientconfig import SECRET_ENV
 from p95kit.errors import ReportError
 
 KERNEL_NAME = "python3"
+# The kernel's own log at ERROR only; no IPython history database on disk.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]
 
 log = logging.getLogger("p95kit")
 # nbclient logs "Kernel died ..." / "Timeout waiting ..." through papermill's logger;
@@ -38,8 +50,74 @@ log = logging.getLogger("p95kit")
 logging.getLogger("papermill").addHandler(logging.NullHandler())
 
 
+class ReportKernelClient(AsyncKernelClient):
+    """An AsyncKernelClient that knows exactly when the kernel is ready.
+
+    jupyter_client's ``wait_for_ready`` ends by waiting for 0.2 s of IOPub silence, on
+    every report. Here the kernel is ready when a ``kernel_info`` request is answered
+    and its ``idle`` status has arrived on IOPub: the subscription works and every
+    message before it has been read. ``start_channels`` does nothing once they run, so
+    the client connected at launch can be handed to nbclient, which starts it again.
+    """
+
+    def start_channels(self, *args: Any, **kw: Any) -> None:
+        if not self.channels_running:
+            super().start_channels(*args, **kw)
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            msg_id = self.kernel_info()
+            reply = await self._reply(msg_id, deadline)
+            if reply is not None and await self._idle_seen(msg_id, deadline):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+    async def _reply(self, msg_id: str, deadline: float) -> dict[str, Any] | None:
+        with contextlib.suppress(Empty):
+            while True:  # replies to an earlier, unanswered kernel_info are skipped
+                wait = min(1.0, max(0.0, deadline - time.monotonic()))
+                msg = await self.shell_channel.get_msg(timeout=wait)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return msg
+        return None
+
+    async def _idle_seen(self, msg_id: str, deadline: float) -> bool:
+        with contextlib.suppress(Empty):
+            while True:
+                wait = min(1.0, max(0.0, deadline - time.monotonic()))
+                msg = await self.iopub_channel.get_msg(timeout=wait)
+                if (
+                    msg["msg_type"] == "status"
+                    and msg["parent_header"].get("msg_id") == msg_id
+                    and msg["content"].get("execution_state") == "idle"
+                ):
+                    return True
+        return False
+
+
 class ReportKernelManager(AsyncKernelManager):
-    """Starts the kernel with :func:`kernel_environment` and a quiet stderr."""
+    """Starts the kernel with :func:`kernel_environment` and a quiet stderr, and hands
+    out one client, connected as soon as the kernel is launched.
+
+    Connecting early matters: a client whose IOPub subscription is younger than the
+    kernel's first reply waits 0.2 s and asks again (jupyter_client's ``wait_for_ready``).
+    nbclient leaves a kernel it did not start, and its client, running;
+    :func:`report_kernel` closes both.
+    """
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(client_factory=ReportKernelClient, **kw)
+        self.the_client: ReportKernelClient | None = None
+
+    def client(self, **kw: Any) -> ReportKernelClient:
+        if self.the_client is None:
+            self.the_client = super().client(**kw)
+        return self.the_client
 
     async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
         kw.setdefault("env", kernel_environment())
@@ -94,22 +172,66 @@ def check_kernel(kernel_name: str = KERNEL_NAME) -> list[str]:
     return list(spec.argv)
 
 
+@contextlib.contextmanager
+def report_kernel(cwd: Path) -> Iterator[ReportKernelManager]:
+    """Start the report kernel in ``cwd`` now and kill it on leaving the block.
+
+    The kernel process boots on its own while the caller goes on (start returns once it
+    is launched, not once it is ready); :func:`execute` waits for it. Killed, not asked
+    to exit: the outputs are saved by then, and a graceful exit costs ~0.5 s per report.
+    Runs on this thread's jupyter event loop, the one papermill uses after it.
+    """
+    prepare_environment()
+    check_kernel()
+    manager = ReportKernelManager(kernel_name=KERNEL_NAME)
+    try:
+        run_sync(manager.start_kernel)(cwd=str(cwd), extra_arguments=list(KERNEL_ARGUMENTS))
+        manager.client().start_channels()  # subscribes to IOPub while the kernel boots
+    except (RuntimeError, OSError) as exc:
+        raise ReportError(
+            f"cannot start the report kernel: {type(exc).__name__}: {exc}", reason="kernel"
+        ) from exc
+    try:
+        yield manager
+    finally:
+        _stop(manager)
+
+
+def _stop(manager: ReportKernelManager) -> None:
+    if manager.the_client is not None:
+        with contextlib.suppress(RuntimeError, OSError):
+            manager.the_client.stop_channels()
+    with contextlib.suppress(RuntimeError, OSError):  # already dead, or gone meanwhile
+        if run_sync(manager.is_alive)():
+            run_sync(manager.shutdown_kernel)(now=True)
+    with contextlib.suppress(RuntimeError, OSError):
+        run_sync(manager.cleanup_resources)()
+
+
 def execute(
     notebook: Path,
     output: Path,
     parameters: dict[str, Any],
     *,
+    kernel: ReportKernelManager | None = None,
     cwd: Path | None = None,
     cell_timeout: float | None = 600,
     progress: bool = False,
 ) -> nbformat.NotebookNode:
     """Run ``notebook`` with ``parameters`` (JSON-native values only, never secrets)
-    and write the executed copy to ``output``. Raises ReportError naming the cell."""
+    and write the executed copy to ``output``. Raises ReportError naming the cell.
+
+    ``kernel``: a kernel from :func:`report_kernel` (the caller stops it); without one,
+    a kernel is started in ``cwd`` for this notebook and stopped after it."""
+    if kernel is None:
+        with report_kernel(cwd or Path.cwd()) as started:
+            return execute(
+                notebook, output, parameters,
+                kernel=started, cell_timeout=cell_timeout, progress=progress,
+            )  # fmt: skip
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    prepare_environment()
-    check_kernel()
     try:
         return papermill.execute_notebook(
             str(notebook),
@@ -117,12 +239,8 @@ def execute(
             parameters=parameters,
             kernel_name=KERNEL_NAME,
             progress_bar=progress,
-            cwd=str(cwd) if cwd else None,
             execution_timeout=cell_timeout,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            kernel_manager_class=ReportKernelManager,
-            # The outputs are saved by then; a graceful kernel exit costs ~0.5 s per report.
-            shutdown_kernel="immediate",
+            km=kernel,  # passed on to nbclient, which leaves a kernel it did not start running
         )
     except papermill.PapermillExecutionError as exc:
         evalue = " ".join(str(exc.evalue).split())  # one line on stderr; run.json keeps it all
@@ -141,7 +259,7 @@ def execute(
         raise ReportError(
             "the notebook kernel died during the report", reason="kernel_died"
         ) from exc
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, ValueError) as exc:  # ValueError: papermill's inspection
         raise ReportError(
             f"cannot run the report notebook: {type(exc).__name__}: {exc}", reason="kernel"
         ) from exc

@@ -2,7 +2,7 @@
 
 Layout::
 
-    <out>/<UTC stamp>_<duration>/          a published snapshot (report.html, *.json, run.json)
+    <out>/<UTC stamp>_<duration>/          a published snapshot (report.html, *.json, chart.png)
     <out>/<UTC stamp>_<duration>.failed/   a failed run kept for debugging (never ``latest``)
     <out>/.staging-<stamp>-<pid>/          work in progress; hidden, removed by the next run
                                            (as are .latest-<pid> and .index.html.<pid>.tmp)

@@ -93,6 +93,9 @@ def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
         for o in c.outputs if "data" in o
     )  # fmt: skip
     assert "whisper-large-v3" in html
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]  # fmt: skip
+    assert len(images) == 1  # no chart.png here: the notebook drew the chart itself
 
 
 def test_doctor(demo):

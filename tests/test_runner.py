@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from jupyter_core.utils import run_sync
 
 from p95kit import ReportError
-from p95kit.runner import check_kernel, prepare_environment
+from p95kit.runner import check_kernel, execute, prepare_environment, report_kernel
 
 
 def _kernelspec(root: Path, python: str) -> None:
@@ -51,3 +54,60 @@ def test_a_missing_kernel_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(ReportError, match="pip install ipykernel"):
         check_kernel("no-such-kernel")
     assert KERNEL_NAME == "python3"
+
+
+def _pid_gone(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_report_kernel_runs_a_notebook_and_is_gone_after_the_block(tmp_path):
+    """The kernel starts at once (before the data is fetched), the notebook runs on it
+    in its folder, and leaving the block kills it and closes the client's sockets."""
+    spec = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": spec})
+    notebook.cells = [
+        nbformat.v4.new_code_cell("n = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import os\nprint(os.getcwd(), n)"),
+        nbformat.v4.new_code_cell("print('second', n + 1)"),
+    ]
+    nbformat.write(notebook, tmp_path / "in.ipynb")
+    with report_kernel(tmp_path) as kernel:
+        pid = kernel.provisioner.process.pid
+        executed = execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {"n": 41},
+                           kernel=kernel)  # fmt: skip
+        assert not _pid_gone(pid)  # papermill left our kernel running
+        client = kernel.the_client
+    texts = ["".join(o.get("text", "") for o in c.outputs) for c in executed.cells[-2:]]
+    assert texts == [f"{tmp_path} 41\n", "second 42\n"]
+    assert _pid_gone(pid) and not client.channels_running
+
+
+def test_ready_check_waits_for_a_booting_kernel_and_drains_iopub(tmp_path):
+    """Asked at once, the ready check waits for the kernel to boot. It ends when its own
+    kernel_info's idle status has been read (not after a quiet period), so the next
+    IOPub message belongs to the next request: nothing stale is left behind."""
+
+    async def first_iopub_parent(client) -> str:
+        msg = await client.iopub_channel.get_msg(timeout=30)
+        return msg["parent_header"].get("msg_id")
+
+    with report_kernel(tmp_path) as kernel:
+        client = kernel.client()
+        for _ in range(2):  # booting, then already up
+            run_sync(client.wait_for_ready)(timeout=60)
+            msg_id = client.execute("1", silent=True)
+            assert run_sync(first_iopub_parent)(client) == msg_id
+            run_sync(client.wait_for_ready)(timeout=60)  # reads that request's idle too
+
+
+def test_a_kernel_that_dies_at_start_is_a_report_error(tmp_path):
+    nbformat_path = tmp_path / "in.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]),
+                   nbformat_path)  # fmt: skip
+    with report_kernel(tmp_path) as kernel:
+        kernel.provisioner.process.send_signal(signal.SIGKILL)
+        kernel.provisioner.process.wait()
+        with pytest.raises(ReportError) as caught:
+            execute(nbformat_path, tmp_path / "out.ipynb", {}, kernel=kernel)
+    assert caught.value.details.get("reason") in ("kernel", "kernel_died")
