@@ -1,4 +1,4 @@
-"""The Prometheus HTTP client: the one place where HTTP failures become p95kit errors.
+"""The Prometheus HTTP client: sends the API calls, retries, splits long ranges.
 
 :class:`Prometheus` talks to anything that speaks the Prometheus HTTP API
 (Prometheus, Thanos, Mimir, Cortex, VictoriaMetrics). It reuses one
@@ -6,7 +6,8 @@
 502/503/504/429 with exponential backoff (never 400/422), sends long queries as
 form-encoded POSTs, splits long ranges into step-aligned chunks fetched
 concurrently, and surfaces Prometheus ``warnings``/``infos``. Credentials live
-only in the session; they never appear in messages, logs or :meth:`describe`.
+only in the session; they never appear in messages, logs or :attr:`Prometheus.safe_url`.
+What an answer means (a Result or which error) is decided in :mod:`p95kit.responses`.
 """
 
 from __future__ import annotations
@@ -16,42 +17,30 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import requests
 
 from p95kit import matrix
-from p95kit.errors import (
-    InvalidParameterError,
-    P95kitError,
-    PrometheusAuthError,
-    PrometheusQueryError,
-    PrometheusUnavailableError,
-)
+from p95kit.errors import InvalidParameterError, P95kitError
 from p95kit.ranges import MAX_POINTS_PER_SERIES, split_range, suggest_step
+from p95kit.responses import (
+    Result,
+    bad_response,
+    interpret,
+    merge_matrices,
+    retry_after,
+    should_retry,
+    to_result,
+    transport_error,
+)
 from p95kit.urls import redact_url, resolve_url
 
 log = logging.getLogger("p95kit")
 
-_RETRY_STATUSES = {429, 502, 503, 504}
 _sleep = time.sleep  # the retry backoff (tests record it instead of waiting)
 Decoder = Callable[[bytes], "tuple[dict[str, Any], matrix.Columns] | None"]
 _POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
-
-
-@dataclass
-class Result:
-    """A successful API answer: ``result_type`` and ``result`` from ``data``,
-    plus the ``warnings`` and ``infos`` Prometheus attached."""
-
-    result_type: str
-    result: list[dict[str, Any]]
-    warnings: list[str] = field(default_factory=list)
-    infos: list[str] = field(default_factory=list)
-    #: For matrices: every sample as float64 arrays (the series' ``values`` may be empty).
-    columns: matrix.Columns | None = None
 
 
 class Prometheus:
@@ -161,7 +150,7 @@ class Prometheus:
         path = f"/api/v1/label/{label}/values"
         values = self._call(path, form, " or ".join(matches), "GET")[0].get("data") or []
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise _bad_response(self, path, "data is not a list of label values")
+            raise bad_response(self.safe_url, path, "data is not a list of label values")
         return sorted(values)
 
     def buildinfo(self) -> dict[str, Any]:
@@ -193,32 +182,7 @@ class Prometheus:
     ) -> Result:
         method = "POST" if len(promql) > _POST_ABOVE else "GET"
         body, columns = self._call(path, form, promql, method, decode)
-        data = body.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("result"), list):
-            raise _bad_response(self, path, "no data.result in the answer")
-        kind = data.get("resultType")
-        if expect is not None and kind != expect:
-            raise _bad_response(self, path, f"resultType {kind!r}, expected {expect!r}")
-        samples = {"vector": ("value", "histogram"), "matrix": ("values", "histograms")}
-        if expect in samples and not all(
-            isinstance(item, dict)
-            and isinstance(item.get("metric"), dict)
-            and any(key in item for key in samples[expect])
-            for item in data["result"]
-        ):
-            raise _bad_response(self, path, f"a {kind} item without a metric or samples")
-        if kind == "matrix" and columns is None:
-            try:
-                columns = matrix.from_lists(data["result"])
-            except (ValueError, TypeError) as exc:
-                raise _bad_response(self, path, f"samples must be numbers: {exc}") from None
-        result = Result(
-            result_type=str(data.get("resultType")),
-            result=data["result"],
-            warnings=[str(w) for w in body.get("warnings") or []],
-            infos=[str(i) for i in body.get("infos") or []],
-            columns=columns,
-        )
+        result = to_result(body, columns, self.safe_url, path, expect)
         for label, texts in (("warning", result.warnings), ("info", result.infos)):
             for text in texts:
                 if (label, text) not in self._logged:  # once per client, not once per query
@@ -247,29 +211,20 @@ class Prometheus:
                     response = self.session.post(url, data=form, timeout=self.timeout)
                 else:
                     response = self.session.get(url, params=form, timeout=self.timeout)
-            except requests.Timeout as exc:
-                failure: P95kitError = PrometheusUnavailableError(
-                    f"Prometheus at {self.safe_url} did not answer within {self.timeout:g} s",
-                    url=self.safe_url,
-                )
-                cause: BaseException = exc
             except requests.RequestException as exc:
-                failure = PrometheusUnavailableError(
-                    f"cannot reach Prometheus at {self.safe_url}: {type(exc).__name__}",
-                    url=self.safe_url,
-                )
-                cause = exc
+                failure: P95kitError = transport_error(exc, self.safe_url, self.timeout)
+                cause: BaseException | None = exc
             else:
                 fast = decode(response.content) if decode and response.status_code == 200 else None
                 if fast is not None and fast[0].get("status") == "success":
                     return fast
-                body, failure = self._interpret(response, path, query)
-                if failure is None:
+                body, error = interpret(response, self.safe_url, path, query)
+                if error is None:
                     return body, None
-                cause = None
-                if response.status_code not in _RETRY_STATUSES or _is_envelope(body):
+                failure, cause = error, None
+                if not should_retry(response, body):
                     raise failure
-                delay = _retry_after(response, self.max_retry_after)
+                delay = retry_after(response, self.max_retry_after)
             if attempt >= self.retries:
                 raise failure from cause
             attempt += 1
@@ -277,58 +232,8 @@ class Prometheus:
             log.info("retrying %s in %.1f s (attempt %d): %s", path, wait, attempt, failure)
             _sleep(wait)
 
-    def _interpret(
-        self, response: requests.Response, path: str, query: str | None
-    ) -> tuple[dict, P95kitError | None]:
-        status = response.status_code
-        try:
-            body = matrix.loads(response.content)
-        except orjson.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict):
-            body = {}
-        if status == 200 and body.get("status") == "success":
-            return body, None
-        if _is_envelope(body):
-            return body, PrometheusQueryError(
-                str(body.get("errorType")), str(body.get("error")), query=query
-            )
-        where = f"{self.safe_url}{path}"
-        if status in (401, 403):
-            return body, PrometheusAuthError(
-                f"authentication failed: {status} {response.reason} from {where}; "
-                "check the bearer token, basic auth or tenant header",
-                url=self.safe_url,
-                status=status,
-            )
-        if status == 200:
-            return body, _bad_response(self, path, "the body is not Prometheus API JSON")
-        return body, PrometheusUnavailableError(
-            f"Prometheus answered {status} {response.reason} for {where}",
-            url=self.safe_url,
-            status=status,
-        )
-
     def _endpoint(self, path: str) -> str:
         return self.url.rstrip("/") + path
-
-
-def merge_matrices(parts: list[Result]) -> Result:
-    """Join chunked matrix results series by series, in time order."""
-    result, columns = matrix.concat(
-        [(p.result, p.columns or matrix.from_lists(p.result)) for p in parts]
-    )
-    return Result(
-        result_type="matrix",
-        result=result,
-        warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
-        infos=list(dict.fromkeys(i for p in parts for i in p.infos)),
-        columns=columns,
-    )
-
-
-def _is_envelope(body: dict) -> bool:
-    return body.get("status") == "error" and "errorType" in body
 
 
 def _check_header(name: str, value: str | bytes) -> None:
@@ -345,22 +250,6 @@ def _check_header(name: str, value: str | bytes) -> None:
         raise InvalidParameterError(
             "headers", f"the {name} header value has {bad}; check the token file or --header"
         )
-
-
-def _retry_after(response: requests.Response, cap: float) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, min(float(value), cap))
-    except ValueError:
-        return None
-
-
-def _bad_response(client: Prometheus, path: str, why: str) -> PrometheusUnavailableError:
-    return PrometheusUnavailableError(
-        f"invalid answer from {client.safe_url}{path}: {why}", url=client.safe_url
-    )
 
 
 def _fmt(seconds: float) -> str:

@@ -31,9 +31,10 @@ from typing import Any
 import pandas as pd
 
 from p95kit import frames, promql, validation
-from p95kit.client import Prometheus, Result
+from p95kit.client import Prometheus
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.responses import Result
 from p95kit.times import parse_time
 from p95kit.units import resolve_unit, scale_to_ms
 

@@ -12,7 +12,8 @@ from p95kit import (
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
-from p95kit.client import merge_matrices, split_range
+from p95kit.ranges import split_range
+from p95kit.responses import Result, merge_matrices
 from tests.faultserver import FaultServer, Reply, success
 
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
@@ -190,12 +191,12 @@ def test_split_range_has_no_gap_and_no_duplicate():
 
 
 def test_merge_matrices_joins_series_in_order():
-    a = p95kit.client.Result("matrix", [{"metric": {"model": "x"}, "values": [[1, "1"]]}])
+    a = Result("matrix", [{"metric": {"model": "x"}, "values": [[1, "1"]]}])
     later = [
         {"metric": {"model": "x"}, "values": [[2, "2"]]},
         {"metric": {"model": "y"}, "values": [[2, "3"]]},
     ]
-    b = p95kit.client.Result("matrix", later)
+    b = Result("matrix", later)
     merged = merge_matrices([a, b])
     assert [item["metric"]["model"] for item in merged.result] == ["x", "y"]
     assert merged.columns.lengths.tolist() == [2, 1]

@@ -1,0 +1,157 @@
+"""Prometheus HTTP answers into a :class:`Result` or a p95kit error.
+
+The one place where HTTP failures are translated: a transport failure, a 401/403,
+Prometheus's error envelope, a proxy's 5xx page and a body that is not API JSON each
+become their :mod:`p95kit.errors` class here, with the server's words kept and the
+URL shown without credentials. :func:`should_retry` says which ones are worth another
+try. :class:`Prometheus <p95kit.client.Prometheus>` only sends and retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import requests
+
+from p95kit import matrix
+from p95kit.errors import (
+    P95kitError,
+    PrometheusAuthError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+)
+
+#: Statuses retried with backoff (a proxy's 502/503/504, rate limiting); never 400/422.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_SAMPLE_KEYS = {"vector": ("value", "histogram"), "matrix": ("values", "histograms")}
+
+
+@dataclass
+class Result:
+    """A successful API answer: ``result_type`` and ``result`` from ``data``,
+    plus the ``warnings`` and ``infos`` Prometheus attached."""
+
+    result_type: str
+    result: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+    #: For matrices: every sample as float64 arrays (the series' ``values`` may be empty).
+    columns: matrix.Columns | None = None
+
+
+def transport_error(
+    exc: requests.RequestException, safe_url: str, timeout: float
+) -> PrometheusUnavailableError:
+    """No HTTP answer at all: a timeout, a refused or reset connection, TLS, DNS."""
+    if isinstance(exc, requests.Timeout):
+        message = f"Prometheus at {safe_url} did not answer within {timeout:g} s"
+    else:
+        message = f"cannot reach Prometheus at {safe_url}: {type(exc).__name__}"
+    return PrometheusUnavailableError(message, url=safe_url)
+
+
+def interpret(
+    response: requests.Response, safe_url: str, path: str, query: str | None
+) -> tuple[dict, P95kitError | None]:
+    """The decoded body (``{}`` when it is not a JSON object) and the error it means,
+    or ``None`` for a success envelope."""
+    status = response.status_code
+    try:
+        body = matrix.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict):
+        body = {}
+    if status == 200 and body.get("status") == "success":
+        return body, None
+    if is_envelope(body):
+        return body, PrometheusQueryError(
+            str(body.get("errorType")), str(body.get("error")), query=query
+        )
+    where = f"{safe_url}{path}"
+    if status in (401, 403):
+        return body, PrometheusAuthError(
+            f"authentication failed: {status} {response.reason} from {where}; "
+            "check the bearer token, basic auth or tenant header",
+            url=safe_url,
+            status=status,
+        )
+    if status == 200:
+        return body, bad_response(safe_url, path, "the body is not Prometheus API JSON")
+    return body, PrometheusUnavailableError(
+        f"Prometheus answered {status} {response.reason} for {where}", url=safe_url, status=status
+    )
+
+
+def should_retry(response: requests.Response, body: dict) -> bool:
+    """A retryable status, and not Prometheus's own error envelope (that answer is final)."""
+    return response.status_code in RETRY_STATUSES and not is_envelope(body)
+
+
+def retry_after(response: requests.Response, cap: float) -> float | None:
+    """The ``Retry-After`` header in seconds, at most ``cap``; ``None`` when absent or a date."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, min(float(value), cap))
+    except ValueError:
+        return None
+
+
+def to_result(
+    body: dict, columns: matrix.Columns | None, safe_url: str, path: str, expect: str | None
+) -> Result:
+    """Check a success envelope's shape (``expect``: the ``resultType`` required, ``None``
+    any) and build the :class:`Result`; a malformed answer is PrometheusUnavailableError."""
+    data = body.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+        raise bad_response(safe_url, path, "no data.result in the answer")
+    kind = data.get("resultType")
+    if expect is not None and kind != expect:
+        raise bad_response(safe_url, path, f"resultType {kind!r}, expected {expect!r}")
+    if expect in _SAMPLE_KEYS and not all(
+        isinstance(item, dict)
+        and isinstance(item.get("metric"), dict)
+        and any(key in item for key in _SAMPLE_KEYS[expect])
+        for item in data["result"]
+    ):
+        raise bad_response(safe_url, path, f"a {kind} item without a metric or samples")
+    if kind == "matrix" and columns is None:
+        try:
+            columns = matrix.from_lists(data["result"])
+        except (ValueError, TypeError) as exc:
+            raise bad_response(safe_url, path, f"samples must be numbers: {exc}") from None
+    return Result(
+        result_type=str(kind),
+        result=data["result"],
+        warnings=[str(w) for w in body.get("warnings") or []],
+        infos=[str(i) for i in body.get("infos") or []],
+        columns=columns,
+    )
+
+
+def merge_matrices(parts: list[Result]) -> Result:
+    """Join chunked matrix results series by series, in time order."""
+    result, columns = matrix.concat(
+        [(p.result, p.columns or matrix.from_lists(p.result)) for p in parts]
+    )
+    return Result(
+        result_type="matrix",
+        result=result,
+        warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
+        infos=list(dict.fromkeys(i for p in parts for i in p.infos)),
+        columns=columns,
+    )
+
+
+def is_envelope(body: dict) -> bool:
+    """Prometheus's error envelope: ``{"status": "error", "errorType": ..., "error": ...}``."""
+    return body.get("status") == "error" and "errorType" in body
+
+
+def bad_response(safe_url: str, path: str, why: str) -> PrometheusUnavailableError:
+    """An answer that is not what the API promises (a proxy page, a truncated body)."""
+    return PrometheusUnavailableError(f"invalid answer from {safe_url}{path}: {why}", url=safe_url)
