@@ -12,7 +12,9 @@ Layout::
 
 A snapshot appears under its final name only by ``os.rename`` of a complete
 staging folder; ``latest`` and ``index.html`` are replaced with ``os.replace``.
-A run killed at any moment therefore leaves at most a hidden staging folder.
+A run killed at any moment therefore leaves at most a hidden staging folder. Every
+file is fsynced before the rename, so a power loss cannot leave a snapshot whose name
+says complete and whose files are empty.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class SnapshotStore:
 
     def publish(self, staging: Path, name: str, *, failed: bool = False) -> Path:
         """Rename ``staging`` into place; a success also moves ``latest``. Returns the path."""
+        _fsync_tree(staging)  # on disk before its name says it is complete (power loss too)
         final = self._free_name(name + (FAILED_SUFFIX if failed else ""))
         os.rename(staging, final)
         _fsync_dir(self.out)
@@ -100,6 +103,7 @@ class SnapshotStore:
                 link.unlink()
             link.symlink_to(final.name)
             os.replace(link, self.out / "latest")
+            _fsync_dir(self.out)
         return final
 
     def latest(self) -> Path | None:
@@ -167,6 +171,20 @@ def write_atomic(path: Path, content: bytes) -> Path:
         os.fsync(handle.fileno())
     os.replace(temporary, path)
     return path
+
+
+def _fsync_tree(folder: Path) -> None:
+    """fsync every file under ``folder``, then the folders themselves."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        _fsync_dir(Path(root))
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -253,3 +253,29 @@ def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded):
     latest = assert_consistent(out)
     assert latest != seed
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".lock"]
+
+
+def test_publish_syncs_every_file_before_the_rename(tmp_path, monkeypatch):
+    """A power loss right after the rename must not find empty files under a final name."""
+    store = SnapshotStore(tmp_path)
+    staging = store.new_staging(time.time())
+    (staging / "p95.json").write_text("{}", encoding="utf-8")
+    (staging / "sub").mkdir()
+    (staging / "sub" / "chart.png").write_bytes(b"png")
+    events: list[tuple[str, str]] = []
+    real_fsync, real_rename = os.fsync, os.rename
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def rename(source, target) -> None:
+        events.append(("rename", str(source)))
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    store.publish(staging, "20261121T000000Z_1h")
+    before = events[: events.index(("rename", str(staging)))]
+    wanted = [staging / "p95.json", staging / "sub" / "chart.png", staging / "sub", staging]
+    assert {str(p) for p in wanted} <= {path for kind, path in before if kind == "fsync"}
