@@ -2,7 +2,7 @@
 
 Every command parses options, makes one library call and renders. The one place
 that turns :class:`~p95kit.errors.P95kitError` into exit codes is
-:class:`ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
+:class:`~p95kit.cli_errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
 3 Prometheus unreachable, 4 query rejected, 75 report locked.
 """
 
@@ -18,49 +18,10 @@ from typing import Any
 import click
 
 from p95kit import __version__
+from p95kit.cli_errors import ErrorHandlingGroup
 from p95kit.cli_options import client_from, connection_options, target_options
-from p95kit.errors import P95kitError
 
 log = logging.getLogger("p95kit")
-
-
-class ErrorHandlingGroup(click.Group):
-    """A group that prints p95kit errors as one line on stderr with the right exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except P95kitError as exc:
-            if ctx.params.get("debug"):
-                raise
-            click.echo(f"p95kit: error: {_one_line(exc.message)}", err=True)
-            ctx.exit(exc.exit_code)
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("p95kit: interrupted", err=True)
-            ctx.exit(130)
-        except click.UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx else "p95kit"
-            click.echo(
-                f"p95kit: error: {_one_line(exc.format_message())} (see {command} --help)",
-                err=True,
-            )
-            ctx.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit):
-            raise
-        except Exception as exc:
-            if ctx.params.get("debug"):
-                raise
-            click.echo(
-                f"p95kit: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
-                "(run with --debug for the traceback)",
-                err=True,
-            )
-            ctx.exit(1)
-
-
-def _one_line(text: str) -> str:
-    """Cron mails stderr: an error is one line, whatever the message holds."""
-    return " ".join(str(text).split())
 
 
 @click.group(cls=ErrorHandlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
