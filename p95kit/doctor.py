@@ -9,6 +9,7 @@ from p95kit import promql, queries
 from p95kit.client import Prometheus
 from p95kit.durations import parse_duration
 from p95kit.errors import P95kitError
+from p95kit.spec import make_spec
 
 
 @dataclass
@@ -37,7 +38,7 @@ def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback:
     try:
         info = client.buildinfo()
         checks.append(Check("version", True, f"Prometheus {info.get('version', 'unknown')}"))
-        queries.make_spec(metric_name, model_label)  # validated before anything is sent
+        make_spec(metric_name, model_label)  # validated before anything is sent
         now = time.time()
         start = now - parse_duration(lookback, "lookback")
         family = promql.regex_literal(metric_name)

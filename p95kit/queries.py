@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,62 +34,11 @@ from p95kit.client import Prometheus
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.responses import Result
+from p95kit.spec import Spec, make_spec
 from p95kit.times import parse_time
-from p95kit.units import resolve_unit, scale_to_ms
 
 TimeLike = datetime | float | int | str | None
 log = logging.getLogger("p95kit")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Validated, common query parameters."""
-
-    target: promql.Target
-    unit: str
-    unit_assumed: bool
-
-    @property
-    def scale(self) -> float:
-        return scale_to_ms(self.unit)
-
-    @property
-    def instance_label(self) -> str | None:
-        """The label that keys rows next to the model: summaries are reported per instance."""
-        return "instance" if self.target.histogram == "summary" else None
-
-    def attrs(self) -> dict[str, Any]:
-        t = self.target
-        return {
-            "metric_name": t.metric_name,
-            "model_label": t.model_label,
-            "histogram": t.histogram,
-            "models": list(t.models),
-            "selector": t.selector,
-            "unit": self.unit,
-            "unit_assumed": self.unit_assumed,
-        }
-
-
-def make_spec(
-    metric_name: str,
-    model_label: str,
-    models: Sequence[str] | None = None,
-    selector: str | None = None,
-    histogram: str = "auto",
-    unit: str = "auto",
-) -> Spec:
-    """Validate the parameters shared by every query into a :class:`Spec`."""
-    name = validation.metric_name(metric_name)
-    target = promql.Target(
-        metric_name=name,
-        model_label=validation.label_name(model_label),
-        histogram=validation.choice(histogram, validation.HISTOGRAM_KINDS, "histogram"),
-        models=validation.models(models),
-        selector=validation.selector(selector),
-    )
-    resolved, assumed = resolve_unit(name, unit)
-    return Spec(target, resolved, assumed)
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from p95kit.client import Prometheus
 from p95kit.durations import align, choose_step, format_duration, normalize_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.payloads import dumps, from_payload, to_payload
+from p95kit.spec import Spec, make_spec
 from p95kit.summary import summarize
 from p95kit.times import parse_time
 
@@ -128,7 +129,7 @@ CHART_FILE = "chart.png"
 class Plan:
     """Validated :class:`ReportSettings`: durations in seconds, ``end`` aligned to the step."""
 
-    spec: queries.Spec
+    spec: Spec
     duration: str
     span: float
     step: str
@@ -142,7 +143,7 @@ class Plan:
 
 def plan(settings: ReportSettings) -> Plan:
     """Validate every setting; raises InvalidParameterError before anything is sent."""
-    spec = queries.make_spec(
+    spec = make_spec(
         settings.metric_name,
         settings.model_label,
         settings.models,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from p95kit import buckets, frames
-from p95kit.queries import Spec
+from p95kit.spec import Spec
 
 
 def summarize(spec: Spec, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
