@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from p95kit.chart_fonts import chart_fonts
 from p95kit.chart_selection import chart_models
 
 if TYPE_CHECKING:
@@ -46,9 +47,15 @@ def plot_p95(
     picks them); the legend, outside the plot, says how many models are not shown.
     ``slo_ms`` adds a dashed threshold line. ``log_y`` None = log scale only when the
     charted models differ by more than 10x. The x axis is UTC. Model names are drawn
-    literally (no mathtext, no TeX) and cut at ``MAX_LABEL_CHARS`` with "…".
+    literally (no mathtext, no TeX), in an installed CJK font where DejaVu Sans has no
+    glyph (:mod:`p95kit.chart_fonts`), and cut at ``MAX_LABEL_CHARS`` with "…".
     With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
     """
+    with chart_fonts():  # texts take their font when created, ticks when drawn
+        return _plot(range_frame, max_models, slo_ms, title, ax, order, log_y)
+
+
+def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
     own_figure = ax is None
     fig = ChartFigure(figsize=(11, 5), layout="constrained") if own_figure else ax.figure
     ax = fig.add_subplot() if own_figure else ax
@@ -114,8 +121,8 @@ class ChartFigure(Figure):
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render ``fig`` to PNG bytes with Agg (for ``IPython.display.Image`` or embedding)."""
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        # A model name in a script the font lacks (e.g. Hangul) draws boxes, not a warning.
+    with chart_fonts(), warnings.catch_warnings():
+        # A character no installed font has (e.g. an emoji) draws a box, not a warning.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return buffer.getvalue()

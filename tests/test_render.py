@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -14,6 +17,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from p95kit import render
+from p95kit.chart_fonts import CJK_FAMILIES, chart_families, chart_fonts
 from p95kit.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
 from p95kit.report_data import ReportData
 
@@ -229,6 +233,26 @@ def test_plot_draws_untrusted_names_literally_and_truncates_long_ones():
     assert "a" * (MAX_LABEL_CHARS - 1) + "…" in labels
     assert all(not t.get_parse_math() and not t.get_usetex() for t in texts)
     figure_png(fig)  # drawing must not raise on "$", "\\" or "_"
+
+
+def test_plot_draws_hangul_and_kanji_names_as_text():
+    """The team's model names may be Korean: they need a CJK font, not boxes."""
+    families = chart_families()
+    if len(families) == 1:  # only DejaVu Sans: scripts/setup installs fonts-wqy-microhei
+        message = "no CJK font installed (apt-get install fonts-wqy-microhei)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    names = ("한국어-요약-모델", "日本語モデル", "中文模型-v2")
+    data = make_data(names=names)
+    fig = plot_p95(data.range, order=data.summary["model"])
+    texts = {t.get_text(): t for t in fig.axes[0].get_legend().get_texts()}
+    assert set(names) <= set(texts)
+    assert all(set(texts[n].get_fontfamily()) & set(CJK_FAMILIES) for n in names)
+    with chart_fonts(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")  # as figure_png does, without its filter
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
 
 
 def test_plot_draws_into_a_given_axes():
