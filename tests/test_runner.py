@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +112,53 @@ def test_a_kernel_that_dies_at_start_is_a_report_error(tmp_path):
         with pytest.raises(ReportError) as caught:
             execute(nbformat_path, tmp_path / "out.ipynb", {}, kernel=kernel)
     assert caught.value.details.get("reason") in ("kernel", "kernel_died")
+
+
+# Becomes a subreaper (orphans come to it, not to PID 1: what systemd --user or a
+# container's init does), starts RUN_KERNEL, SIGKILLs it as soon as its kernel is
+# launched (still booting), then watches the kernel for 15 s.
+ORPHAN_WATCH = r"""
+import ctypes, os, signal, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=subprocess.PIPE, text=True)
+kernel = int(child.stdout.readline())
+child.kill()
+child.wait()
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+deadline = time.monotonic() + 15
+while alive(kernel) and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("orphaned" if alive(kernel) else "gone")
+if alive(kernel):
+    os.kill(kernel, signal.SIGKILL)
+while True:  # reap what we adopted
+    try:
+        os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+"""
+RUN_KERNEL = r"""
+import tempfile, time
+from pathlib import Path
+from p95kit.runner import report_kernel
+with report_kernel(Path(tempfile.mkdtemp())) as kernel:
+    print(kernel.provisioner.process.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
+def test_a_kernel_dies_with_the_run_even_while_it_boots():
+    """A run SIGKILLed right after launching its kernel must not leave the kernel behind."""
+    watch = subprocess.run(
+        [sys.executable, "-c", ORPHAN_WATCH, RUN_KERNEL], capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert watch.stdout.strip() == "gone", watch.stderr[-2000:]
