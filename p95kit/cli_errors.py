@@ -2,11 +2,14 @@
 
 0 ok, 1 other failure, 2 invalid parameters (and usage errors), 3 Prometheus
 unreachable, 4 query rejected, 75 report locked, 130 interrupted. ``--debug`` shows
-the traceback instead.
+the traceback instead. A closed pipe (``| head``) ends the command quietly with 1.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -37,6 +40,9 @@ class ErrorHandlingGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit):
             raise
+        except BrokenPipeError:  # the reader went away (`p95kit query ... | head`): no error
+            _silence_stdout()
+            ctx.exit(1)
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
@@ -46,6 +52,14 @@ class ErrorHandlingGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit does not fail on the pipe again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _one_line(text: str) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dataset
 import pytest
@@ -95,3 +99,18 @@ def test_help_has_examples():
         result = run(*args)
         assert result.exit_code == 0
         assert "Example" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["models"], ["query", "range", "--format", "csv"]])
+def test_a_reader_that_went_away_is_not_an_error(prom, command):
+    """`p95kit ... | head -1`: the pipe closes early; no error line, no traceback, exit 1."""
+    read, write = os.pipe()
+    p95kit = Path(sys.executable).with_name("p95kit")
+    proc = subprocess.Popen(
+        [str(p95kit), *command, "--prometheus-url", prom.url, "--end", END],
+        stdout=write, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    os.close(write)
+    os.close(read)  # gone before p95kit has asked Prometheus, so its first write fails
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (1, "")
