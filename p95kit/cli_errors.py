@@ -2,14 +2,18 @@
 
 0 ok, 1 other failure, 2 invalid parameters (and usage errors), 3 Prometheus
 unreachable, 4 query rejected, 75 report locked, 130 interrupted. ``--debug`` shows
-the traceback instead. A closed pipe (``| head``) ends the command quietly with 1.
+the traceback instead. A closed pipe (``| head``) ends the command quietly with 1;
+SIGTERM and SIGHUP are handled like Ctrl-C.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -21,6 +25,10 @@ class ErrorHandlingGroup(click.Group):
     """A group that prints p95kit errors as one line on stderr with the right exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        with _termination_interrupts():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except P95kitError as exc:
@@ -52,6 +60,29 @@ class ErrorHandlingGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+@contextlib.contextmanager
+def _termination_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP (``kill``, ``timeout``, systemd, a closed terminal) unwind like
+    Ctrl-C while a command runs, so its ``with`` blocks stop child processes and remove
+    temporary folders. A signal that is ignored (``nohup``) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    for sig, handler in previous.items():
+        if handler == signal.SIG_DFL:
+            signal.signal(sig, _interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _silence_stdout() -> None:

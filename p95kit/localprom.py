@@ -14,12 +14,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 
+from p95kit.childproc import die_with_parent
 from p95kit.errors import P95kitError
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
@@ -197,13 +199,16 @@ class LocalPrometheus:
             sock.bind(("127.0.0.1", 0))  # a free port; the race until Prometheus binds is tiny
             self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
+        # Stopped with this process even on SIGKILL; only from the main thread, since the
+        # death signal follows the thread that starts it.
+        main_thread = threading.current_thread() is threading.main_thread()
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
                 [prometheus, f"--config.file={config}", f"--storage.tsdb.path={self.data_dir}",
                  f"--web.listen-address=127.0.0.1:{self.port}",
                  "--storage.tsdb.retention.time=100y", *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=die_with_parent() if main_thread else None,
             )  # fmt: skip
         self.pid = self._proc.pid
         atexit.register(self.stop)  # never leave it running

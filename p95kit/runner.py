@@ -24,12 +24,11 @@ import logging
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -38,11 +37,11 @@ import nbformat
 from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from p95kit.childproc import die_with_parent
 from p95kit.clientconfig import SECRET_ENV
 from p95kit.errors import ReportError
 
 KERNEL_NAME = "python3"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # The kernel's own log at ERROR only; no IPython history database on disk.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]
 
@@ -125,32 +124,13 @@ class ReportKernelManager(AsyncKernelManager):
         kw.setdefault("env", kernel_environment())
         if not log.isEnabledFor(logging.DEBUG):
             kw.setdefault("stderr", subprocess.DEVNULL)
-        die_with_parent = _parent_death_signal()
-        if die_with_parent is not None:
-            kw.setdefault("preexec_fn", die_with_parent)
+        # Killed with this run, even during its boot (ipykernel only polls for its parent,
+        # and misses a parent that died before it looked when a subreaper adopts it).
+        # The report_kernel block, and so the launching thread, outlives the kernel.
+        preexec = die_with_parent()
+        if preexec is not None:
+            kw.setdefault("preexec_fn", preexec)
         await super().start_kernel(**kw)
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """On Linux, a ``preexec_fn`` that makes the kernel get SIGKILL when this process dies.
-
-    ipykernel exits when its parent goes, but only by polling, and a kernel whose parent
-    is killed during its first half second of boot misses that when a subreaper (not
-    PID 1) adopts it. Runs in the child between fork and exec: libc is loaded here.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def die_with_parent() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return die_with_parent
 
 
 def kernel_environment() -> dict[str, str]:

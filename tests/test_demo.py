@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -115,3 +118,22 @@ def test_styled_frames_escape_and_format():
     frame = pd.DataFrame({"model": ["<b>x</b>"], "p95_latency_ms": [float("nan")]})
     html = p95kit.styled(frame).to_html()
     assert "<b>x" not in html and "&lt;b&gt;x" in html and "no traffic" in html
+
+
+def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
+    """`kill`, systemd or a closed terminal stop the demo like Ctrl-C: Prometheus goes too."""
+    before = _prometheus_pids()
+    p95kit_cli = Path(sys.executable).with_name("p95kit")
+    demo = subprocess.Popen(
+        [str(p95kit_cli), "demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    for line in demo.stderr:
+        if "press Ctrl-C" in line:
+            break
+    started = _prometheus_pids() - before
+    demo.send_signal(signal.SIGTERM)
+    _, stderr = demo.communicate(timeout=60)
+    assert started and demo.returncode == 0, stderr
+    assert "demo Prometheus stopped" in stderr
+    assert not _prometheus_pids() & started

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import dataset
 import pytest
 import requests
 from dataset import END, HOSTILE_MODEL, STEP, UNICODE_MODEL, expected, expected_quantile
+from smallprom import require_prometheus
 
 import p95kit.localprom
 from p95kit.errors import P95kitError
@@ -266,3 +269,38 @@ def dataset_file(tmp_path: Path) -> Path:
     writer = OpenMetricsWriter()
     writer.add_histogram("one", {}, [1], [1, 1], END - 600, END, STEP)
     return writer.write(tmp_path / "one.om")
+
+
+RUN_PROMETHEUS = r"""
+import sys, time
+from pathlib import Path
+from p95kit.localprom import LocalPrometheus
+with LocalPrometheus(None, Path(sys.argv[1])) as prom:
+    print(prom.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_local_prometheus_dies_with_its_owner_even_on_sigkill(tmp_path):
+    """SIGKILL skips every clean-up; the kernel's death signal still stops Prometheus."""
+    require_prometheus()
+    owner = subprocess.Popen([sys.executable, "-c", RUN_PROMETHEUS, str(tmp_path)],
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    pid = int(owner.stdout.readline())
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"prometheus {pid} outlived its SIGKILLed owner")
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
