@@ -43,7 +43,8 @@ re-check it against the tables below when that code changes.
   drew the chart (~0.3 s), and jupyter_client's ready check waits for 0.2 s of IOPub silence
   on every start. Now the kernel is launched before the fetch and boots while the report
   process fetches and draws `chart.png` (matplotlib stays out of the kernel), and the ready
-  check ends when its own `kernel_info`'s idle status arrives. What remains beyond the
+  check ends when its own `kernel_info`'s idle status arrives; the kernel is killed and reaped
+  directly (jupyter_client polls for its exit every 0.1 s). What remains beyond the
   floor: the fetch plus the chart (they now outlast the kernel's boot), the notebook's pandas
   and p95kit imports (~0.35 s, the "from pathlib import Path" cell), and a larger HTML
   export. As fresh processes, the report process also imports more (p95kit's CLI and report
