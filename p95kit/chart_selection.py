@@ -37,3 +37,18 @@ def _by_latency(stats: pd.DataFrame) -> list[str]:
         ["median", "max", "model"], ascending=[False, False, True], kind="stable"
     )
     return [str(m) for m in ordered["model"]]
+
+
+def chart_description(
+    range_frame: pd.DataFrame, max_models: int = 10, order: Iterable[str] | None = None
+) -> str:
+    """Alternative text for the chart: what it shows and which models, slowest first.
+
+    Plain text with the untrusted model names as they are: escape it where it is rendered.
+    """
+    names = chart_models(range_frame, max_models, order)
+    if not names:
+        return "P95 latency per model over time: no model had traffic in this window."
+    with_data = range_frame.dropna(subset=["p95_latency_ms"])["model"].nunique()
+    which = f"the {len(names)} slowest of {with_data}" if with_data > len(names) else "all"
+    return f"P95 latency over time (UTC) for {which} models with traffic: " + ", ".join(names)

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from p95kit import render
 from p95kit.chart_fonts import CJK_FAMILIES, chart_families, chart_fonts
+from p95kit.chart_selection import chart_description
 from p95kit.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
 from p95kit.report_data import ReportData
 
@@ -253,6 +254,17 @@ def test_plot_draws_hangul_and_kanji_names_as_text():
         warnings.simplefilter("always")
         fig.savefig(io.BytesIO(), format="png")  # as figure_png does, without its filter
     assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+
+
+def test_chart_description_names_the_charted_models_slowest_first():
+    data = make_data(names=("fast", "slow", "idle"))
+    order = data.summary["model"]
+    assert chart_description(data.range, 10, order=order).endswith("models with traffic: " +
+                             ", ".join(chart_models(data.range, 10, order=order)))  # fmt: skip
+    one = chart_description(data.range, 1, order=order)
+    assert "for the 1 slowest of " in one and one.count(",") == 0
+    empty = data.range.assign(p95_latency_ms=float("nan"))
+    assert "no model had traffic" in chart_description(empty)
 
 
 def test_plot_draws_into_a_given_axes():

@@ -110,6 +110,10 @@ def test_html_is_offline_escaped_and_shows_every_model(published):
     assert "no traffic" in html and "≥ 10000" in html
     chart = base64.b64encode(((published / "latest") / "chart.png").read_bytes()).decode()
     assert html.count(f"data:image/png;base64,{chart}") == 1  # the chart drawn beside the data
+    img = next(t for t in re.findall(r"<img [^>]*>", html) if chart in t)
+    alt = re.search(r'alt="([^"]*)"', img).group(1)
+    assert alt.startswith("P95 latency over time (UTC) for ")  # not nbconvert's placeholder
+    assert "&lt;img src=x onerror=alert(1)&gt;" in alt and "No description" not in html
     assert "histogram_quantile" in html  # the PromQL in the footer
     assert "import p95kit" not in html and "from p95kit" not in html  # code cells hidden
 
