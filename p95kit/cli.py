@@ -19,7 +19,7 @@ import click
 
 from p95kit import __version__
 from p95kit.cli_errors import ErrorHandlingGroup
-from p95kit.cli_options import client_from, connection_options, target_options
+from p95kit.cli_options import client_from, connection_options, metric_options, target_options
 
 log = logging.getLogger("p95kit")
 
@@ -135,7 +135,7 @@ def query_percentiles(**kwargs: Any):
 
 @main.command()
 @connection_options
-@target_options
+@metric_options
 @click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
 @click.option("--end", help="End of the lookback (RFC 3339 or unix s). [default: now]")
 def models(**kwargs: Any) -> None:
@@ -148,8 +148,6 @@ def models(**kwargs: Any) -> None:
     from p95kit.output import terminal_safe
     from p95kit.queries import list_models
 
-    kwargs.pop("models")
-    kwargs.pop("unit")
     with client_from(kwargs) as client:
         names = list_models(client=client, **kwargs)
     for name in names:

@@ -55,9 +55,29 @@ def connection_options(func: Callable) -> Callable:
     return _apply(func, options)
 
 
+def metric_options(func: Callable) -> Callable:
+    """Options that say which metric and which of its series (``p95kit models``)."""
+    return _apply(func, _metric_options())
+
+
 def target_options(func: Callable) -> Callable:
-    """Options that say which metric and which models to measure."""
-    options = [
+    """Options that say which metric and which models to measure, and its unit."""
+    metric_name, model_label, selector, histogram = _metric_options()
+    model = click.option(
+        "--model", "models", multiple=True, help="Only this model (exact name), repeatable."
+    )
+    unit = click.option(
+        "--unit",
+        type=click.Choice(["auto", "s", "ms"]),
+        default="auto",
+        show_default=True,
+        help="Unit of the metric; auto reads the name (_seconds, _milliseconds, _ms).",
+    )
+    return _apply(func, [metric_name, model_label, model, selector, histogram, unit])
+
+
+def _metric_options() -> list[Callable]:
+    return [
         click.option(
             "--metric-name",
             default="request_duration_seconds",
@@ -67,12 +87,6 @@ def target_options(func: Callable) -> Callable:
         click.option(
             "--model-label", default="model", show_default=True, help="Label naming the model."
         ),
-        click.option(
-            "--model",
-            "models",
-            multiple=True,
-            help="Only this model (exact name), repeatable.",
-        ),
         click.option("--selector", help="Extra label matchers, e.g. 'env=\"prod\"'."),
         click.option(
             "--histogram",
@@ -81,15 +95,7 @@ def target_options(func: Callable) -> Callable:
             show_default=True,
             help="Metric kind; auto answers from classic or native histograms.",
         ),
-        click.option(
-            "--unit",
-            type=click.Choice(["auto", "s", "ms"]),
-            default="auto",
-            show_default=True,
-            help="Unit of the metric; auto reads the name (_seconds, _milliseconds, _ms).",
-        ),
     ]
-    return _apply(func, options)
 
 
 def _apply(func: Callable, options: list[Callable]) -> Callable:

@@ -18,8 +18,9 @@ _DURATION = re.compile(
 )
 _ORDER = ("y", "w", "d", "h", "m", "s", "ms")
 
-#: Prometheus keeps durations as int64 milliseconds; longer ones are parse errors there.
-MAX_SECONDS = (2**63 - 1) // 1000
+#: Prometheus parses durations into Go's time.Duration (int64 nanoseconds, ~292 years);
+#: longer ones are parse errors there ("duration out of range").
+MAX_SECONDS = (2**63 - 1) // 10**9
 #: Steps the report picks from, smallest first.
 NICE_STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 #: Aim for at most this many points per series when the step is chosen for the user.
@@ -45,7 +46,11 @@ def parse_duration(value: str | int | float, parameter: str = "duration") -> flo
     if not value.strip() or match is None or len(value.strip()) > 64:
         raise _bad(parameter, value)
     seconds = sum(int(n) * _UNITS[u] for n, u in zip(match.groups(), _ORDER) if n is not None)
-    if not 0 < seconds <= MAX_SECONDS:
+    if seconds > MAX_SECONDS:
+        raise InvalidParameterError(
+            parameter, f"{parameter} must be at most 292y (Prometheus's limit), got {value!r}"
+        )
+    if seconds <= 0:
         raise _bad(parameter, value)
     return float(seconds)
 

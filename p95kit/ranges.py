@@ -25,9 +25,13 @@ def split_range(start: float, end: float, step: float) -> list[tuple[float, floa
     return chunks
 
 
+#: Steps :func:`suggest_step` may name, smallest first.
+_SUGGESTED_STEPS = (1, 2, 5, 10, *NICE_STEPS)
+
+
 def suggest_step(span: float) -> str:
-    """A round step that keeps ``span`` under the points limit."""
-    for step in NICE_STEPS:
+    """The smallest round step that keeps ``span`` under the points limit."""
+    for step in _SUGGESTED_STEPS:
         if span / step < MAX_POINTS_PER_SERIES:
             return format_duration(step)
     return format_duration(math.ceil(span / MAX_POINTS_PER_SERIES))

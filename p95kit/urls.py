@@ -30,6 +30,13 @@ def resolve_url(url: str | None) -> str:
             f"prometheus_url must be an http(s) URL such as http://localhost:9090, "
             f"got {redact_url(url)!r}",
         )
+    if parts.query or parts.fragment:  # API paths are appended to the URL
+        raise InvalidParameterError(
+            "prometheus_url",
+            "prometheus_url must not carry a query string or fragment (pass extra query "
+            "parameters with --param NAME=VALUE, or params= in the library), got "
+            f"{redact_url(url) + '?…'!r}",  # never the query itself: it may hold a token
+        )
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dataset import END
 
 import p95kit
 from p95kit import (
@@ -176,9 +177,23 @@ def test_invalid_parameters_send_nothing():
     assert server.seen == []
 
 
-def test_absurd_ranges_name_a_step_that_works():
-    with pytest.raises(InvalidParameterError, match="use a step of at least 15s"):
+def test_absurd_ranges_name_a_step_that_works(prom):
+    with pytest.raises(InvalidParameterError, match="use a step of at least 5s"):
         p95kit.p95_range(prometheus_url="http://127.0.0.1:9", duration="30d", step="1s")
+    with pytest.raises(InvalidParameterError, match="use a step of at least 1s") as caught:
+        p95kit.p95_range(prometheus_url=prom.url, duration="1h", step="1ms")
+    step = str(caught.value).rsplit(" ", 1)[-1]
+    frame = p95kit.p95_range(prometheus_url=prom.url, duration="1h", step=step, end=END)
+    assert frame.groupby("model").size().max() == 3601  # the advice works
+
+
+def test_a_url_with_a_query_string_is_refused_without_showing_it():
+    """API paths are appended to the URL; a query there would break every request."""
+    with pytest.raises(InvalidParameterError, match="--param NAME=VALUE") as caught:
+        p95kit.p95(prometheus_url="http://127.0.0.1:9/prom?token=SECRET")
+    assert "SECRET" not in str(caught.value) and "http://127.0.0.1:9/prom?…" in str(caught.value)
+    with pytest.raises(InvalidParameterError, match="fragment"):
+        p95kit.Prometheus("http://127.0.0.1:9/#x")
 
 
 def test_split_range_has_no_gap_and_no_duplicate():

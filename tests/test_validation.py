@@ -117,3 +117,15 @@ def test_units():
     assert resolve_unit("latency", "ms") == ("ms", False)
     with pytest.raises(InvalidParameterError):
         resolve_unit("latency", "minutes")
+
+
+def test_durations_stop_at_prometheus_limit_of_292_years(prom):
+    """Prometheus keeps durations as int64 nanoseconds: 293y is its parse error, so ours
+    (exit 2, nothing sent), while 292y is a valid query there."""
+    import p95kit
+    from p95kit.durations import parse_duration
+
+    assert parse_duration("292y") == 292 * 365 * 86400
+    assert not p95kit.p95(prometheus_url=prom.url, time_range="292y").empty
+    with pytest.raises(InvalidParameterError, match="at most 292y"):
+        p95kit.p95(prometheus_url="http://127.0.0.1:9", time_range="293y")
