@@ -81,7 +81,7 @@ def p95(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return fetch_p95(prom, spec, window, when)
+        return warn_missing_models(fetch_p95(prom, spec, window, when), spec)
 
 
 def p95_range(
@@ -120,7 +120,8 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        return fetch_range(prom, spec, duration_text, span, step_text, step_s, window, stop)
+        frame = fetch_range(prom, spec, duration_text, span, step_text, step_s, window, stop)
+        return warn_missing_models(frame, spec)
 
 
 def percentiles(
@@ -151,7 +152,7 @@ def percentiles(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return fetch_percentiles(prom, spec, wanted, window, when)
+        return warn_missing_models(fetch_percentiles(prom, spec, wanted, window, when), spec)
 
 
 def list_models(
@@ -255,6 +256,24 @@ def _finish(
         warnings=[*result.warnings, *notes],
         infos=list(result.infos),
     )
+    return frame
+
+
+def missing_models(requested: Sequence[str], found: Sequence[str], metric: str) -> list[str]:
+    """One warning naming the ``models=`` that have no series (a typo, or a retired model)."""
+    missing = [m for m in requested if m not in set(found)]
+    if not missing:
+        return []
+    names = ", ".join(repr(m) for m in missing)
+    return [f"no {metric} series for model {names}; list the models with: p95kit models"]
+
+
+def warn_missing_models(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Add (and log) a :func:`missing_models` warning to ``frame.attrs["warnings"]``."""
+    notes = missing_models(spec.target.models, frame["model"].tolist(), spec.target.metric_name)
+    for note in notes:
+        log.warning("%s", note)
+    frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), *notes]
     return frame
 
 

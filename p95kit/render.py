@@ -51,7 +51,7 @@ def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = mat
 
 
 def headline(data: ReportData) -> str:
-    """Window (UTC), model count, slowest model, biggest regression, Prometheus warnings."""
+    """Window (UTC), model count, slowest model, biggest regression, warnings."""
     meta, summary = data.meta, _by_p95(data.summary)
     idle = int(summary["no_traffic"].sum())
     parts = [
@@ -227,7 +227,7 @@ def _warnings(warnings: list) -> str:
         return ""
     items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
     return (
-        f'<div class="p95kit-warnings"><strong>⚠ Prometheus warnings</strong><ul>{items}</ul></div>'
+        f'<div class="p95kit-warnings"><strong>⚠ Warnings</strong><ul>{items}</ul></div>'
     )
 
 

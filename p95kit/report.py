@@ -14,6 +14,7 @@ so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import platform
@@ -31,7 +32,7 @@ from p95kit.index_page import render_index
 from p95kit.payloads import dumps, error_payload
 from p95kit.report_data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
 from p95kit.snapshots import RUN_FILE, SnapshotStore, stamp, write_atomic
-from p95kit.times import to_rfc3339
+from p95kit.times import parse_time, to_rfc3339
 
 log = logging.getLogger("p95kit")
 
@@ -88,8 +89,11 @@ def run_report(
         name = f"{stamp(started)}_{validated.duration}"
         try:
             _build(staging, client, settings, validated, run, options)
-            final = store.publish(staging, name)
+            newer = _latest_shows_later_window(store, run)
+            final = store.publish(staging, name, move_latest=not newer)
             log.info("published %s", final)
+            if newer:
+                log.info("latest stays at %s: its window ends later", store.latest())
         except Exception as exc:
             _record_failure(run, exc, started)
             write_atomic(staging / RUN_FILE, dumps(run, indent=True))
@@ -126,6 +130,7 @@ def _build(
             data = collect(client, settings)
             data.save(staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
+        _check_not_empty(data)
         run["headline"] = headline(data)
         run["versions"] = _versions(client)
         run["warnings"] = data.meta.get("warnings", [])
@@ -148,6 +153,42 @@ def _build(
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
+
+
+def _latest_shows_later_window(store: SnapshotStore, run: dict[str, Any]) -> bool:
+    """True when ``latest`` shows a window that ends after this run's (a backfill of an
+    old window must not replace it). Ends after a run's start count as its start."""
+
+    def effective_end(record: dict[str, Any]) -> float:
+        return min(parse_time(record["window"]["end"], "end"), float(record["started_at"]))
+
+    latest = store.latest()
+    if latest is None:
+        return False
+    try:
+        shown = effective_end(json.loads((latest / RUN_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, P95kitError):
+        return False  # unreadable: the new snapshot takes over
+    return effective_end(run) < shown
+
+
+def _check_not_empty(data: ReportData) -> None:
+    """No series at all is a mistake (a metric or label typo, a wrong --end), not a report:
+    publishing it would replace ``latest`` with empty payloads, and cron would say nothing."""
+    if len(data.summary):
+        return
+    meta = data.meta
+    what = f"{meta['metric_name']} with a {meta['model_label']!r} label"
+    if meta.get("selector"):
+        what += f" matching {meta['selector']}"
+    if meta.get("models"):
+        what += " for the requested models"
+    raise ReportError(
+        f"no series of {what} between {to_rfc3339(meta['window_start'])} and "
+        f"{to_rfc3339(meta['window_end'])}; check --metric-name, --model-label, --selector "
+        "and --end, or run p95kit doctor",
+        reason="no_data",
+    )
 
 
 def _draw_chart(data: ReportData, path: Path) -> None:

@@ -223,6 +223,8 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
     summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
+    target = p.spec.target
+    meta["warnings"] += queries.missing_models(target.models, summary["model"], target.metric_name)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
 

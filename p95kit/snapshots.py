@@ -7,6 +7,7 @@ Layout::
     <out>/.staging-<stamp>-<pid>/          work in progress; hidden, removed by the next run
                                            (as are .latest-<pid> and .index.html.<pid>.tmp)
     <out>/latest -> <UTC stamp>_<duration> the newest successful snapshot (relative symlink)
+                                           whose window ends last (see report.py)
     <out>/index.html                       every snapshot, newest first
     <out>/.lock                            flock: one run at a time per <out>
 
@@ -91,13 +92,16 @@ class SnapshotStore:
         path.mkdir(parents=True)
         return path
 
-    def publish(self, staging: Path, name: str, *, failed: bool = False) -> Path:
-        """Rename ``staging`` into place; a success also moves ``latest``. Returns the path."""
+    def publish(
+        self, staging: Path, name: str, *, failed: bool = False, move_latest: bool = True
+    ) -> Path:
+        """Rename ``staging`` into place; a success also moves ``latest`` (unless
+        ``move_latest`` is false: a report of an older window). Returns the path."""
         _fsync_tree(staging)  # on disk before its name says it is complete (power loss too)
         final = self._free_name(name + (FAILED_SUFFIX if failed else ""))
         os.rename(staging, final)
         _fsync_dir(self.out)
-        if not failed:
+        if not failed and move_latest:
             link = self.out / f".latest-{os.getpid()}"
             with contextlib.suppress(FileNotFoundError):
                 link.unlink()

@@ -114,3 +114,11 @@ def test_a_reader_that_went_away_is_not_an_error(prom, command):
     os.close(read)  # gone before p95kit has asked Prometheus, so its first write fails
     _, stderr = proc.communicate(timeout=60)
     assert (proc.returncode, stderr) == (1, "")
+
+
+def test_a_model_that_has_no_series_is_a_warning(prom):
+    result = run("query", "p95", "--prometheus-url", prom.url, "--at", END,
+                 "--model", "gpt-4", "--model", "gpt-5")  # fmt: skip
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["gpt-4"]
+    assert "no request_duration_seconds series for model 'gpt-5'" in result.stderr

@@ -167,7 +167,7 @@ def test_partial_response_warnings_are_visible_in_the_report(warned):
     assert result.stderr == ""  # silent for cron: the warning is in the report and run.json
     snapshot = SnapshotStore(out).latest()
     page = (snapshot / "report.html").read_text(encoding="utf-8")
-    assert "Prometheus warnings" in page
+    assert "⚠ Warnings" in page
     assert "&lt;b&gt;unavailable&lt;/b&gt; &amp; retrying" in page
     assert "<b>unavailable</b>" not in page
     run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))

@@ -246,3 +246,39 @@ def _visible_text(page: str) -> str:
     parser.handle_data = parts.append  # type: ignore[method-assign]
     parser.feed(page)
     return "".join(parts)
+
+
+def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path):
+    """A typo'd metric must not publish empty data over `latest` with exit 0; a report of
+    an older window (a backfill with --end) is kept but does not replace `latest`."""
+    out = tmp_path / "out"
+    assert report(prom.url, out, "--duration", "6h").exit_code == 0
+    latest = (out / "latest").resolve()
+
+    typo = report(prom.url, out, "--duration", "6h", "--metric-name", "typo_seconds")
+    assert (typo.exit_code, typo.stdout) == (1, "")
+    assert len(typo.stderr.splitlines()) == 1
+    assert "no series of typo_seconds with a 'model' label between 2026-11-20T18:00:00Z" in (
+        typo.stderr
+    )
+    (failed,) = [p for p in out.iterdir() if p.name.endswith(".failed")]
+    assert json.loads((failed / "run.json").read_text(encoding="utf-8"))["error"]["reason"] == (
+        "no_data"
+    )
+    assert (out / "latest").resolve() == latest
+
+    earlier = str(dataset.END - 6 * 3600)
+    older = CliRunner().invoke(main, ["report", "--prometheus-url", prom.url, "--out", str(out),
+                                      "--end", earlier, "--duration", "6h"])  # fmt: skip
+    assert (older.exit_code, older.stderr) == (0, "")
+    assert (out / "latest").resolve() == latest  # still the window that ends last
+    assert len(SnapshotStore(out).snapshots()) == 3  # the backfill is kept, and listed
+
+    filtered = report(prom.url, out, "--duration", "6h", "--model", "gpt-4", "--model", "gpt-5")
+    assert (filtered.exit_code, filtered.stderr) == (0, "")  # cron stays silent ...
+    newest = (out / "latest").resolve()
+    assert newest != latest
+    run = json.loads((newest / "run.json").read_text(encoding="utf-8"))
+    assert any("model 'gpt-5'" in w for w in run["warnings"])  # ... the report says it
+    page = (newest / "report.html").read_text(encoding="utf-8")
+    assert "⚠ Warnings" in page and "series for model 'gpt-5'" in page
