@@ -20,6 +20,7 @@ import click
 from p95kit import __version__
 from p95kit.cli_errors import ErrorHandlingGroup
 from p95kit.cli_options import client_from, connection_options, metric_options, target_options
+from p95kit.cli_setup import demo, doctor
 
 log = logging.getLogger("p95kit")
 
@@ -53,7 +54,7 @@ def query_command(func: Callable) -> Callable:
     @click.option(
         "--format",
         "output_format",
-        type=click.Choice(["table", "json", "csv"]),
+        type=click.Choice(["table", "json", "csv"], case_sensitive=False),
         default="table",
         show_default=True,
         help="json prints exactly the original API's payload.",
@@ -160,7 +161,12 @@ def models(**kwargs: Any) -> None:
 @click.option("--duration", default="24h", show_default=True, help="Length of the window.")
 @click.option("--step", help="Chart resolution. [default: chosen from --duration, 24h -> 5m]")
 @click.option("--time-range", default="5m", show_default=True, help="Window of each P95 point.")
-@click.option("--percentiles", default="50,95,99", show_default=True, help="Comma-separated.")
+@click.option(
+    "--percentiles",
+    default="50,95,99",
+    show_default=True,
+    help="Comma-separated; P95 is always included (the chart and ranking use it).",
+)
 @click.option("--end", help="End of the window (RFC 3339 or unix s). [default: now]")
 @click.option("--slo-ms", type=click.FloatRange(min=0, min_open=True), help="SLO threshold (ms).")
 @click.option(
@@ -178,7 +184,13 @@ def models(**kwargs: Any) -> None:
     show_default=True,
     help="Seconds to wait for another run on --out; then exit 75.",
 )
-@click.option("--max-chart-models", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--max-chart-models",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Lines in the chart (the slowest models); the others get a table.",
+)
 @click.option("--notebook", type=click.Path(dir_okay=False), help="Report notebook to run.")
 @click.option(
     "--cell-timeout",
@@ -215,76 +227,5 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     log.info("report: %s", outcome.path / "report.html")
 
 
-@main.command()
-@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False))
-@click.option("--duration", default="24h", show_default=True, help="Report window.")
-@click.option(
-    "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
-)
-def demo(out: str, duration: str, keep_running: bool) -> None:
-    """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
-
-    Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
-    The Prometheus runs on a free loopback port and is stopped at the end.
-
-    \b
-    Examples:
-      p95kit demo
-      p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
-    """
-    from p95kit.client import Prometheus
-    from p95kit.demo import demo_prometheus
-    from p95kit.report import run_report
-    from p95kit.report_data import ReportSettings
-
-    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
-    with demo_prometheus() as server, Prometheus(server.url) as client:
-        outcome = run_report(client, ReportSettings(duration=duration, slo_ms=2000.0), out)
-        click.echo(outcome.path.resolve() / "report.html")
-        if keep_running:
-            click.echo(
-                f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
-                f"  export P95KIT_PROMETHEUS_URL={server.url}\n"
-                "  jupyter lab notebooks/explore.ipynb\n"
-                "press Ctrl-C to stop it",
-                err=True,
-            )
-            _wait_for_interrupt()
-    click.echo("demo Prometheus stopped", err=True)
-
-
-def _wait_for_interrupt() -> None:
-    import time
-
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-
-
-@main.command()
-@connection_options
-@click.option("--metric-name", default="request_duration_seconds", show_default=True)
-@click.option("--model-label", default="model", show_default=True)
-@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(metric_name: str, model_label: str, lookback: str, **kwargs: Any) -> None:
-    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
-
-    \b
-    Example:
-      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
-    """
-    from p95kit.doctor import run_checks
-    from p95kit.output import terminal_safe
-
-    with client_from(kwargs) as client:
-        checks = run_checks(client, metric_name, model_label, lookback)
-    for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
-        if not check.ok:
-            click.echo(f"     fix: {check.fix}")
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        raise SystemExit(failed[0].exit_code or 1)
+main.add_command(demo)
+main.add_command(doctor)

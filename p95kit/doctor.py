@@ -24,7 +24,11 @@ class Check:
 
 
 def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback: str = "1d"):
-    """Run every check in order; a check that cannot run is reported, never raised."""
+    """Run every check in order; a check that cannot run is reported, never raised.
+
+    Invalid parameters raise InvalidParameterError first, before anything is sent."""
+    make_spec(metric_name, model_label)
+    lookback_s = parse_duration(lookback, "lookback")
     checks = [_kernel()]
     ready = client.ready()
     checks.append(
@@ -38,16 +42,16 @@ def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback:
     try:
         info = client.buildinfo()
         checks.append(Check("version", True, f"Prometheus {info.get('version', 'unknown')}"))
-        make_spec(metric_name, model_label)  # validated before anything is sent
         now = time.time()
-        start = now - parse_duration(lookback, "lookback")
+        start = now - lookback_s
         family = promql.regex_literal(metric_name)
         selector = f'{{__name__=~"{family}(_bucket|_count|_sum)?"}}'
         names = client.label_values("__name__", [selector], start, now)
         if not names:
+            fix = ("pass the histogram's name with --metric-name (without _bucket), "
+                   "or check the exporter and --lookback")  # fmt: skip
             checks.append(Check("metric", False, f"no {metric_name} series in the last "
-                                f"{lookback}", "pass --metric-name (run `p95kit models` "
-                                "with another metric) or check the exporter", 1))  # fmt: skip
+                                f"{lookback}", fix, 1))  # fmt: skip
             return checks
         checks.append(Check("metric", True, f"found {', '.join(names)}"))
         models = queries.list_models(metric_name, model_label, client=client, end=now,

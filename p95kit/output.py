@@ -28,7 +28,11 @@ def render(frame: pd.DataFrame, output_format: str) -> str:
 def table(frame: pd.DataFrame) -> str:
     """An aligned table: ms with 2 decimals, NaN as ``no traffic``, names made terminal-safe."""
     if frame.empty:
-        return "no models found\n"
+        return (
+            "no models found: no series matched (check --metric-name, --model-label and "
+            "--selector; a --time-range under two scrape intervals holds no rate; "
+            "p95kit doctor checks the set-up)\n"
+        )
     shown = _for_text(frame)
     for label in ("model", "instance"):  # untrusted label values
         if label in shown.columns:

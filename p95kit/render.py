@@ -226,9 +226,7 @@ def _warnings(warnings: list) -> str:
     if not warnings:
         return ""
     items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
-    return (
-        f'<div class="p95kit-warnings"><strong>⚠ Warnings</strong><ul>{items}</ul></div>'
-    )
+    return f'<div class="p95kit-warnings"><strong>⚠ Warnings</strong><ul>{items}</ul></div>'
 
 
 def _by_p95(summary: pd.DataFrame) -> pd.DataFrame:

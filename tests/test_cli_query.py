@@ -122,3 +122,23 @@ def test_a_model_that_has_no_series_is_a_warning(prom):
     assert result.exit_code == 0
     assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["gpt-4"]
     assert "no request_duration_seconds series for model 'gpt-5'" in result.stderr
+
+
+def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom):
+    upper = run("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "JSON")
+    assert upper.exit_code == 0 and json.loads(upper.stdout)["status"] == "success"
+    empty = run("query", "p95", "--prometheus-url", prom.url, "--at", END,
+                "--metric-name", "typo_seconds")  # fmt: skip
+    assert empty.exit_code == 0
+    assert empty.stdout.startswith("no models found: no series matched (check --metric-name")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["demo", "--duration", "5x"], ["doctor", "--lookback", "0"], ["doctor", "--metric-name", "9"]],
+)
+def test_setup_commands_check_parameters_before_starting_anything(args):
+    url = ["--prometheus-url", "http://127.0.0.1:9"] if args[0] == "doctor" else []
+    result = run(*args, *url)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == "" and len(result.stderr.splitlines()) == 1  # no "starting ..."

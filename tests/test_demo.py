@@ -107,7 +107,7 @@ def test_doctor(demo):
     assert "FAIL" not in ok.stdout and "13 values of label 'model'" in ok.stdout
     wrong = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url,
                                       "--metric-name", "absent_seconds"])  # fmt: skip
-    assert wrong.exit_code == 1 and "fix: pass --metric-name" in wrong.stdout
+    assert wrong.exit_code == 1 and "fix: pass the histogram's name" in wrong.stdout
     down = CliRunner().invoke(main, ["doctor", "--prometheus-url", "http://127.0.0.1:9"])
     assert down.exit_code == 3 and "FAIL prometheus" in down.stdout
 

@@ -1,0 +1,97 @@
+"""``p95kit demo`` and ``p95kit doctor``: try p95kit out, and check a set-up.
+
+Registered on the ``p95kit`` group in :mod:`p95kit.cli`; thin over
+:mod:`p95kit.demo` and :mod:`p95kit.doctor`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from p95kit.cli_options import client_from, connection_options
+
+
+@click.command()
+@click.option(
+    "--out",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder that receives the snapshot.",
+)
+@click.option("--duration", default="24h", show_default=True, help="Report window.")
+@click.option(
+    "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
+)
+def demo(out: str, duration: str, keep_running: bool) -> None:
+    """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
+
+    Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
+    The Prometheus runs on a free loopback port and is stopped at the end.
+
+    \b
+    Examples:
+      p95kit demo
+      p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
+    """
+    from p95kit.client import Prometheus
+    from p95kit.demo import demo_prometheus
+    from p95kit.report import run_report
+    from p95kit.report_data import ReportSettings, plan
+
+    settings = ReportSettings(duration=duration, slo_ms=2000.0)
+    plan(settings)  # a bad --duration fails now, not after starting Prometheus
+    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    with demo_prometheus() as server, Prometheus(server.url) as client:
+        outcome = run_report(client, settings, out)
+        click.echo(outcome.path.resolve() / "report.html")
+        if keep_running:
+            click.echo(
+                f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
+                f"  export P95KIT_PROMETHEUS_URL={server.url}\n"
+                "  jupyter lab notebooks/explore.ipynb\n"
+                f"press Ctrl-C (or kill {os.getpid()}) to stop it",
+                err=True,
+            )
+            _wait_for_interrupt()
+    click.echo("demo Prometheus stopped", err=True)
+
+
+def _wait_for_interrupt() -> None:
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command()
+@connection_options
+@click.option("--metric-name", default="request_duration_seconds", show_default=True)
+@click.option("--model-label", default="model", show_default=True)
+@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
+def doctor(metric_name: str, model_label: str, lookback: str, **kwargs: Any) -> None:
+    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
+
+    \b
+    Example:
+      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
+    """
+    from p95kit.doctor import run_checks
+    from p95kit.output import terminal_safe
+
+    with client_from(kwargs) as client:
+        checks = run_checks(client, metric_name, model_label, lookback)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
+        if not check.ok:
+            click.echo(f"     fix: {check.fix}")
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise SystemExit(failed[0].exit_code or 1)
