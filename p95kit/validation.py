@@ -83,8 +83,14 @@ def percentiles(value: object, parameter: str = "percentiles") -> tuple[float, .
 
 
 def percentile_column(percentile: float) -> str:
-    """Column name for a percentile: ``95 -> 'p95'``, ``99.9 -> 'p99.9'``."""
-    return f"p{percentile:g}"
+    """Column name for a percentile: ``95 -> 'p95'``, ``99.9 -> 'p99.9'``, ``1e-05 ->
+    'p0.00001'`` (6 significant digits at most, never an exponent)."""
+    text = f"{percentile:g}"
+    if "e" in text:
+        from decimal import Decimal
+
+        text = format(Decimal(text), "f")
+    return f"p{text}"
 
 
 def is_latency_column(column: str) -> bool:

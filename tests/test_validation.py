@@ -129,3 +129,11 @@ def test_durations_stop_at_prometheus_limit_of_292_years(prom):
     assert not p95kit.p95(prometheus_url=prom.url, time_range="292y").empty
     with pytest.raises(InvalidParameterError, match="at most 292y"):
         p95kit.p95(prometheus_url="http://127.0.0.1:9", time_range="293y")
+
+
+def test_percentile_columns_never_use_an_exponent():
+    from p95kit.validation import percentile_column
+
+    assert [percentile_column(p) for p in (95, 99.9, 0.0001, 1e-05)] == [
+        "p95", "p99.9", "p0.0001", "p0.00001",
+    ]  # fmt: skip
