@@ -42,7 +42,8 @@ class ErrorHandlingGroup(click.Group):
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "p95kit"
             click.echo(
-                f"p95kit: error: {_one_line(exc.format_message())} (see {command} --help)",
+                f"p95kit: error: {_one_line(exc.format_message())}{_from_environment(exc)} "
+                f"(see {command} --help)",
                 err=True,
             )
             ctx.exit(exc.exit_code)
@@ -83,6 +84,20 @@ def _termination_interrupts() -> Iterator[None]:
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _from_environment(exc: click.UsageError) -> str:
+    """`` (from $NAME)`` when the bad value came from an environment variable, else ``""``:
+    under cron the option may be nowhere on the command line."""
+    param = getattr(exc, "param", None)
+    if exc.ctx is None or param is None or not param.name or not param.envvar:
+        return ""
+    from click.core import ParameterSource
+
+    if exc.ctx.get_parameter_source(param.name) != ParameterSource.ENVIRONMENT:
+        return ""
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+    return " (from $" + ", $".join(names) + ")"
 
 
 def _silence_stdout() -> None:

@@ -142,3 +142,10 @@ def test_setup_commands_check_parameters_before_starting_anything(args):
     result = run(*args, *url)
     assert result.exit_code == 2, result.stderr
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1  # no "starting ..."
+
+
+def test_a_bad_value_from_the_environment_names_the_variable():
+    result = run("query", "p95", env={"P95KIT_TIMEOUT": "abc"})
+    assert result.exit_code == 2
+    assert "(from $P95KIT_TIMEOUT)" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "$P95KIT" not in run("query", "p95", "--timeout", "abc").stderr
