@@ -5,7 +5,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from p95kit.snapshots import SnapshotStore, read_run
+from p95kit.formatting import fmt_ms
+from p95kit.report_data import PAYLOAD_FILES, SUMMARY_FILE
+from p95kit.snapshots import RUN_FILE, SnapshotStore, read_run
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
@@ -42,7 +44,9 @@ def _row(path: Path, is_latest: bool) -> str:
     link = f'<a href="{name}/report.html">{escape(path.name)}</a>' if status == "success" else name
     slowest = headline.get("slowest_model")
     slowest_text = (
-        f"{escape(str(slowest))}: {headline.get('slowest_p95_ms')} ms" if slowest else "–"
+        f"{escape(str(slowest))}: {escape(fmt_ms(headline.get('slowest_p95_ms')))}"
+        if slowest
+        else "–"
     )
     error = run.get("error", {}).get("message", "")
     status_text = escape(status) + (f": {escape(str(error))}" if error else "")
@@ -51,5 +55,11 @@ def _row(path: Path, is_latest: bool) -> str:
         f'</td><td class="{escape(status, quote=True)}">{status_text}</td>'
         f"<td>{escape(str(window.get('start', '')))} – {escape(str(window.get('end', '')))}</td>"
         f"<td>{escape(str(headline.get('models', '–')))}</td><td>{slowest_text}</td>"
-        f'<td><a href="{name}/run.json">run.json</a></td></tr>'
+        f"<td>{_files(name, status)}</td></tr>"
     )
+
+
+def _files(name: str, status: str) -> str:
+    """Links to the snapshot's JSON: the payloads a frontend reads (when published), run.json."""
+    files = [*PAYLOAD_FILES.values(), SUMMARY_FILE] if status == "success" else []
+    return " ".join(f'<a href="{name}/{f}">{f}</a>' for f in [*files, RUN_FILE])

@@ -36,12 +36,30 @@ def to_payload(frame: pd.DataFrame) -> dict[str, Any]:
             "to_payload needs a frame returned by p95kit.p95, p95_range or percentiles "
             f"(frame.attrs['kind'] is {kind!r})",
         )
-    data = builder(frame)
+    data = builder(_in_payload_order(frame, kind))
     payload: dict[str, Any] = {"status": "success", "data": data, "count": len(data)}
     if kind == "percentiles":
         payload["metric_name"] = frame.attrs["metric_name"]
         payload["time_range"] = frame.attrs["time_range"]
     return payload
+
+
+def _in_payload_order(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Check the columns the payload needs; sort by model (instance, time) whatever the
+    caller did to the row order (``sort_values("p95_latency_ms")`` in a notebook)."""
+    keys = [c for c in ("model", INSTANCE) if c in frame.columns]
+    needed = ["model", "timestamp"]
+    if kind == "percentiles":
+        needed += [percentile_column(p) for p in frame.attrs.get("percentiles", ())]
+    else:
+        needed += ["p95_latency_ms"] + (["metric_name", "time_range"] if kind == "p95" else [])
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InvalidParameterError(
+            "frame", f"to_payload needs the {kind} frame's columns; missing: {', '.join(missing)}"
+        )
+    order = [*keys, "timestamp"] if kind == "p95_range" else keys
+    return frame.sort_values(order, kind="stable") if len(frame) > 1 else frame
 
 
 def error_payload(error: BaseException) -> dict[str, Any]:

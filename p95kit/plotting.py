@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from p95kit.chart_fonts import chart_fonts
 from p95kit.chart_selection import chart_models
+from p95kit.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from p95kit.report_data import ReportData
@@ -51,6 +52,7 @@ def plot_p95(
     glyph (:mod:`p95kit.chart_fonts`), and cut at ``MAX_LABEL_CHARS`` with "…".
     With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
     """
+    _check_plot_arguments(range_frame, max_models, slo_ms)
     with chart_fonts():  # texts take their font when created, ticks when drawn
         return _plot(range_frame, max_models, slo_ms, title, ax, order, log_y)
 
@@ -86,6 +88,10 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
         handles.append(ax.axhline(slo_ms, color="crimson", linestyle="--", linewidth=1.2))
         labels.append(f"SLO {slo_ms:g} ms")
     _axes(ax, range_frame, names, slo_ms, log_y)
+    stamps = range_frame.loc[range_frame["model"].isin(names), "timestamp"]
+    if stamps.nunique() == 1:  # one point: an hour around it, not years of empty axis
+        moment = stamps.iloc[0].tz_convert("UTC").tz_localize(None)
+        ax.set_xlim(moment - pd.Timedelta(minutes=30), moment + pd.Timedelta(minutes=30))
     legend_title = _heading(range_frame, len(names))
     legend = ax.legend(
         handles,
@@ -98,6 +104,26 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
     _literal(legend.get_texts(), legend.get_title())
     _literal([ax.set_title(title if title is not None else "P95 latency per model")])
     return fig
+
+
+def _check_plot_arguments(range_frame: pd.DataFrame, max_models: int, slo_ms) -> None:
+    missing = {"model", "timestamp", "p95_latency_ms"} - set(range_frame.columns)
+    if missing:
+        raise InvalidParameterError(
+            "range_frame",
+            "plot_p95 needs a p95kit.p95_range frame (model, timestamp, p95_latency_ms); "
+            f"missing: {', '.join(sorted(missing))}",
+        )
+    if isinstance(max_models, bool) or not isinstance(max_models, int) or max_models < 1:
+        raise InvalidParameterError(
+            "max_models", f"max_models must be an int >= 1 such as 10, got {max_models!r}"
+        )
+    if slo_ms is not None and not (
+        isinstance(slo_ms, (int, float)) and np.isfinite(slo_ms) and slo_ms > 0
+    ):
+        raise InvalidParameterError(
+            "slo_ms", f"slo_ms must be milliseconds > 0 such as 500, or None, got {slo_ms!r}"
+        )
 
 
 def report_chart(data: ReportData) -> Figure:

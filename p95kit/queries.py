@@ -30,12 +30,14 @@ from typing import Any
 import pandas as pd
 
 from p95kit import frames, promql, validation
+from p95kit.answer_notes import missing_summary_quantiles, warn_missing_models
 from p95kit.client import Prometheus
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.responses import Result
 from p95kit.spec import Spec, make_spec
 from p95kit.times import parse_time
+from p95kit.urls import redact_url
 
 TimeLike = datetime | float | int | str | None
 log = logging.getLogger("p95kit")
@@ -45,9 +47,11 @@ log = logging.getLogger("p95kit")
 def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[Prometheus]:
     """Yield ``client``, or a new client for ``prometheus_url`` closed afterwards."""
     if client is not None:
-        if prometheus_url is not None and prometheus_url != client.url:
+        if prometheus_url is not None and prometheus_url.rstrip("/") != client.url.rstrip("/"):
             raise InvalidParameterError(
-                "prometheus_url", "pass prometheus_url or client, not both with different URLs"
+                "prometheus_url",
+                "pass prometheus_url or client, not both with different URLs "
+                f"({redact_url(prometheus_url)} vs the client's {client.safe_url})",
             )
         yield client
         return
@@ -257,37 +261,3 @@ def _finish(
         infos=list(result.infos),
     )
     return frame
-
-
-def missing_models(requested: Sequence[str], found: Sequence[str], metric: str) -> list[str]:
-    """One warning naming the ``models=`` that have no series (a typo, or a retired model)."""
-    missing = [m for m in requested if m not in set(found)]
-    if not missing:
-        return []
-    names = ", ".join(repr(m) for m in missing)
-    return [f"no {metric} series for model {names}; list the models with: p95kit models"]
-
-
-def warn_missing_models(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """Add (and log) a :func:`missing_models` warning to ``frame.attrs["warnings"]``."""
-    notes = missing_models(spec.target.models, frame["model"].tolist(), spec.target.metric_name)
-    for note in notes:
-        log.warning("%s", note)
-    frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), *notes]
-    return frame
-
-
-def missing_summary_quantiles(spec: Spec, result: Result, qs: tuple[float, ...]) -> list[str]:
-    """One warning naming the requested quantiles that no summary series in ``result`` has."""
-    if spec.target.histogram != "summary":
-        return []
-    found = {frames.quantile_of(item["metric"]) for item in result.result}
-    missing = [q for q in qs if round(q, 9) not in found]
-    if not missing:
-        return []
-    metric = spec.target.metric_name
-    wanted = ", ".join(f'quantile="{promql.format_quantile(q)}"' for q in missing)
-    return [
-        f"no {metric} series with {wanted}: a summary has only the quantiles its clients "
-        f"were configured with (list them with: count by (quantile) ({metric}))"
-    ]

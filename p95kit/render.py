@@ -10,19 +10,26 @@ shows as text. Latencies are milliseconds; times are shown in UTC.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
 
 from p95kit.chart_selection import chart_models
+from p95kit.formatting import (
+    MISSING,
+    NO_TRAFFIC,
+    count,
+    delta,
+    finite,
+    fmt_ms,
+    share,
+    trend,
+    utc,
+)
 from p95kit.report_data import ReportData
 from p95kit.validation import percentile_column
 
-NO_TRAFFIC = "no traffic"
-_MISSING = "—"
 _CSS = (
     "<style>.p95kit td.num,.p95kit th.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".p95kit table td.model,.p95kit table th.model{text-align:left;max-width:28em;"
@@ -34,20 +41,6 @@ _CSS = (
 
 Cell = str | tuple[str, str]  # text, or (text, css class); always escaped by _cell
 # Every table: the model name in the first column, numbers (class "num") in the others.
-
-
-def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = math.nan) -> str:
-    """A latency in milliseconds as text: ``"245.7 ms"``.
-
-    NaN is ``"no traffic"`` when ``no_traffic`` (else ``"—"``); a value at or above
-    ``top_bucket_ms`` (the quantile lies in the ``+Inf`` bucket) is ``"≥ 10000 ms"``.
-    Precision: 2 decimals under 10 ms, 1 under 1000 ms, none above.
-    """
-    if _finite(top_bucket_ms) and (not _finite(value) or value >= top_bucket_ms * (1 - 1e-9)):
-        return f"≥ {_number(top_bucket_ms)} ms"
-    if not _finite(value):
-        return NO_TRAFFIC if no_traffic else _MISSING
-    return f"{_number(value)} ms"
 
 
 def headline(data: ReportData) -> str:
@@ -63,6 +56,13 @@ def headline(data: ReportData) -> str:
         + (f" · SLO {_esc(format(meta['slo_ms'], 'g'))} ms" if meta.get("slo_ms") else "")
         + "</p>",
     ]
+    if summary.empty:  # opened live with a wrong metric, label or selector
+        parts.append(
+            f"<p><strong>No data:</strong> no series of <code>{_esc(meta.get('metric_name'))}"
+            f"</code> with a <code>{_esc(meta.get('model_label'))}</code> label in this window. "
+            "Check metric_name, model_label and selector (<code>p95kit doctor</code> helps).</p>"
+        )
+        return _wrap("".join(parts) + _warnings(meta.get("warnings") or []), "p95kit")
     traffic = summary[~summary["no_traffic"]]
     if len(traffic):
         top = traffic.iloc[0]
@@ -71,13 +71,17 @@ def headline(data: ReportData) -> str:
             f"{_esc(_window_ms(top, 'p95'))} over the window</p>"
         )
     worse = [
-        _trend(d, p) == "worse" for d, p in zip(summary["delta_p95_ms"], summary["delta_p95_pct"])
+        trend(d, p) == "worse" for d, p in zip(summary["delta_p95_ms"], summary["delta_p95_pct"])
     ]
     if any(worse):
         row = summary[worse].sort_values("delta_p95_ms", ascending=False).iloc[0]
         parts.append(
             f"<p><strong>Biggest regression:</strong> <code>{_esc(row['model'])}</code>, P95 "
-            f"{_esc(_delta(row['delta_p95_ms'], row['delta_p95_pct']))} vs the previous window</p>"
+            f"{_esc(delta(row['delta_p95_ms'], row['delta_p95_pct']))} vs the previous window</p>"
+        )
+    elif not summary["delta_p95_ms"].map(finite).any():
+        parts.append(
+            "<p>No comparison: no model has a P95 in both this and the previous window.</p>"
         )
     else:
         parts.append("<p>No model got more than 1 % slower than in the previous window.</p>")
@@ -97,14 +101,14 @@ def summary_table(data: ReportData) -> str:
     slo = meta.get("slo_ms")
     headers = ["Model", "Requests", *[c.upper() for c in columns]]
     headers.append(f"Current P95 (last {meta.get('time_range', '?')})")
-    if slo:
-        headers.append(f"Requests ≤ {slo:g} ms")
+    if slo:  # interpolated inside the bucket that holds the SLO, like histogram_quantile
+        headers.append(f"Requests ≤ {slo:g} ms (est.)")
     rows = []
     for _, row in summary.iterrows():
-        cells: list[Cell] = [row["model"], _count(row["requests"])]
+        cells: list[Cell] = [row["model"], count(row["requests"])]
         cells += [_window_ms(row, c) for c in columns]
         cells.append(fmt_ms(row["p95_current_ms"], no_traffic=True))
-        rows.append(cells + ([_share(row["slo_share"])] if slo else []))
+        rows.append(cells + ([share(row["slo_share"])] if slo else []))
     caption = f"Latency per model, slowest P95 first ({_window(meta)})"
     return _wrap(_table(headers, rows, caption, empty="No model reported any data."))
 
@@ -122,12 +126,12 @@ def comparison_table(data: ReportData) -> str:
     headers = ["Model", "P95 previous window", "P95 this window", "ΔP95"]
     rows = []
     for _, row in summary.iterrows():
-        delta, pct = row["delta_p95_ms"], row["delta_p95_pct"]
+        change_ms, pct = row["delta_p95_ms"], row["delta_p95_pct"]
         previous = fmt_ms(row["p95_previous_ms"], no_traffic=True)
-        change = (_delta(delta, pct), f"num {_trend(delta, pct)}")
+        change = (delta(change_ms, pct), f"num {trend(change_ms, pct)}")
         rows.append([row["model"], previous, _window_ms(row, "p95"), change])
     start, end = meta.get("window_start"), meta.get("window_end")
-    span = f"{_utc(2 * start - end)} → {_utc(start)}" if _finite(start) and _finite(end) else "?"
+    span = f"{utc(2 * start - end)} → {utc(start)}" if finite(start) and finite(end) else "?"
     caption = f"P95 vs the previous {meta.get('duration', 'window')} ({span}), regressions first"
     return _wrap(_table(headers, rows, caption, empty="No model to compare."))
 
@@ -142,7 +146,7 @@ def models_table(data: ReportData, exclude_top: int = 10) -> str:
     rest = _by_p95(data.summary)
     rest = rest[~rest["model"].isin(charted)]
     if rest.empty:
-        return _wrap("<p>Every model is in the chart above.</p>")
+        return _wrap("<p>Every model is in the chart above.</p>" if len(data.summary) else "")
     points = data.range.dropna(subset=["p95_latency_ms"])
     grouped = points.groupby("model")["p95_latency_ms"]
     median, peak = grouped.median(), grouped.max()
@@ -152,9 +156,9 @@ def models_table(data: ReportData, exclude_top: int = 10) -> str:
     for _, row in rest.iterrows():
         name = row["model"]
         over_time = (
-            [fmt_ms(median[name]), fmt_ms(peak[name]), _utc(peak_at[name].timestamp())]
+            [fmt_ms(median[name]), fmt_ms(peak[name]), utc(peak_at[name].timestamp())]
             if name in median.index
-            else [NO_TRAFFIC, _MISSING, _MISSING]
+            else [NO_TRAFFIC, MISSING, MISSING]
         )
         rows.append([name, _window_ms(row, "p95"), *over_time])
     caption = f"{len(rest)} model{'s' * (len(rest) > 1)} not in the chart (slowest P95 first)"
@@ -171,16 +175,20 @@ def footer(data: ReportData) -> str:
     items = [
         ("Window", f"{_window(meta)}, step {meta.get('step', '?')}"),
         ("Current P95", f"over the last {meta.get('time_range', '?')} before the window end"),
+        ("P95 over time", f"each point over the {_chart_range(meta)} before it"),
         ("Metric", f"{meta.get('metric_name', '?')} by label {meta.get('model_label', '?')}"),
         ("Unit", unit_text),
     ]
+    if meta.get("slo_ms"):
+        estimate = "the share under it is interpolated inside its histogram bucket"
+        items.insert(3, ("SLO", f"{meta['slo_ms']:g} ms; {estimate}"))
     if meta.get("selector"):
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):
         items.append(("Models", ", ".join(map(str, meta["models"]))))
     items += [
         ("Prometheus", str(meta.get("prometheus_url", "?"))),
-        ("Generated", _utc(meta.get("generated_at"))),
+        ("Generated", utc(meta.get("generated_at"))),
         ("p95kit", str(meta.get("version", "?"))),
     ]
     rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
@@ -192,6 +200,10 @@ def footer(data: ReportData) -> str:
         f"<dl>{rows}</dl><details open><summary>PromQL</summary><dl>{queries}</dl></details>",
         "p95kit muted",
     )
+
+
+def _chart_range(meta: dict) -> str:
+    return str(meta.get("chart_range") or meta.get("time_range", "?"))
 
 
 def _table(headers: Sequence[str], rows: list[list[Cell]], caption: str, empty: str = "") -> str:
@@ -250,45 +262,4 @@ def _window_ms(row: pd.Series, column: str) -> str:
 
 def _window(meta: dict) -> str:
     start, end = meta.get("window_start"), meta.get("window_end")
-    return f"{_utc(start)} → {_utc(end)} ({meta.get('duration', '?')})"
-
-
-def _utc(seconds: Any) -> str:
-    if not _finite(seconds):
-        return "?"
-    moment = datetime.fromtimestamp(float(seconds), tz=timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
-
-
-def _number(value: float) -> str:
-    size = abs(value)
-    return f"{value:.2f}" if size < 10 else f"{value:.1f}" if size < 1000 else f"{value:.0f}"
-
-
-def _count(value: float) -> str:
-    return f"{round(value):,}" if _finite(value) else _MISSING
-
-
-def _share(value: float) -> str:
-    return f"{100 * value:.1f} %" if _finite(value) else _MISSING
-
-
-def _trend(ms: float, pct: float) -> str:
-    """CSS class of a change: "worse" (slower by 1 % or more), "better", or ""."""
-    if ms > 0 and not pct < 1:
-        return "worse"
-    return "better" if ms < 0 and pct <= -1 else ""
-
-
-def _delta(ms: float, pct: float) -> str:
-    if not _finite(ms):
-        return _MISSING
-    text = f"{'-' if ms < 0 else '+'}{_number(abs(ms))} ms"
-    return f"{text} ({pct:+.1f} %)" if _finite(pct) else text
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    return f"{utc(start)} → {utc(end)} ({meta.get('duration', '?')})"

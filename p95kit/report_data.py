@@ -24,6 +24,7 @@ import orjson
 import pandas as pd
 
 from p95kit import __version__, promql, queries, validation
+from p95kit.answer_notes import missing_models
 from p95kit.client import Prometheus
 from p95kit.durations import align, choose_step, format_duration, normalize_duration
 from p95kit.errors import InvalidParameterError
@@ -135,6 +136,9 @@ class Plan:
     step: str
     step_s: float
     time_range: str
+    #: The rate window of each chart point: ``time_range``, or the step when that is
+    #: longer (a shorter window would skip the requests between the points).
+    chart_range: str
     percentiles: tuple[float, ...]
     end: float
     slo_ms: float | None
@@ -165,7 +169,7 @@ def plan(settings: ReportSettings) -> Plan:
         step = format_duration(step_s)
     if step_s > span:
         raise InvalidParameterError("step", f"step ({step}) must not exceed duration ({duration})")
-    time_range, _ = normalize_duration(settings.time_range, "time_range")
+    time_range, range_s = normalize_duration(settings.time_range, "time_range")
     slo = settings.slo_ms
     if slo is not None and not (isinstance(slo, (int, float)) and 0 < slo < math.inf):
         raise InvalidParameterError(
@@ -182,6 +186,7 @@ def plan(settings: ReportSettings) -> Plan:
         step=step,
         step_s=step_s,
         time_range=time_range,
+        chart_range=time_range if range_s >= step_s else step,
         percentiles=tuple(sorted({*validation.percentiles(settings.percentiles), 95.0})),
         end=align(parse_time(settings.end, "end"), step_s),
         slo_ms=float(slo) if slo else None,
@@ -203,7 +208,7 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         ),
         "current": lambda: queries.fetch_p95(client, p.spec, p.time_range, p.end),
         "range": lambda: queries.fetch_range(
-            client, p.spec, p.duration, p.span, p.step, p.step_s, p.time_range, p.end
+            client, p.spec, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
         ),
     }
     extra = {"requests": promql.request_count(target, p.duration)}
@@ -224,7 +229,7 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
     summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
     target = p.spec.target
-    meta["warnings"] += queries.missing_models(target.models, summary["model"], target.metric_name)
+    meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
 
@@ -248,6 +253,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "duration": p.duration,
         "step": p.step,
         "time_range": p.time_range,
+        "chart_range": p.chart_range,
         "percentiles": list(p.percentiles),
         **p.spec.attrs(),
         "slo_ms": p.slo_ms,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from datetime import datetime, timezone
 
@@ -30,7 +31,7 @@ def parse_time(value: datetime | float | int | str | None, parameter: str = "at"
                 f"datetime(2026, 11, 27, tzinfo=timezone.utc), got naive {value!r}",
             )
         return _checked(value.timestamp(), parameter, value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Real):  # also numpy's int64 and float64
         return _checked(float(value) if 0 <= value <= _MAX_UNIX else math.nan, parameter, value)
     if isinstance(value, str):
         return _checked(_parse_text(value.strip(), parameter), parameter, value)

@@ -69,15 +69,19 @@ def test_demo_data_is_realistic(demo):
     assert after["p95_latency_ms"].iloc[0] > 1.5 * before["p95_latency_ms"].iloc[0]  # regression
 
 
-def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path):
+@pytest.mark.parametrize("metric", ["request_duration_seconds", "absent_seconds"])
+def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path, metric):
+    """Also with a metric that has no series: every cell runs and says so."""
     prepare_environment()
     executed = papermill.execute_notebook(
         str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
-        parameters={"prometheus_url": demo.url}, kernel_name="python3", progress_bar=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        parameters={"prometheus_url": demo.url, "metric_name": metric}, kernel_name="python3",
+        progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )  # fmt: skip
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    if metric == "absent_seconds":
+        assert any("nothing to compare" in o.get("text", "") for o in outputs)
     kinds = {key for o in outputs for key in o.get("data", {})}
     assert {"image/png", "text/html"} <= kinds  # the chart and the styled frames
     source = nbformat.read(NOTEBOOKS / "explore.ipynb", as_version=4)

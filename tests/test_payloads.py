@@ -151,3 +151,23 @@ def test_fast_range_decoding_matches_the_generic_path():
     assert fast["model"].tolist() == [hostile] * 2 + ["b"] * 5
     for broken in (body.replace(b'"0.1"', b'"abc"'), body[:-40], body.replace(b"]]}", b"]]")):
         assert matrix.decode_body(broken) is None  # the caller falls back to orjson
+
+
+def test_payloads_do_not_depend_on_the_callers_row_order():
+    """A notebook sorts frames for display; the payload still groups and sorts by model."""
+    result = [
+        {"metric": {"model": m}, "values": [[100, "0.1"], [160, "0.2"], [220, "0.3"]]}
+        for m in ("b", "a")
+    ]
+    frame = parse_matrix(result, "model", "p95_latency_ms", 1000.0)
+    frame.attrs.update(kind="p95_range", metric_name="m", duration="1h", step="1m")
+    shuffled = frame.sort_values(["timestamp", "model"], ascending=[False, False])
+    assert to_payload(shuffled) == to_payload(frame)
+    assert [item["model"] for item in to_payload(shuffled)["data"]] == ["a", "b"]
+    p95 = _p95_frame()
+    assert to_payload(p95.sort_values("p95_latency_ms", ascending=False)) == to_payload(p95)
+
+
+def test_a_frame_missing_a_column_is_a_clear_error():
+    with pytest.raises(InvalidParameterError, match="missing: p95_latency_ms"):
+        to_payload(_p95_frame().drop(columns="p95_latency_ms"))

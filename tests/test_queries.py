@@ -55,8 +55,10 @@ def test_at_accepts_datetime_and_rfc3339(prom):
     by_datetime = p95kit.p95(
         prometheus_url=prom.url, at=datetime(2026, 11, 21, tzinfo=timezone.utc)
     )
+    by_numpy = p95kit.p95(prometheus_url=prom.url, at=np.int64(END))  # df.column // 10**9
     pd.testing.assert_frame_equal(by_number, by_text)
     pd.testing.assert_frame_equal(by_number, by_datetime)
+    pd.testing.assert_frame_equal(by_number, by_numpy)
 
 
 def test_drifting_model_changes_in_time(prom):
@@ -155,6 +157,7 @@ def test_empty_results_are_empty_frames_with_the_schema(prom):
         assert "datetime64[ns, UTC]" in [str(t) for t in frame.dtypes]
         payload = p95kit.to_payload(frame)
         assert payload["count"] == 0 and payload["data"] == []
+        assert "check metric_name, model_label and selector" in frame.attrs["warnings"][-1]
 
 
 def test_models_filter_with_quotes_backslashes_and_html(prom):
@@ -196,6 +199,10 @@ def test_client_reuse_and_url_from_environment(prom, monkeypatch):
         second = p95kit.percentiles(client=client, at=END)
     assert len(first) == len(second) == len(dataset.REQUEST_MODELS)
     assert len(p95kit.p95(at=END)) == len(dataset.REQUEST_MODELS)
+    with p95kit.Prometheus(prom.url) as client:  # the same URL with a trailing slash is fine
+        assert len(p95kit.p95(prometheus_url=prom.url + "/", client=client, at=END))
+        with pytest.raises(p95kit.InvalidParameterError, match="vs the client's http://127"):
+            p95kit.p95(prometheus_url="http://other:9090", client=client, at=END)
 
 
 def test_prometheus_rejecting_a_query(prom):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import os
@@ -16,7 +17,8 @@ import papermill
 import pytest
 from matplotlib.figure import Figure
 
-from p95kit import render
+import p95kit
+from p95kit import InvalidParameterError, render
 from p95kit.chart_fonts import CJK_FAMILIES, chart_families, chart_fonts
 from p95kit.chart_selection import chart_description
 from p95kit.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
@@ -323,3 +325,57 @@ def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
         "data_dir",
     ]
     assert all(p["inferred_type_name"] in ("str", "int", "float") for p in found.values())
+
+
+def test_headline_says_when_there_is_nothing_to_compare_or_no_data():
+    data = make_data()
+    gone = {"p95_previous_ms": np.nan, "delta_p95_ms": np.nan, "delta_p95_pct": np.nan}
+    no_previous = dataclasses.replace(data, summary=data.summary.assign(**gone))
+    text = render.headline(no_previous)
+    assert "No comparison" in text and "1 % slower" not in text
+    empty = dataclasses.replace(data, summary=data.summary.iloc[0:0])
+    text = render.headline(empty)
+    assert "No data:" in text and "Slowest" not in text and "slower" not in text
+    assert render.models_table(empty) == render._wrap("")
+
+
+def test_footer_states_the_slo_estimate_and_the_chart_rate_window():
+    data = make_data(slo_ms=1500.0)
+    data.meta["chart_range"] = "15m"
+    text = render.footer(data)
+    assert "each point over the 15m before it" in text
+    assert "1500 ms; the share under it is interpolated" in text
+    assert "Requests ≤ 1500 ms (est.)" in render.summary_table(data)
+
+
+def test_the_chart_rate_window_is_never_shorter_than_the_step():
+    from p95kit.report_data import ReportSettings, plan
+
+    assert plan(ReportSettings(duration="7d")).chart_range == "30m"  # step 30m > 5m
+    assert plan(ReportSettings(duration="24h", time_range="1h")).chart_range == "1h"
+
+
+def test_plot_checks_its_arguments_and_frames_a_single_point():
+    with pytest.raises(InvalidParameterError, match="missing: p95_latency_ms"):
+        plot_p95(make_data().window)
+    with pytest.raises(InvalidParameterError, match="max_models"):
+        plot_p95(_range(3), max_models=0)
+    with pytest.raises(InvalidParameterError, match="slo_ms"):
+        plot_p95(_range(3), slo_ms=-1)
+    one = _range(1).groupby("model").head(1)
+    low, high = plot_p95(one).axes[0].get_xlim()
+    assert high - low == pytest.approx(1 / 24)  # an hour (matplotlib dates are days)
+
+
+def test_styled_shows_utc_escapes_and_formats_other_numbers():
+    frame = pd.DataFrame({
+        "model": ["<b>x</b>", "y"],
+        "p95_latency_ms": [1.234, np.nan],
+        "timestamp": pd.to_datetime(["2026-11-27 10:00", None]).tz_localize("UTC")
+        .tz_convert("Asia/Seoul"),
+        "requests": [1234.0, 5.5],
+    })  # fmt: skip
+    html = p95kit.styled(frame).to_html()
+    cells = re.findall(r">([^<]*)</td>", html[html.index("<tbody") :])
+    assert cells == ["&lt;b&gt;x&lt;/b&gt;", "1.2 ms", "2026-11-27 10:00:00 UTC", "1,234",
+                     "y", "no traffic", "—", "5.5"]  # fmt: skip

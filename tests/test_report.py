@@ -54,6 +54,8 @@ def test_snapshot_layout(published):
     assert not list(published.glob(".staging-*"))
     index = (published / "index.html").read_text(encoding="utf-8")
     assert snapshot.name in index and "success" in index
+    for name in ("p95.json", "p95_range.json", "percentiles.json", "summary.json", "run.json"):
+        assert f'href="{snapshot.name}/{name}"' in index  # what a frontend reads, one click away
     run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "success"
     assert run["window"] == {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z",

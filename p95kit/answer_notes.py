@@ -1,0 +1,61 @@
+"""Warnings p95kit attaches to an answer, next to Prometheus's own.
+
+They go into ``frame.attrs["warnings"]`` (and the report's ``meta["warnings"]``) and
+are logged on the ``p95kit`` logger: a requested model without series, an empty
+answer and what to check, a summary without the requested quantile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import pandas as pd
+
+from p95kit import frames, promql
+from p95kit.responses import Result
+from p95kit.spec import Spec
+
+log = logging.getLogger("p95kit")
+
+
+def missing_models(requested: Sequence[str], found: Sequence[str], metric: str) -> list[str]:
+    """One warning naming the ``models=`` that have no series (a typo, or a retired model)."""
+    missing = [m for m in requested if m not in set(found)]
+    if not missing:
+        return []
+    names = ", ".join(repr(m) for m in missing)
+    return [f"no {metric} series for model {names}; list the models with: p95kit models"]
+
+
+def warn_missing_models(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Add (and log) a :func:`missing_models` warning to ``frame.attrs["warnings"]``, or,
+    with no ``models=`` and an empty answer that has no warning yet, one that says what
+    to check."""
+    target = spec.target
+    notes = missing_models(target.models, frame["model"].tolist(), target.metric_name)
+    if frame.empty and not target.models and not frame.attrs.get("warnings"):
+        notes.append(
+            f"no {target.metric_name} series with a {target.model_label!r} label matched; "
+            "check metric_name, model_label and selector (p95kit doctor helps)"
+        )
+    for note in notes:
+        log.warning("%s", note)
+    frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), *notes]
+    return frame
+
+
+def missing_summary_quantiles(spec: Spec, result: Result, qs: tuple[float, ...]) -> list[str]:
+    """One warning naming the requested quantiles that no summary series in ``result`` has."""
+    if spec.target.histogram != "summary":
+        return []
+    found = {frames.quantile_of(item["metric"]) for item in result.result}
+    missing = [q for q in qs if round(q, 9) not in found]
+    if not missing:
+        return []
+    metric = spec.target.metric_name
+    wanted = ", ".join(f'quantile="{promql.format_quantile(q)}"' for q in missing)
+    return [
+        f"no {metric} series with {wanted}: a summary has only the quantiles its clients "
+        f"were configured with (list them with: count by (quantile) ({metric}))"
+    ]

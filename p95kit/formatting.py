@@ -1,0 +1,75 @@
+"""Numbers and times as report text: latencies in ms, counts, shares, changes, UTC.
+
+Shared by the report's HTML fragments (:mod:`p95kit.render`) and the index page, so
+a number reads the same everywhere. Plain text: escape it where it is rendered.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+NO_TRAFFIC = "no traffic"
+MISSING = "—"
+
+
+def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = math.nan) -> str:
+    """A latency in milliseconds as text: ``"245.7 ms"``.
+
+    NaN is ``"no traffic"`` when ``no_traffic`` (else ``"—"``); a value at or above
+    ``top_bucket_ms`` (the quantile lies in the ``+Inf`` bucket) is ``"≥ 10000 ms"``.
+    Precision: 2 decimals under 10 ms, 1 under 1000 ms, none above.
+    """
+    if finite(top_bucket_ms) and (not finite(value) or value >= top_bucket_ms * (1 - 1e-9)):
+        return f"≥ {number(top_bucket_ms)} ms"
+    if not finite(value):
+        return NO_TRAFFIC if no_traffic else MISSING
+    return f"{number(value)} ms"
+
+
+def utc(seconds: Any) -> str:
+    """Unix seconds as ``2026-11-27 06:00 UTC`` (seconds shown when not zero); ``?`` if none."""
+    if not finite(seconds):
+        return "?"
+    moment = datetime.fromtimestamp(float(seconds), tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
+
+
+def number(value: float) -> str:
+    """2 decimals under 10, 1 under 1000, none above: ``1.23``, ``245.7``, ``12346``."""
+    size = abs(value)
+    return f"{value:.2f}" if size < 10 else f"{value:.1f}" if size < 1000 else f"{value:.0f}"
+
+
+def count(value: float) -> str:
+    """A request count: ``12,345``."""
+    return f"{round(value):,}" if finite(value) else MISSING
+
+
+def share(value: float) -> str:
+    """A fraction as a percentage: ``0.915 -> "91.5 %"``."""
+    return f"{100 * value:.1f} %" if finite(value) else MISSING
+
+
+def trend(ms: float, pct: float) -> str:
+    """CSS class of a change: "worse" (slower by 1 % or more), "better", or ""."""
+    if ms > 0 and not pct < 1:
+        return "worse"
+    return "better" if ms < 0 and pct <= -1 else ""
+
+
+def delta(ms: float, pct: float) -> str:
+    """A change in ms with its percentage: ``+531.4 ms (+12.0 %)``."""
+    if not finite(ms):
+        return MISSING
+    text = f"{'-' if ms < 0 else '+'}{number(abs(ms))} ms"
+    return f"{text} ({pct:+.1f} %)" if finite(pct) else text
+
+
+def finite(value: Any) -> bool:
+    """True for a finite number (not None, NaN, infinity or text)."""
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
