@@ -59,3 +59,18 @@ def missing_summary_quantiles(spec: Spec, result: Result, qs: tuple[float, ...])
         f"no {metric} series with {wanted}: a summary has only the quantiles its clients "
         f"were configured with (list them with: count by (quantile) ({metric}))"
     ]
+
+
+def warn_small_percentiles(frame: pd.DataFrame, wanted: Sequence[float]) -> pd.DataFrame:
+    """Warn about percentiles below 1: ``0.95`` is the 0.95th percentile, rarely what was
+    meant (``95``)."""
+    small = [p for p in wanted if p < 1]
+    if small:
+        listed = ", ".join(f"{p:g}" for p in small)
+        note = (
+            f"percentile {listed} is below 1 (a tiny percentile, not a fraction); "
+            "for P95 pass 95, not 0.95"
+        )
+        log.warning("%s", note)
+        frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), note]
+    return frame

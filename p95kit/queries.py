@@ -30,7 +30,11 @@ from typing import Any
 import pandas as pd
 
 from p95kit import frames, promql, validation
-from p95kit.answer_notes import missing_summary_quantiles, warn_missing_models
+from p95kit.answer_notes import (
+    missing_summary_quantiles,
+    warn_missing_models,
+    warn_small_percentiles,
+)
 from p95kit.client import Prometheus
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
@@ -144,7 +148,8 @@ def percentiles(
 ) -> pd.DataFrame:
     """Several percentiles per model in one request (``GET /api/metrics/percentiles/``).
 
-    ``percentiles`` is a list of numbers in (0, 100) or text like ``"50,95,99"``.
+    ``percentiles`` is a list of numbers in (0, 100) or text like ``"50,95,99"``
+    (a value below 1, e.g. 0.95 for 95, adds a warning).
     Columns: ``model`` (str), one float64 column per percentile in milliseconds
     named ``p50``, ``p95``, ``p99`` (``p99.9`` for 99.9; NaN = no traffic), then
     ``timestamp`` (datetime64[ns, UTC]). One row per model, sorted by model.
@@ -156,7 +161,8 @@ def percentiles(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_models(fetch_percentiles(prom, spec, wanted, window, when), spec)
+        frame = warn_missing_models(fetch_percentiles(prom, spec, wanted, window, when), spec)
+    return warn_small_percentiles(frame, wanted)
 
 
 def list_models(

@@ -106,6 +106,10 @@ def test_fractional_percentile_column(prom):
                                models=["gpt-4"])  # fmt: skip
     assert list(frame.columns) == ["model", "p99.9", "timestamp"]
     assert_ms(frame["p99.9"].iloc[0], ms(0.999, dataset.REQUEST_COUNTS["gpt-4"]))
+    assert frame.attrs["warnings"] == []
+    tiny = p95kit.percentiles(percentiles=[0.95], prometheus_url=prom.url, at=END)
+    assert list(tiny.columns) == ["model", "p0.95", "timestamp"]  # answered, as asked ...
+    assert "for P95 pass 95, not 0.95" in tiny.attrs["warnings"][-1]  # ... with a warning
 
 
 def test_range_is_aligned_inclusive_and_exact(prom):
