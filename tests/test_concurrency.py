@@ -205,7 +205,7 @@ MOMENTS = [
     (0.5, "during start-up"),
     ("", "right after the staging folder appeared (fetching)"),
     ("/summary.json", "after the payloads were written (kernel starting)"),
-    (2.0, "while the notebook runs"),
+    ("/report.ipynb", "while the notebook runs (papermill wrote its first copy)"),
     ("/report.html", "after the HTML export (publishing)"),
 ]
 
