@@ -19,7 +19,13 @@ import click
 
 from p95kit import __version__
 from p95kit.cli_errors import ErrorHandlingGroup
-from p95kit.cli_options import client_from, connection_options, metric_options, target_options
+from p95kit.cli_options import (
+    client_from,
+    connection_options,
+    metric_options,
+    out_option,
+    target_options,
+)
 from p95kit.cli_setup import demo, doctor
 
 log = logging.getLogger("p95kit")
@@ -169,13 +175,7 @@ def models(**kwargs: Any) -> None:
 )
 @click.option("--end", help="End of the window (RFC 3339 or unix s). [default: now]")
 @click.option("--slo-ms", type=click.FloatRange(min=0, min_open=True), help="SLO threshold (ms).")
-@click.option(
-    "--out",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder that receives the snapshots.",
-)
+@out_option
 @click.option("--keep", type=click.IntRange(min=1), help="Keep only the N newest snapshots.")
 @click.option(
     "--wait",

@@ -55,6 +55,16 @@ def connection_options(func: Callable) -> Callable:
     return _apply(func, options)
 
 
+#: ``--out``: where ``report`` and ``demo`` publish snapshots.
+out_option = click.option(
+    "--out",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder that receives the snapshots (latest, index.html).",
+)
+
+
 def metric_options(func: Callable) -> Callable:
     """Options that say which metric and which of its series (``p95kit models``)."""
     return _apply(func, _metric_options())

@@ -11,17 +11,11 @@ from typing import Any
 
 import click
 
-from p95kit.cli_options import client_from, connection_options
+from p95kit.cli_options import client_from, connection_options, out_option
 
 
 @click.command()
-@click.option(
-    "--out",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder that receives the snapshot.",
-)
+@out_option
 @click.option("--duration", default="24h", show_default=True, help="Report window.")
 @click.option(
     "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
