@@ -14,7 +14,6 @@ so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import platform
@@ -31,8 +30,8 @@ from p95kit.errors import InvalidParameterError, P95kitError, ReportError
 from p95kit.index_page import render_index
 from p95kit.payloads import dumps, error_payload
 from p95kit.report_data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
-from p95kit.snapshots import RUN_FILE, SnapshotStore, stamp, write_atomic
-from p95kit.times import parse_time, to_rfc3339
+from p95kit.snapshots import RUN_FILE, SnapshotStore, read_run, stamp, window_end, write_atomic
+from p95kit.times import to_rfc3339
 
 log = logging.getLogger("p95kit")
 
@@ -73,6 +72,7 @@ def run_report(
     Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
     """
     plan(settings)  # invalid parameters: exit before anything is written or sent
+    backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout, progress)
     store = SnapshotStore(out)
@@ -86,13 +86,13 @@ def run_report(
             log.info("removed %s, left by a killed run", leftover.name)
         staging = store.new_staging(started)
         run = _run_record(client, settings, validated, started)
+        run["moves_latest"] = not (backfill and _ends_before_latest(store, run))
         name = f"{stamp(started)}_{validated.duration}"
         try:
             _build(staging, client, settings, validated, run, options)
-            newer = _latest_shows_later_window(store, run)
-            final = store.publish(staging, name, move_latest=not newer)
+            final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
-            if newer:
+            if not run["moves_latest"]:
                 log.info("latest stays at %s: its window ends later", store.latest())
         except Exception as exc:
             _record_failure(run, exc, started)
@@ -155,21 +155,13 @@ def _build(
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
 
 
-def _latest_shows_later_window(store: SnapshotStore, run: dict[str, Any]) -> bool:
-    """True when ``latest`` shows a window that ends after this run's (a backfill of an
-    old window must not replace it). Ends after a run's start count as its start."""
-
-    def effective_end(record: dict[str, Any]) -> float:
-        return min(parse_time(record["window"]["end"], "end"), float(record["started_at"]))
-
+def _ends_before_latest(store: SnapshotStore, run: dict[str, Any]) -> bool:
+    """True when ``latest`` shows a window that ends after this run's: a report for an
+    older ``--end`` (a backfill) is published but must not replace it."""
     latest = store.latest()
-    if latest is None:
-        return False
-    try:
-        shown = effective_end(json.loads((latest / RUN_FILE).read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, P95kitError):
-        return False  # unreadable: the new snapshot takes over
-    return effective_end(run) < shown
+    shown = window_end(read_run(latest)) if latest is not None else None
+    mine = window_end(run)
+    return shown is not None and mine is not None and mine < shown
 
 
 def _check_not_empty(data: ReportData) -> None:

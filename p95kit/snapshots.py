@@ -125,13 +125,18 @@ class SnapshotStore:
 
         ``latest`` only ever moves to a newer snapshot, so a successful snapshot at least
         as new as the one it pointed to when pruning began may be (or become) latest and
-        is kept; failed ones can never become latest. This holds even without the lock.
+        is kept; failed ones, and backfills published with ``move_latest=False`` (their
+        run.json says ``"moves_latest": false``), can never become latest. This holds even
+        without the lock.
         """
         protected = self.latest()
         doomed = [
             p
             for p in self.snapshots()[keep:]
-            if protected is None or p.name.endswith(FAILED_SUFFIX) or p.name < protected.name
+            if protected is None
+            or p.name.endswith(FAILED_SUFFIX)
+            or p.name < protected.name
+            or read_run(p).get("moves_latest") is False
         ]
         for path in doomed:
             # Rename first so a half-deleted folder never looks like a snapshot.
@@ -156,6 +161,16 @@ class SnapshotStore:
 def stamp(timestamp: float) -> str:
     """``20261127T080000Z`` for unix seconds."""
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def window_end(run: dict) -> float | None:
+    """When a run's window ends, from its run.json: ``window.end``, but no later than the
+    run's start (the data stops there); None when the record does not say."""
+    try:
+        end = datetime.fromisoformat(str(run["window"]["end"]).replace("Z", "+00:00"))
+        return min(end.timestamp(), float(run["started_at"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def read_run(folder: Path) -> dict:

@@ -279,3 +279,21 @@ def test_publish_syncs_every_file_before_the_rename(tmp_path, monkeypatch):
     before = events[: events.index(("rename", str(staging)))]
     wanted = [staging / "p95.json", staging / "sub" / "chart.png", staging / "sub", staging]
     assert {str(p) for p in wanted} <= {path for kind, path in before if kind == "fsync"}
+
+
+def test_retention_removes_backfills_newer_than_latest(tmp_path):
+    """A backfill (an older window, published without moving latest) can never become
+    latest, so --keep must count it like any other snapshot, not keep it forever."""
+    store = SnapshotStore(tmp_path)
+    staging = store.new_staging(time.time())
+    (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
+    store.publish(staging, "20261121T100000Z_1h")
+    for hour in (11, 12, 13):
+        staging = store.new_staging(time.time())
+        (staging / "run.json").write_text('{"status": "success", "moves_latest": false}',
+                                          encoding="utf-8")  # fmt: skip
+        store.publish(staging, f"20261121T{hour}0000Z_1h", move_latest=False)
+    assert store.latest().name == "20261121T100000Z_1h"
+    assert [p.name for p in store.prune(2)] == ["20261121T110000Z_1h"]  # was: none
+    kept = [p.name for p in store.snapshots()]  # the 2 newest, and latest
+    assert kept == ["20261121T130000Z_1h", "20261121T120000Z_1h", "20261121T100000Z_1h"]
