@@ -7,6 +7,7 @@ even with SIGKILL, and even before the child had a chance to watch its parent.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -18,8 +19,10 @@ def die_with_parent() -> Callable[[], None] | None:
     """A ``preexec_fn`` for :class:`subprocess.Popen`, or ``None`` off Linux.
 
     The signal follows the *thread* that forks: start long-lived children from a
-    thread that lives as long as they should. libc is loaded here, in the parent;
-    the function runs in the child between fork and exec and only calls ``prctl``.
+    thread that lives as long as they should. libc is loaded here, in the parent; the
+    function runs in the child between fork and exec and only calls ``prctl`` and
+    ``getppid`` (``preexec_fn`` is unsafe with threads when it takes locks; these
+    take none).
     """
     if not sys.platform.startswith("linux"):
         return None
@@ -30,7 +33,11 @@ def die_with_parent() -> Callable[[], None] | None:
     except (OSError, AttributeError):
         return None
 
+    parent = os.getpid()
+
     def set_death_signal() -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died between fork and prctl: no signal comes
+            os._exit(1)
 
     return set_death_signal

@@ -191,21 +191,25 @@ def report_kernel(cwd: Path) -> Iterator[ReportKernelManager]:
     """
     prepare_environment()
     check_kernel()
+    import zmq
+
     manager = ReportKernelManager(kernel_name=KERNEL_NAME)
-    try:
-        run_sync(manager.start_kernel)(cwd=str(cwd), extra_arguments=list(KERNEL_ARGUMENTS))
-        manager.client().start_channels()  # subscribes to IOPub while the kernel boots
-    except (RuntimeError, OSError) as exc:
-        raise ReportError(
-            f"cannot start the report kernel: {type(exc).__name__}: {exc}", reason="kernel"
-        ) from exc
-    try:
+    try:  # one finally: a start that fails after the launch must not leave the kernel
+        try:
+            run_sync(manager.start_kernel)(cwd=str(cwd), extra_arguments=list(KERNEL_ARGUMENTS))
+            manager.client().start_channels()  # subscribes to IOPub while the kernel boots
+        except (RuntimeError, OSError, zmq.ZMQError) as exc:
+            raise ReportError(
+                f"cannot start the report kernel: {type(exc).__name__}: {exc}", reason="kernel"
+            ) from exc
         yield manager
     finally:
         _stop(manager)
 
 
 def _stop(manager: ReportKernelManager) -> None:
+    """Close the client, kill and reap the kernel's process group, remove its files.
+    Copes with a kernel that never started, or that is already dead."""
     if manager.the_client is not None:
         with contextlib.suppress(RuntimeError, OSError):
             manager.the_client.stop_channels()

@@ -162,3 +162,21 @@ def test_a_kernel_dies_with_the_run_even_while_it_boots():
         timeout=120,
     )  # fmt: skip
     assert watch.stdout.strip() == "gone", watch.stderr[-2000:]
+
+
+def test_a_start_that_fails_after_the_launch_leaves_no_kernel(tmp_path, monkeypatch):
+    import zmq
+
+    from p95kit import runner
+
+    launched = []
+
+    def failing_client(self, **kw):
+        launched.append(self.provisioner.process.pid)
+        raise zmq.ZMQError(zmq.EADDRINUSE)
+
+    monkeypatch.setattr(runner.ReportKernelManager, "client", failing_client)
+    refused = pytest.raises(ReportError, match="cannot start the report kernel: ZMQError")
+    with refused, report_kernel(tmp_path):
+        pass
+    assert launched and _pid_gone(launched[0])
