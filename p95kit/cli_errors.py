@@ -2,14 +2,16 @@
 
 0 ok, 1 other failure, 2 invalid parameters (and usage errors), 3 Prometheus
 unreachable, 4 query rejected, 75 report locked, 130 interrupted. ``--debug`` shows
-the traceback instead. A closed pipe (``| head``) ends the command quietly with 1;
-SIGTERM and SIGHUP are handled like Ctrl-C.
+the traceback instead. A closed pipe (``| head``) ends the command quietly with 1.
+SIGINT (Ctrl-C), SIGTERM and SIGHUP unwind the command (children stopped, temporary
+folders removed) and exit 128 + the signal number: 130, 143, 129.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import sys
 import threading
@@ -36,9 +38,10 @@ class ErrorHandlingGroup(click.Group):
                 raise
             click.echo(f"p95kit: error: {_one_line(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("p95kit: interrupted", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, click.Abort) as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            click.echo(f"p95kit: {signal.Signals(signum).name}: stopped", err=True)
+            ctx.exit(128 + signum)  # as the shell reports a process killed by it
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "p95kit"
             click.echo(
@@ -49,18 +52,26 @@ class ErrorHandlingGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit):
             raise
-        except BrokenPipeError:  # the reader went away (`p95kit query ... | head`): no error
-            _silence_stdout()
+        except BrokenPipeError as exc:
+            if not _stdout_is_broken():  # another pipe (a socket): a real error
+                if ctx.params.get("debug"):
+                    raise
+                self._unexpected(ctx, exc)
+            _silence_stdout()  # the reader went away (`p95kit query ... | head`): no error
             ctx.exit(1)
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(
-                f"p95kit: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
-                "(run with --debug for the traceback)",
-                err=True,
-            )
-            ctx.exit(1)
+            self._unexpected(ctx, exc)
+
+    @staticmethod
+    def _unexpected(ctx: click.Context, exc: Exception) -> None:
+        click.echo(
+            f"p95kit: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
+            "(run with --debug for the traceback)",
+            err=True,
+        )
+        ctx.exit(1)
 
 
 @contextlib.contextmanager
@@ -82,8 +93,27 @@ def _termination_interrupts() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the command was, so it unwinds like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    raise Terminated(signum)
+
+
+def _stdout_is_broken() -> bool:
+    """True when stdout's reader has gone (poll reports an error on the pipe), or when
+    that cannot be told (stdout without a file descriptor)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def _from_environment(exc: click.UsageError) -> str:

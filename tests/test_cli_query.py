@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dataset
@@ -149,3 +151,20 @@ def test_a_bad_value_from_the_environment_names_the_variable():
     assert result.exit_code == 2
     assert "(from $P95KIT_TIMEOUT)" in result.stderr and len(result.stderr.splitlines()) == 1
     assert "$P95KIT" not in run("query", "p95", "--timeout", "abc").stderr
+
+
+def test_sigterm_cleans_up_and_exits_143(prom, tmp_path):
+    """`timeout` or systemd stop a report with SIGTERM: one line, exit 128 + 15."""
+    p95kit_cli = Path(sys.executable).with_name("p95kit")
+    proc = subprocess.Popen(
+        [str(p95kit_cli), "report", "--prometheus-url", prom.url, "--end", END,
+         "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".staging-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (143, "p95kit: SIGTERM: stopped\n")
+    assert not list(tmp_path.glob(".staging-*"))  # cleaned up on the way out
+    assert not (tmp_path / "latest").exists()
