@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from p95kit.chart_fonts import chart_fonts
-from p95kit.chart_selection import chart_models
+from p95kit.chart_selection import chart_limit, chart_models
 from p95kit.errors import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def report_chart(data: ReportData) -> Figure:
     P95 (``data.summary`` order) and the SLO line, as :func:`plot_p95` draws them."""
     return plot_p95(
         data.range,
-        max_models=int(data.meta.get("max_chart_models") or 10),
+        max_models=chart_limit(data.meta),
         slo_ms=data.meta.get("slo_ms"),
         order=data.summary["model"],
     )

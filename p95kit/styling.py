@@ -14,7 +14,7 @@ def styled(frame: pd.DataFrame, digits: int = 1):
 
     Latency columns show ``digits`` decimals and ``no traffic`` for NaN; other float
     columns (e.g. an added ``requests``) show ``1,234`` or up to 3 decimals; ``timestamp``
-    is converted to UTC and labelled so. Other missing values show as ``—``. Every cell
+    is converted to UTC and labelled so; a missing float or time shows as ``—``. Every cell
     is HTML-escaped (``escape="html"``), so hostile label values display as text. Use it
     as the last expression of a cell: ``p95kit.styled(frame)``.
     """
