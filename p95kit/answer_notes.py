@@ -28,10 +28,9 @@ def missing_models(requested: Sequence[str], found: Sequence[str], metric: str) 
     return [f"no {metric} series for model {names}; list the models with: p95kit models"]
 
 
-def warn_missing_models(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """Add (and log) a :func:`missing_models` warning to ``frame.attrs["warnings"]``, or,
-    with no ``models=`` and an empty answer that has no warning yet, one that says what
-    to check."""
+def warn_missing_series(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Warn (see :func:`add_warnings`) about ``models=`` without series, or, with no
+    ``models=`` and an empty answer that has no warning yet, say what to check."""
     target = spec.target
     notes = missing_models(target.models, frame["model"].tolist(), target.metric_name)
     if frame.empty and not target.models and not frame.attrs.get("warnings"):
@@ -39,6 +38,11 @@ def warn_missing_models(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
             f"no {target.metric_name} series with a {target.model_label!r} label matched; "
             "check metric_name, model_label and selector (p95kit doctor helps)"
         )
+    return add_warnings(frame, notes)
+
+
+def add_warnings(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Log ``notes`` on the ``p95kit`` logger and append them to ``frame.attrs["warnings"]``."""
     for note in notes:
         log.warning("%s", note)
     frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), *notes]
@@ -65,12 +69,11 @@ def warn_small_percentiles(frame: pd.DataFrame, wanted: Sequence[float]) -> pd.D
     """Warn about percentiles below 1: ``0.95`` is the 0.95th percentile, rarely what was
     meant (``95``)."""
     small = [p for p in wanted if p < 1]
-    if small:
-        listed = ", ".join(f"{p:g}" for p in small)
-        note = (
-            f"percentile {listed} is below 1 (a tiny percentile, not a fraction); "
-            "for P95 pass 95, not 0.95"
-        )
-        log.warning("%s", note)
-        frame.attrs["warnings"] = [*frame.attrs.get("warnings", []), note]
-    return frame
+    if not small:
+        return frame
+    listed = ", ".join(f"{p:g}" for p in small)
+    note = (
+        f"percentile {listed} is below 1 (a tiny percentile, not a fraction); "
+        "for P95 pass 95, not 0.95"
+    )
+    return add_warnings(frame, [note])

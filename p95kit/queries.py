@@ -32,7 +32,7 @@ import pandas as pd
 from p95kit import frames, promql, validation
 from p95kit.answer_notes import (
     missing_summary_quantiles,
-    warn_missing_models,
+    warn_missing_series,
     warn_small_percentiles,
 )
 from p95kit.client import Prometheus
@@ -89,7 +89,7 @@ def p95(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_models(fetch_p95(prom, spec, window, when), spec)
+        return warn_missing_series(fetch_p95(prom, spec, window, when), spec)
 
 
 def p95_range(
@@ -129,7 +129,7 @@ def p95_range(
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
         frame = fetch_range(prom, spec, duration_text, span, step_text, step_s, window, stop)
-        return warn_missing_models(frame, spec)
+        return warn_missing_series(frame, spec)
 
 
 def percentiles(
@@ -161,7 +161,7 @@ def percentiles(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        frame = warn_missing_models(fetch_percentiles(prom, spec, wanted, window, when), spec)
+        frame = warn_missing_series(fetch_percentiles(prom, spec, wanted, window, when), spec)
     return warn_small_percentiles(frame, wanted)
 
 

@@ -107,7 +107,7 @@ class ReportKernelManager(AsyncKernelManager):
     out one client, connected as soon as the kernel is launched.
 
     Connecting early matters: a client whose IOPub subscription is younger than the
-    kernel's first reply waits 0.2 s and asks again (jupyter_client's ``wait_for_ready``).
+    kernel's first reply misses its idle status, and the ready check asks again after 1 s.
     nbclient leaves a kernel it did not start, and its client, running;
     :func:`report_kernel` closes both.
     """
