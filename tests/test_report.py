@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dataset
@@ -284,3 +285,21 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
     assert any("model 'gpt-5'" in w for w in run["warnings"])  # ... the report says it
     page = (newest / "report.html").read_text(encoding="utf-8")
     assert "⚠ Warnings" in page and "series for model 'gpt-5'" in page
+
+
+def test_which_window_counts_for_latest(tmp_path):
+    """A window ending after its run started counts as ending at the start (no data lies
+    beyond it), so a future --end cannot pin latest; a later window moves it."""
+    from p95kit.report import _ends_before_latest
+    from p95kit.snapshots import window_end
+
+    run = {"window": {"end": "2030-01-01T00:00:00Z"}, "started_at": 1_795_219_200.0}
+    assert window_end(run) == 1_795_219_200.0
+    assert window_end({"window": {}}) is None
+    store = SnapshotStore(tmp_path)
+    staging = store.new_staging(time.time())
+    (staging / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    store.publish(staging, "20261121T000000Z_24h")
+    earlier = {"window": {"end": "2026-11-20T00:00:00Z"}, "started_at": 1_795_222_800.0}
+    later = {"window": {"end": "2026-11-21T01:00:00Z"}, "started_at": 1_795_222_800.0}
+    assert _ends_before_latest(store, earlier) and not _ends_before_latest(store, later)
