@@ -16,13 +16,14 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import requests
 
 from p95kit import matrix
 from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.fanout import run_all
 from p95kit.ranges import MAX_POINTS_PER_SERIES, split_range, suggest_step
 from p95kit.responses import (
     Result,
@@ -140,9 +141,8 @@ class Prometheus:
         chunks = split_range(start, end, step)
         if len(chunks) == 1:
             return self._range_chunk(promql, start, end, step)
-        with ThreadPoolExecutor(min(self.max_workers, len(chunks))) as pool:
-            parts = list(pool.map(lambda c: self._range_chunk(promql, c[0], c[1], step), chunks))
-        return merge_matrices(parts)
+        calls = [partial(self._range_chunk, promql, lo, hi, step) for lo, hi in chunks]
+        return merge_matrices(run_all(calls, self.max_workers))
 
     def label_values(self, label: str, matches: list[str], start: float, end: float) -> list[str]:
         """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""

@@ -14,7 +14,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from p95kit.answer_notes import missing_models
 from p95kit.client import Prometheus
 from p95kit.durations import align, choose_step, format_duration, normalize_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.fanout import run_all
 from p95kit.payloads import dumps, from_payload, to_payload
 from p95kit.spec import Spec, make_spec
 from p95kit.summary import summarize
@@ -216,15 +216,8 @@ def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
         extra["buckets"] = promql.bucket_increase(target, p.duration)
     for name, query in extra.items():
         tasks[name] = lambda query=query: client.query(query, p.end)
-    with ThreadPoolExecutor(3) as pool:
-        futures = {name: pool.submit(task) for name, task in tasks.items()}
-        done, _ = wait(futures.values(), return_when=FIRST_EXCEPTION)
-        failed = next((f for f in done if f.exception() is not None), None)
-        if failed is not None:
-            # One failure decides the run: do not spend the retry budget on the rest.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise failed.exception()
-        results = {name: future.result() for name, future in futures.items()}
+    # One failure decides the run: the queries not yet started are skipped.
+    results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
     summary = summarize(p.spec, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)

@@ -1,0 +1,47 @@
+"""Run a few independent calls on a small thread pool, stopping at the first failure.
+
+One failed query decides a report (and one failed chunk a long range): the
+calls not yet started are skipped rather than each spending its own retry
+budget against a server that is down. The flag is set in the worker thread
+that failed, before it can pick another call, so no call starts after the
+first failure is known.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class _Skipped(Exception):
+    """A call not started because another one had already failed."""
+
+
+def run_all(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """Results of ``calls`` in order, run ``workers`` at a time.
+
+    Raises the first failure (in the order of ``calls``) once the calls already
+    running have ended; calls that had not started by then are never started.
+    """
+    failed = threading.Event()
+
+    def guarded(call: Callable[[], T]) -> T:
+        if failed.is_set():
+            raise _Skipped
+        try:
+            return call()
+        except BaseException:
+            failed.set()
+            raise
+
+    with ThreadPoolExecutor(max(1, min(workers, len(calls)))) as pool:
+        futures = [pool.submit(guarded, call) for call in calls]
+    errors = [f.exception() for f in futures]
+    real = next((e for e in errors if e is not None and not isinstance(e, _Skipped)), None)
+    if real is not None:
+        raise real
+    return [f.result() for f in futures]
