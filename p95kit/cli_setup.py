@@ -43,21 +43,21 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
         outcome = run_report(client, settings, out)
         click.echo(outcome.path.resolve() / "report.html")
         if keep_running:
-            click.echo(
+            _wait_for_interrupt(
                 f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
                 f"  export P95KIT_PROMETHEUS_URL={server.url}\n"
                 "  jupyter lab notebooks/explore.ipynb\n"
-                f"press Ctrl-C (or kill {os.getpid()}) to stop it",
-                err=True,
+                f"press Ctrl-C (or kill {os.getpid()}) to stop it"
             )
-            _wait_for_interrupt()
     click.echo("demo Prometheus stopped", err=True)
 
 
-def _wait_for_interrupt() -> None:
+def _wait_for_interrupt(message: str) -> None:
+    """Say ``message``, then wait for Ctrl-C or SIGTERM (either one is a normal stop)."""
     import time
 
     try:
+        click.echo(message, err=True)  # inside the try: a signal right after it is caught too
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -152,6 +152,13 @@ def _series(prefix: str, values: Iterable[float], times: range) -> str:
     return "".join([f"{prefix}{v} {t}\n" for v, t in zip(values, times)])
 
 
+def free_port() -> int:
+    """A loopback port free right now (another process may still take it first)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class LocalPrometheus:
     """A Prometheus process on 127.0.0.1 serving backfilled data; a context manager.
 
@@ -195,9 +202,23 @@ class LocalPrometheus:
             began = time.monotonic()
         config = self.workdir / "prometheus.yml"
         config.write_text("scrape_configs: []\n", encoding="utf-8")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))  # a free port; the race until Prometheus binds is tiny
-            self.port = int(sock.getsockname()[1])
+        deadline = began + self.ready_timeout
+        for _ in range(3):  # another process may take the free port before Prometheus binds it
+            log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+            self._launch(prometheus, config)
+            if self._wait_ready(deadline):
+                self.timings["start"] = time.monotonic() - began
+                return self
+            self.stop()
+            if b"address already in use" not in self.log_path.read_bytes()[log_start:]:
+                break
+        tail = "\n".join(self.log_path.read_text("utf-8", "replace").splitlines()[-20:])
+        msg = f"Prometheus at {self.url} not ready within {self.ready_timeout} s"
+        raise LocalPrometheusError(f"{msg}; {self.log_path} ends:\n{tail}")
+
+    def _launch(self, prometheus: str, config: Path) -> None:
+        """Start the process on a free loopback port (sets ``port``, ``url``, ``pid``)."""
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # Stopped with this process even on SIGKILL; only from the main thread, since the
         # death signal follows the thread that starts it.
@@ -212,18 +233,18 @@ class LocalPrometheus:
             )  # fmt: skip
         self.pid = self._proc.pid
         atexit.register(self.stop)  # never leave it running
+
+    def _wait_ready(self, deadline: float) -> bool:
+        """True once ``/-/ready`` answers 200; False if the process exits or time runs out."""
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = began + self.ready_timeout
-        while self._proc.poll() is None and time.monotonic() < deadline:
+        while self._proc is not None and self._proc.poll() is None:
+            if time.monotonic() >= deadline:
+                return False
             with contextlib.suppress(OSError), opener.open(f"{self.url}/-/ready", timeout=1) as r:
                 if r.status == 200:
-                    self.timings["start"] = time.monotonic() - began
-                    return self
+                    return True
             time.sleep(0.05)
-        self.stop()
-        tail = "\n".join(self.log_path.read_text("utf-8", "replace").splitlines()[-20:])
-        msg = f"Prometheus at {self.url} not ready within {self.ready_timeout} s"
-        raise LocalPrometheusError(f"{msg}; {self.log_path} ends:\n{tail}")
+        return False
 
     def stop(self, timeout: float = 10, sig: int = signal.SIGTERM) -> None:
         """Send ``sig`` by PID, SIGKILL after ``timeout`` seconds; a no-op when not running."""

@@ -84,11 +84,11 @@ def run_report(
         settings = replace(settings, end=validated.end)  # collect() sees the same window
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
-        staging = store.new_staging(started)
         run = _run_record(client, settings, validated, started)
         run["moves_latest"] = not (backfill and _ends_before_latest(store, run))
         name = f"{stamp(started)}_{validated.duration}"
-        try:
+        staging = store.new_staging(started)
+        try:  # straight after the mkdir: a signal from here on still removes the folder
             _build(staging, client, settings, validated, run, options)
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)

@@ -135,7 +135,7 @@ def write_request(series: Iterable[bytes]) -> bytes:
     return bytes(cramjam.snappy.compress_raw(raw))
 
 
-def push(url: str, body: bytes, timeout: float = 10) -> None:
+def push(url: str, body: bytes, timeout: float = 60) -> None:
     """POST a compressed WriteRequest; raise with Prometheus's text unless it answers 2xx."""
     response = requests.post(
         url.rstrip("/") + "/api/v1/write",

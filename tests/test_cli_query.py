@@ -161,7 +161,8 @@ def test_sigterm_cleans_up_and_exits_143(prom, tmp_path):
          "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".staging-*")) and time.monotonic() < deadline:
+    # A payload in the staging folder: the run is well inside the part that cleans up.
+    while not list(tmp_path.glob(".staging-*/*.json")) and time.monotonic() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)

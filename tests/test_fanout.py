@@ -26,14 +26,16 @@ def test_no_call_starts_after_the_first_failure():
 
 
 def test_a_running_call_is_waited_for_before_the_error_is_raised():
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
     finished: list[str] = []
 
     def slow():
-        release.wait(5)
+        started.set()
+        release.wait(30)
         finished.append("slow")
 
     def fail():
+        assert started.wait(30)  # fail only once slow is surely running
         release.set()
         raise RuntimeError("down")
 

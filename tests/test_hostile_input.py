@@ -216,7 +216,7 @@ def test_any_option_text_exits_0_or_2_never_a_traceback(matrix_server, vector_se
     fixed = [f"--duration={'1h' if option == '--step' else '1m'}", f"--step={step}"]
     fixed = [f for f in fixed if not f.startswith(option + "=")] if command == "range" else []
 
-    @settings(max_examples=60, deadline=None)
+    @settings(FEW, max_examples=60)
     @given(value=CLI_TEXT)
     def check(value):
         before = len(server.seen)
@@ -339,7 +339,7 @@ def test_any_models_list_cannot_break_out_of_the_selector(hostile_prom):
     with Proxy(hostile_prom.url) as proxy:
         client = Prometheus(proxy.url)
 
-        @settings(max_examples=60, deadline=None)
+        @settings(FEW, max_examples=60)
         @given(st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12)), max_size=4))
         def check(models):
             before = len(proxy.seen)
@@ -392,7 +392,7 @@ def test_any_name_is_text_in_every_fragment(name):
     assert name in visible_text_and_tags(render.summary_table(data))[0]
 
 
-@settings(max_examples=8, deadline=None)
+@settings(FEW, max_examples=8)
 @given(st.text(min_size=1, max_size=60))
 def test_any_name_draws_in_the_chart(name):
     data = make_data(names=(name,))

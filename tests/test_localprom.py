@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -194,6 +195,19 @@ def test_stop_and_kill_leave_no_process(tmp_path: Path) -> None:
     assert server.pid is None
 
 
+def test_a_port_taken_before_prometheus_binds_it_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = socket.create_server(("127.0.0.1", 0))  # someone else got there first
+    ports = [taken.getsockname()[1]]
+    real = p95kit.localprom.free_port
+    monkeypatch.setattr(p95kit.localprom, "free_port", lambda: ports.pop() if ports else real())
+    with taken, LocalPrometheus(None, tmp_path) as server:
+        assert server.port != taken.getsockname()[1]
+        assert requests.get(f"{server.url}/-/ready", timeout=5).status_code == 200
+    assert b"address already in use" in (tmp_path / "prometheus.log").read_bytes()
+
+
 def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
     script = (
         "import sys; from pathlib import Path; from p95kit.localprom import LocalPrometheus\n"
@@ -241,7 +255,7 @@ def test_missing_binaries_explain_install(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_failures_raise_with_details(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bad = LocalPrometheus(None, tmp_path / "flag", extra_args=["--no-such-flag"], ready_timeout=10)
+    bad = LocalPrometheus(None, tmp_path / "flag", extra_args=["--no-such-flag"], ready_timeout=60)
     with pytest.raises(LocalPrometheusError, match="no-such-flag"):
         bad.start()
     assert bad.pid is None
@@ -290,7 +304,7 @@ def test_a_local_prometheus_dies_with_its_owner_even_on_sigkill(tmp_path):
     owner.kill()
     owner.wait()
     owner.stdout.close()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     if _running(pid):

@@ -116,7 +116,7 @@ def test_a_kernel_that_dies_at_start_is_a_report_error(tmp_path):
 
 # Becomes a subreaper (orphans come to it, not to PID 1: what systemd --user or a
 # container's init does), starts RUN_KERNEL, SIGKILLs it as soon as its kernel is
-# launched (still booting), then watches the kernel for 15 s.
+# launched (still booting), then watches the kernel for up to 30 s.
 ORPHAN_WATCH = r"""
 import ctypes, os, signal, subprocess, sys, time
 ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
@@ -132,7 +132,7 @@ def alive(pid):
     except FileNotFoundError:
         return False
 
-deadline = time.monotonic() + 15
+deadline = time.monotonic() + 30
 while alive(kernel) and time.monotonic() < deadline:
     time.sleep(0.05)
 print("orphaned" if alive(kernel) else "gone")
