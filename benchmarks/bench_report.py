@@ -297,8 +297,8 @@ def _section(timings, cli, runs, floors, kernel, imports) -> list[str]:
         f"Prometheus. {len(runs)} alternating in-process rounds after one warm-up, medians; "
         f"HTML page: {runs[-1]['html_bytes'] / 1e3:.0f} kB. The floor runs papermill with its "
         "defaults (graceful kernel shutdown); p95kit's runner launches the kernel before "
-        "the fetch, so it boots while the data is fetched and the chart drawn, and kills it "
-        "after the notebook.",
+        "the fetch, so it boots, and imports what the notebook needs (`KERNEL_PRELOAD`), "
+        "while the data is fetched and the chart drawn; it kills the kernel after the notebook.",
         "",
         common.table(
             ["", "median total", "x floor"],
@@ -401,7 +401,8 @@ def _section(timings, cli, runs, floors, kernel, imports) -> list[str]:
         "",
         common.table(["cell", "first line", "duration"], cell_rows),
         "",
-        "Import time (fresh process, minus `python -c pass`, median of 3):",
+        "Import time (fresh process, minus `python -c pass`, median of 3; the report "
+        "kernel's imports run during its boot, so they overlap the fetch):",
         "",
         common.table(["imports", "time"], [[name, common.ms(s)] for name, s in imports]),
     ]

@@ -180,3 +180,40 @@ def test_a_start_that_fails_after_the_launch_leaves_no_kernel(tmp_path, monkeypa
     with refused, report_kernel(tmp_path):
         pass
     assert launched and _pid_gone(launched[0])
+
+
+def test_the_kernel_preload_covers_the_report_notebooks_imports():
+    """A typo in KERNEL_PRELOAD would fail silently in the kernel (and only cost time).
+    Covered: the p95kit modules the report imports at top level (not the live-only ones)."""
+    import ast
+
+    from p95kit.runner import KERNEL_PRELOAD
+
+    notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "report.ipynb", 4)
+    statements = [
+        node
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("p95kit")
+    ]
+    wanted = {
+        node.module if node.module != "p95kit" else f"p95kit.{alias.name}"
+        for node in statements
+        for alias in node.names
+    }
+    preloaded = {a.name for node in ast.parse(KERNEL_PRELOAD).body for a in node.names}
+    assert wanted and wanted <= preloaded, wanted - preloaded
+    done = subprocess.run([sys.executable, "-c", KERNEL_PRELOAD], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_report_kernel_has_the_preload_imported_before_any_cell(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(
+        nbformat.v4.new_code_cell("import sys\nprint('p95kit.report_data' in sys.modules)")
+    )
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(notebook, source)
+    executed = execute(source, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    assert executed.cells[-1].outputs[0]["text"] == "True\n"
