@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = options.quick
     runners = {
         "range": lambda: bench_range.run(rounds=3 if quick else 7),
-        "report": lambda: bench_report.run(rounds=2 if quick else 3, cli_rounds=1 if quick else 2),
+        "report": lambda: bench_report.run(rounds=2 if quick else 5, cli_rounds=1 if quick else 5),
         "scale": lambda: bench_scale.run(rounds=3 if quick else 5, long_rounds=1 if quick else 2),
         "startup": lambda: bench_startup.run(rounds=3 if quick else 7),
     }

@@ -233,7 +233,7 @@ def cli_calls(url: str, notebook: Path, folder: Path) -> dict[str, Callable[[], 
     return {"floor script": floor, "p95kit report (CLI)": report}
 
 
-def run(rounds: int = 3, cli_rounds: int = 2) -> str:
+def run(rounds: int = 5, cli_rounds: int = 5) -> str:
     """Run the benchmark; return its RESULTS.md section."""
     header = ["## 2. Full report against the notebook floor", ""]
     why = unavailable()
