@@ -4,14 +4,14 @@ One failed query decides a report (and one failed chunk a long range): the
 calls not yet started are skipped rather than each spending its own retry
 budget against a server that is down. The flag is set in the worker thread
 that failed, before it can pick another call, so no call starts after the
-first failure is known.
+first failure is known. An interrupt in the waiting thread counts as a failure.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,7 +25,9 @@ def run_all(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Results of ``calls`` in order, run ``workers`` at a time.
 
     Raises the first failure (in the order of ``calls``) once the calls already
-    running have ended; calls that had not started by then are never started.
+    running have ended; calls that had not started by then are never started. An
+    interrupt while waiting (Ctrl-C, SIGTERM) is raised at once and starts nothing more;
+    the calls already running end in the background.
     """
     failed = threading.Event()
 
@@ -38,8 +40,15 @@ def run_all(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
             failed.set()
             raise
 
-    with ThreadPoolExecutor(max(1, min(workers, len(calls)))) as pool:
+    pool = ThreadPoolExecutor(max(1, min(workers, len(calls))))
+    try:
         futures = [pool.submit(guarded, call) for call in calls]
+        wait(futures)
+    except BaseException:  # Ctrl-C or SIGTERM in this thread: start nothing more either
+        failed.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     errors = [f.exception() for f in futures]
     real = next((e for e in errors if e is not None and not isinstance(e, _Skipped)), None)
     if real is not None:
