@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -203,6 +204,7 @@ class LocalPrometheus:
         config = self.workdir / "prometheus.yml"
         config.write_text("scrape_configs: []\n", encoding="utf-8")
         deadline = began + self.ready_timeout
+        msg = f"Prometheus at {{url}} not ready within {self.ready_timeout} s"
         for _ in range(3):  # another process may take the free port before Prometheus binds it
             log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
             self._launch(prometheus, config)
@@ -212,9 +214,11 @@ class LocalPrometheus:
             self.stop()
             if b"address already in use" not in self.log_path.read_bytes()[log_start:]:
                 break
+            msg = "{url} was taken by another process before Prometheus could listen on it"
+            if time.monotonic() >= deadline:
+                break
         tail = "\n".join(self.log_path.read_text("utf-8", "replace").splitlines()[-20:])
-        msg = f"Prometheus at {self.url} not ready within {self.ready_timeout} s"
-        raise LocalPrometheusError(f"{msg}; {self.log_path} ends:\n{tail}")
+        raise LocalPrometheusError(f"{msg.format(url=self.url)}; {self.log_path} ends:\n{tail}")
 
     def _launch(self, prometheus: str, config: Path) -> None:
         """Start the process on a free loopback port (sets ``port``, ``url``, ``pid``)."""
@@ -241,10 +245,21 @@ class LocalPrometheus:
             if time.monotonic() >= deadline:
                 return False
             with contextlib.suppress(OSError), opener.open(f"{self.url}/-/ready", timeout=1) as r:
-                if r.status == 200:
+                if r.status == 200 and self._is_ours(opener):  # else: ours exits soon
                     return True
             time.sleep(0.05)
         return False
+
+    def _is_ours(self, opener: urllib.request.OpenerDirector) -> bool:
+        """True if the server on our port runs on our data (not one that took the port),
+        and our process is still alive."""
+        try:
+            with opener.open(f"{self.url}/api/v1/status/flags", timeout=5) as response:
+                flags = json.load(response).get("data") or {}
+        except (OSError, ValueError):
+            return False
+        alive = self._proc is not None and self._proc.poll() is None
+        return alive and flags.get("storage.tsdb.path") == str(self.data_dir)
 
     def stop(self, timeout: float = 10, sig: int = signal.SIGTERM) -> None:
         """Send ``sig`` by PID, SIGKILL after ``timeout`` seconds; a no-op when not running."""

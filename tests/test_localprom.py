@@ -208,6 +208,19 @@ def test_a_port_taken_before_prometheus_binds_it_is_retried(
     assert b"address already in use" in (tmp_path / "prometheus.log").read_bytes()
 
 
+def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LocalPrometheus(None, tmp_path / "thief") as thief:
+        ports = [thief.port]
+        real = p95kit.localprom.free_port
+        monkeypatch.setattr(p95kit.localprom, "free_port", lambda: ports.pop() if ports else real())
+        with LocalPrometheus(None, tmp_path / "ours") as ours:
+            assert ours.port != thief.port and ours.pid is not None
+            flags = api(ours, "/api/v1/status/flags")
+            assert flags["storage.tsdb.path"] == str(tmp_path / "ours" / "data")
+
+
 def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
     script = (
         "import sys; from pathlib import Path; from p95kit.localprom import LocalPrometheus\n"
