@@ -88,7 +88,7 @@ def run_report(
         run["moves_latest"] = not (backfill and _ends_before_latest(store, run))
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
-        try:  # straight after the mkdir: a signal from here on still removes the folder
+        try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
             _build(staging, client, settings, validated, run, options)
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)

@@ -8,7 +8,7 @@ on stderr. papermill's and nbclient's exceptions become
 :class:`~p95kit.errors.ReportError` here and nowhere else.
 
 :func:`report_kernel` starts the kernel before the data is fetched, so it boots (about
-half a second) and imports the notebook's libraries (``KERNEL_PRELOAD``, another 0.4 s)
+half a second) and imports the notebook's libraries (``KERNEL_PRELOAD``, about 0.5 s more)
 while this process fetches and draws; :func:`execute` then runs the notebook on it.
 
 The kernel starts without p95kit's credentials in its environment (it reads the
