@@ -8,7 +8,7 @@ answer and what to check, a summary without the requested quantile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -19,9 +19,10 @@ from p95kit.spec import Spec
 log = logging.getLogger("p95kit")
 
 
-def missing_models(requested: Sequence[str], found: Sequence[str], metric: str) -> list[str]:
+def missing_models(requested: Sequence[str], found: Iterable[str], metric: str) -> list[str]:
     """One warning naming the ``models=`` that have no series (a typo, or a retired model)."""
-    missing = [m for m in requested if m not in set(found)]
+    present = set(found)
+    missing = [m for m in requested if m not in present]
     if not missing:
         return []
     names = ", ".join(repr(m) for m in missing)
@@ -32,7 +33,7 @@ def warn_missing_series(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Warn (see :func:`add_warnings`) about ``models=`` without series, or, with no
     ``models=`` and an empty answer that has no warning yet, say what to check."""
     target = spec.target
-    notes = missing_models(target.models, frame["model"].tolist(), target.metric_name)
+    notes = missing_models(target.models, frame["model"].unique(), target.metric_name)
     if frame.empty and not target.models and not frame.attrs.get("warnings"):
         notes.append(
             f"no {target.metric_name} series with a {target.model_label!r} label matched; "

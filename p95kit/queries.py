@@ -22,7 +22,6 @@ series has is NaN (or absent) and named in ``frame.attrs["warnings"]``.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ import pandas as pd
 
 from p95kit import frames, promql, validation
 from p95kit.answer_notes import (
+    add_warnings,
     missing_summary_quantiles,
     warn_missing_series,
     warn_small_percentiles,
@@ -44,7 +44,6 @@ from p95kit.times import parse_time
 from p95kit.urls import redact_url
 
 TimeLike = datetime | float | int | str | None
-log = logging.getLogger("p95kit")
 
 
 @contextlib.contextmanager
@@ -254,16 +253,13 @@ def _finish(
     qs: tuple[float, ...],
     **params: Any,
 ) -> pd.DataFrame:
-    notes = missing_summary_quantiles(spec, result, qs)
-    for note in notes:
-        log.warning("%s", note)
     frame.attrs.update(
         kind=kind,
         **spec.attrs(),
         **params,
         query=query,
         prometheus_url=prom.safe_url,
-        warnings=[*result.warnings, *notes],
+        warnings=list(result.warnings),
         infos=list(result.infos),
     )
-    return frame
+    return add_warnings(frame, missing_summary_quantiles(spec, result, qs))

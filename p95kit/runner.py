@@ -41,6 +41,7 @@ from jupyter_core.utils import run_sync
 from p95kit.childproc import die_with_parent
 from p95kit.clientconfig import SECRET_ENV
 from p95kit.errors import ReportError
+from p95kit.urls import URL_ENV
 
 KERNEL_NAME = "python3"
 # The report notebook's imports (pandas, numpy, p95kit), run by the kernel as it boots:
@@ -145,8 +146,8 @@ class ReportKernelManager(AsyncKernelManager):
 def kernel_environment() -> dict[str, str]:
     """This process's environment without :data:`SECRET_ENV` (nor a URL with user-info)."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-    if "@" in env.get("P95KIT_PROMETHEUS_URL", ""):
-        del env["P95KIT_PROMETHEUS_URL"]
+    if "@" in env.get(URL_ENV, ""):
+        del env[URL_ENV]
     return env
 
 
