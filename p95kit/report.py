@@ -20,7 +20,7 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,6 @@ def run_report(
         # must not publish under an older name (or for an older window) than that one.
         started = time.time()
         validated = plan(settings)
-        settings = replace(settings, end=validated.end)  # collect() sees the same window
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
         run = _run_record(client, settings, validated, started)
@@ -89,7 +88,7 @@ def run_report(
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
-            _build(staging, client, settings, validated, run, options)
+            _build(staging, client, validated, run, options)
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
@@ -114,7 +113,6 @@ def run_report(
 def _build(
     staging: Path,
     client: Prometheus,
-    settings: ReportSettings,
     validated: Plan,
     run: dict[str, Any],
     options: RunOptions,
@@ -127,7 +125,7 @@ def _build(
     # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
     with runner.report_kernel(staging) as kernel:
         with _timed(timings, "fetch_s"):
-            data = collect(client, settings)
+            data = collect(client, validated)
             data.save(staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
         _check_not_empty(data)

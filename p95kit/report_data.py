@@ -194,10 +194,9 @@ def plan(settings: ReportSettings) -> Plan:
     )
 
 
-def collect(client: Prometheus, settings: ReportSettings) -> ReportData:
-    """Fetch everything a report shows: six queries, run three at a time."""
+def collect(client: Prometheus, p: Plan) -> ReportData:
+    """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
     started = time.time()
-    p = plan(settings)
     target = p.spec.target
     tasks: dict[str, Callable[[], Any]] = {
         "window": lambda: queries.fetch_percentiles(
@@ -265,7 +264,7 @@ def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportDa
     from p95kit.clientconfig import build_client
 
     with build_client(prometheus_url or None) as client:
-        return collect(client, ReportSettings(**settings))
+        return collect(client, plan(ReportSettings(**settings)))
 
 
 def _summary_columns(meta: dict) -> list[str]:
