@@ -46,3 +46,12 @@ def test_the_readme_gives_the_two_commands_and_the_test_command():
     test_script = (Path(__file__).parent.parent / "scripts" / "test").read_text(encoding="utf-8")
     assert ".venv/bin/python -m pytest" in README
     assert ".venv/bin/python -m pytest" in test_script
+
+
+def test_setup_looks_for_the_cjk_fonts_the_charts_use():
+    """scripts/setup runs before p95kit is installed, so it keeps its own copy of the list."""
+    from p95kit.chart_fonts import CJK_FILES
+
+    setup = (Path(__file__).parent.parent / "scripts" / "setup").read_text(encoding="utf-8")
+    listed = setup.split("cjk_fonts=(", 1)[1].split(")", 1)[0].split()
+    assert tuple(listed) == CJK_FILES
