@@ -96,6 +96,9 @@ class Prometheus:
             self.session.auth = tuple(basic_auth)  # type: ignore[assignment]
         self.session.verify = verify
         self.session.cert = cert
+        # Passed with every request too: requests lets $REQUESTS_CA_BUNDLE override a
+        # session's own verify (psf/requests#3829), which would ignore --ca-bundle/--insecure.
+        self._tls = {"verify": verify, "cert": cert}
 
     def __repr__(self) -> str:
         return f"Prometheus({self.safe_url!r})"
@@ -161,7 +164,8 @@ class Prometheus:
     def ready(self) -> bool:
         """True when ``/-/ready`` answers 200."""
         try:
-            response = self.session.get(self._endpoint("/-/ready"), timeout=self.timeout)
+            url = self._endpoint("/-/ready")
+            response = self.session.get(url, timeout=self.timeout, **self._tls)
         except requests.RequestException:
             return False
         return response.status_code == 200
@@ -208,12 +212,14 @@ class Prometheus:
             delay = None
             try:
                 if method == "POST":
-                    response = self.session.post(url, data=form, timeout=self.timeout)
+                    response = self.session.post(url, data=form, timeout=self.timeout, **self._tls)
                 else:
-                    response = self.session.get(url, params=form, timeout=self.timeout)
+                    response = self.session.get(url, params=form, timeout=self.timeout, **self._tls)
             except requests.RequestException as exc:
                 failure: P95kitError = transport_error(exc, self.safe_url, self.timeout)
                 cause: BaseException | None = exc
+                if isinstance(exc, requests.exceptions.SSLError):
+                    raise failure from exc  # a certificate does not change by retrying
             else:
                 fast = decode(response.content) if decode and response.status_code == 200 else None
                 if fast is not None and fast[0].get("status") == "success":

@@ -15,12 +15,15 @@ This module is the one place that reads them, for the CLI and for notebooks alik
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from p95kit.client import Prometheus
 from p95kit.errors import InvalidParameterError
+
+log = logging.getLogger("p95kit")
 
 TOKEN_ENV = "P95KIT_BEARER_TOKEN"
 TOKEN_FILE_ENV = "P95KIT_BEARER_TOKEN_FILE"
@@ -50,6 +53,11 @@ def build_client(
     basic = _basic_auth(auth_file) if auth_file else None
     merged = parse_headers(_env_headers()) | parse_headers(headers)
     verify: bool | str = False if insecure else (ca_bundle or True)
+    if insecure:  # asked for: not a warning per request (cron mails every stderr line)
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        log.info("TLS certificates are not verified (--insecure)")
     return Prometheus(
         url,
         bearer_token=token,

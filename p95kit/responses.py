@@ -9,6 +9,7 @@ try. :class:`Prometheus <p95kit.client.Prometheus>` only sends and retries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,13 @@ def transport_error(
     """No HTTP answer at all: a timeout, a refused or reset connection, TLS, DNS."""
     if isinstance(exc, requests.Timeout):
         message = f"Prometheus at {safe_url} did not answer within {timeout:g} s"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        reason = re.search(r"\[SSL: (\w+)\]", str(exc))  # the code only: the text has the URL
+        message = (
+            f"TLS with Prometheus at {safe_url} failed"
+            f"{f' ({reason.group(1)})' if reason else ''}; to trust its certificate authority "
+            "pass --ca-bundle PATH (library: verify=PATH), or --insecure to skip the check"
+        )
     else:
         message = f"cannot reach Prometheus at {safe_url}: {type(exc).__name__}"
     return PrometheusUnavailableError(message, url=safe_url)

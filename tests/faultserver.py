@@ -7,7 +7,7 @@ request is recorded in ``seen``, so tests can assert what was (or was not) sent.
 from __future__ import annotations
 
 import json
-import time
+import ssl
 from dataclasses import dataclass, field
 
 from tests.loopback import Exchange, LoopbackServer
@@ -18,7 +18,6 @@ class Reply:
     status: int = 200
     body: bytes | str | dict = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
     hang: bool = False  # accept and never answer (until the server stops)
     reset: bool = False  # close the connection without an answer
 
@@ -34,8 +33,8 @@ def success(result: list | None = None, result_type: str = "vector", **extra) ->
 class FaultServer(LoopbackServer):
     """``with FaultServer([Reply(...), ...]) as server: server.url``."""
 
-    def __init__(self, replies: list[Reply] | None = None) -> None:
-        super().__init__()
+    def __init__(self, replies: list[Reply] | None = None, tls: ssl.SSLContext | None = None):
+        super().__init__(tls)
         self.replies = list(replies or [success()])
 
     def answer(self, exchange: Exchange) -> None:
@@ -46,7 +45,6 @@ class FaultServer(LoopbackServer):
         if reply.reset:
             exchange.reset()
             return
-        time.sleep(reply.delay)
         body = reply.body
         if isinstance(body, dict):
             body = json.dumps(body).encode()

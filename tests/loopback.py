@@ -6,6 +6,7 @@ forwards to a real Prometheus."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ class LoopbackServer(ABC):
 
     ``with server: server.url``; stops (and releases any hanging answer) on exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: serve HTTPS with this server-side context."""
         self.seen: list[Seen] = []
         self.stopping = threading.Event()
         server = self
@@ -83,7 +85,10 @@ class LoopbackServer(ABC):
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
