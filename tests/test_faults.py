@@ -128,6 +128,16 @@ def victim(tmp_path):
     server.stop()
 
 
+def test_a_server_that_never_answers_is_bounded_by_the_timeout(seeded, fast_retries):
+    with FaultServer([Reply(hang=True)]) as server:
+        result = report(server.url, seeded, "--timeout", "1")
+    assert result.exit_code == 3
+    assert one_line(result.stderr) == (
+        f"p95kit: error: Prometheus at {server.url} did not answer within 1 s\n"
+    )
+    assert_untouched(seeded)
+
+
 def test_prometheus_dies_between_queries(seeded, victim, fast_retries):
     first_answered = threading.Event()
 

@@ -214,3 +214,40 @@ def test_prometheus_rejecting_a_query(prom):
     with client, pytest.raises(p95kit.PrometheusQueryError) as info:
         client.query("sum(", END)
     assert info.value.error_type == "bad_data"
+
+
+def test_several_percentiles_cost_one_http_request(prom):
+    from tests.proxy import Proxy
+
+    with Proxy(prom.url) as proxy:
+        frame = p95kit.percentiles(percentiles="50,95,99,99.9", prometheus_url=proxy.url, at=END)
+    assert list(frame.columns) == ["model", "p50", "p95", "p99", "p99.9", "timestamp"]
+    assert [seen.path for seen in proxy.seen] == ["/api/v1/query"]
+
+
+def test_the_unit_can_be_overridden(prom):
+    """``inference_latency_ms`` is already ms; ``unit="s"`` says it is seconds after all."""
+    as_named = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END)
+    as_ms = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END, unit="ms")
+    as_s = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END, unit="s")
+    assert as_named["p95_latency_ms"].tolist() == as_ms["p95_latency_ms"].tolist()
+    assert as_s["p95_latency_ms"].tolist() == pytest.approx(
+        (as_ms["p95_latency_ms"] * 1000).tolist(), rel=1e-12
+    )
+    assert (as_named.attrs["unit"], as_s.attrs["unit"]) == ("ms", "s")
+
+
+def test_thirty_days_at_one_minute_joins_its_chunks_exactly(prom):
+    """43,201 points per series: 4 chunks of at most 11,000, fetched concurrently."""
+    from p95kit.ranges import split_range
+
+    end = float(END - END % 60)
+    start = end - 30 * 86400
+    assert len(split_range(start, end, 60)) == 4
+    with p95kit.Prometheus(prom.url) as client:
+        result = client.query_range("vector(1)", start, end, 60)
+    assert result.columns is not None and result.columns.lengths.tolist() == [43_201]
+    times = result.columns.stamps
+    assert times[0] == start and times[-1] == end
+    assert (np.diff(times) == 60).all()  # no gap, no duplicate at the chunk boundaries
+    assert (result.columns.values == 1.0).all()

@@ -379,3 +379,10 @@ def test_styled_shows_utc_escapes_and_formats_other_numbers():
     cells = re.findall(r">([^<]*)</td>", html[html.index("<tbody") :])
     assert cells == ["&lt;b&gt;x&lt;/b&gt;", "1.2 ms", "2026-11-27 10:00:00 UTC", "1,234",
                      "y", "no traffic", "—", "5.5"]  # fmt: skip
+
+
+def test_footer_states_an_assumed_unit():
+    data = make_data()
+    assert "assumed seconds" not in render.footer(data)
+    data.meta["unit_assumed"] = True  # a metric name without _seconds/_milliseconds/_ms
+    assert "assumed seconds (the metric name has no unit suffix)" in render.footer(data)
