@@ -44,3 +44,9 @@ def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     with server:
         remote_write.push(server.url, remote_write.dataset_request(end))
         yield remote_write.Pushed(server.url, end)
+
+
+@pytest.fixture
+def no_retry_waits(monkeypatch):
+    """Retries without the real backoff (0.5, 1, 2 s), for tests about the final outcome."""
+    monkeypatch.setattr("p95kit.client._sleep", lambda seconds: None)

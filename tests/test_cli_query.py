@@ -14,6 +14,7 @@ import dataset
 import pytest
 from click.testing import CliRunner
 
+from p95kit import InvalidParameterError
 from p95kit.cli import main
 from tests.faultserver import FaultServer, Reply
 
@@ -79,7 +80,7 @@ def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args):
     assert server.seen == []
 
 
-def test_unreachable_exits_3_and_rejected_exits_4():
+def test_unreachable_exits_3_and_rejected_exits_4(no_retry_waits):
     result = run("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--timeout", "1")
     assert result.exit_code == 3
     assert result.stderr.startswith("p95kit: error: cannot reach Prometheus at http://127.0.0.1:9")
@@ -93,7 +94,7 @@ def test_unreachable_exits_3_and_rejected_exits_4():
 def test_debug_shows_the_traceback():
     result = CliRunner().invoke(main, ["--debug", "query", "p95", "--time-range", "5x"])
     assert result.exit_code != 0
-    assert result.exception is not None  # re-raised for the traceback
+    assert isinstance(result.exception, InvalidParameterError)  # re-raised for the traceback
 
 
 def test_help_has_examples():

@@ -88,6 +88,18 @@ def test_two_runs_at_once_one_publishes_the_other_exits_75(raced):
     assert not list(out.glob(".staging-*"))
 
 
+def test_a_run_that_finds_out_held_exits_75_and_writes_nothing(prom, tmp_path):
+    """The exit-75 path on its own, deterministically (the race above may go either way)."""
+    with SnapshotStore(tmp_path).lock():  # another run holds --out
+        code, stdout, stderr = finish(start(prom.url, tmp_path))
+    assert (code, stdout) == (75, "")
+    assert stderr == (
+        f"p95kit: error: another p95kit report is running on {tmp_path}; "
+        "try again later or pass --wait SECONDS\n"
+    )
+    assert SnapshotStore(tmp_path).snapshots() == [] and not list(tmp_path.glob(".staging-*"))
+
+
 @pytest.fixture
 def seeded(raced, tmp_path):
     out = tmp_path / "out"

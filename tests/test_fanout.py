@@ -53,19 +53,25 @@ def test_a_running_call_is_waited_for_before_the_error_is_raised():
 
 
 INTERRUPTED = r"""
-import json, signal, sys, threading, time
+import json, signal, threading
 from p95kit.fanout import run_all
 started, finished = [], []
+three_running, release = threading.Event(), threading.Event()
 def call(i):
     started.append(i)
-    time.sleep(3)
+    if len(started) == 3:
+        three_running.set()
+    release.wait(60)
     finished.append(i)
-signal.setitimer(signal.ITIMER_REAL, 0.3)
-signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+def interrupt():  # Ctrl-C once the 3 workers are busy and 6 calls are queued
+    three_running.wait(60)
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+threading.Thread(target=interrupt).start()
 try:
     run_all([lambda i=i: call(i) for i in range(9)], workers=3)
 except KeyboardInterrupt:
     finished_when_raised = len(finished)
+release.set()
 for thread in threading.enumerate():
     if thread is not threading.main_thread():
         thread.join()

@@ -216,7 +216,7 @@ def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path):
     assert not out.exists()
 
 
-def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path):
+def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path, no_retry_waits):
     result = report("http://127.0.0.1:9", tmp_path, "--timeout", "1")
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1 and "cannot reach Prometheus" in result.stderr
