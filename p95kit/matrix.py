@@ -26,6 +26,11 @@ _VALUES = b'"values":[['
 _SAMPLE_BYTES = b'0123456789.,[]"+-eENaInf'
 
 
+def starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each series begins in the flat sample arrays, given the series' lengths."""
+    return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
 @dataclass
 class Columns:
     """Samples of a matrix: ``lengths[i]`` samples of series i (answer order), their
@@ -39,9 +44,8 @@ class Columns:
         """The columns with the series in ``order``."""
         if order == sorted(order):
             return self
-        starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
         lengths = self.lengths[order]
-        index = np.repeat(starts[order] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        index = np.repeat(starts(self.lengths)[order] - starts(lengths), lengths)
         index += np.arange(int(lengths.sum()))
         return Columns(lengths, self.stamps[index], self.values[index])
 
@@ -103,8 +107,8 @@ def concat(parts: list[tuple[list[dict[str, Any]], Columns]]) -> tuple[list[dict
     series: dict[tuple, dict[str, Any]] = {}
     pieces: dict[tuple, list[tuple[Columns, int, int]]] = {}
     for result, columns in parts:
-        starts = np.concatenate([[0], np.cumsum(columns.lengths)[:-1]]).tolist()
-        for item, start, length in zip(result, starts, columns.lengths.tolist()):
+        first = starts(columns.lengths).tolist()
+        for item, start, length in zip(result, first, columns.lengths.tolist()):
             key = tuple(sorted(item["metric"].items()))
             series.setdefault(key, {"metric": item["metric"], "values": []})
             pieces.setdefault(key, []).append((columns, start, start + length))
