@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from p95kit import matrix
+from p95kit import matrix, validation
 from p95kit.errors import InvalidParameterError, P95kitError
 from p95kit.fanout import run_all
 from p95kit.ranges import MAX_POINTS_PER_SERIES, split_range, suggest_step
@@ -74,8 +74,7 @@ class Prometheus:
         max_workers: int = 4,
     ) -> None:
         self.url = resolve_url(url)
-        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-            raise InvalidParameterError("timeout", f"timeout must be seconds > 0, got {timeout!r}")
+        validation.positive(timeout, "timeout", "seconds", "30")
         if not (isinstance(retries, int) and retries >= 0):
             raise InvalidParameterError("retries", f"retries must be an int >= 0, got {retries!r}")
         self.timeout = float(timeout)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from p95kit import validation
 from p95kit.chart_fonts import chart_fonts
 from p95kit.chart_selection import chart_limit, chart_models
 from p95kit.errors import InvalidParameterError
@@ -84,7 +85,7 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
         )[0]
         handles.append(line)
     labels = [_label(n) for n in names]
-    if slo_ms is not None and np.isfinite(slo_ms) and slo_ms > 0:
+    if slo_ms is not None:  # checked by _check_plot_arguments
         handles.append(ax.axhline(slo_ms, color="crimson", linestyle="--", linewidth=1.2))
         labels.append(f"SLO {slo_ms:g} ms")
     _axes(ax, range_frame, names, slo_ms, log_y)
@@ -114,16 +115,9 @@ def _check_plot_arguments(range_frame: pd.DataFrame, max_models: int, slo_ms) ->
             "plot_p95 needs a p95kit.p95_range frame (model, timestamp, p95_latency_ms); "
             f"missing: {', '.join(sorted(missing))}",
         )
-    if isinstance(max_models, bool) or not isinstance(max_models, int) or max_models < 1:
-        raise InvalidParameterError(
-            "max_models", f"max_models must be an int >= 1 such as 10, got {max_models!r}"
-        )
-    if slo_ms is not None and not (
-        isinstance(slo_ms, (int, float)) and np.isfinite(slo_ms) and slo_ms > 0
-    ):
-        raise InvalidParameterError(
-            "slo_ms", f"slo_ms must be milliseconds > 0 such as 500, or None, got {slo_ms!r}"
-        )
+    validation.count(max_models, "max_models", 10)
+    if slo_ms is not None:
+        validation.positive(slo_ms, "slo_ms", "milliseconds", "500")
 
 
 def report_chart(data: ReportData) -> Figure:

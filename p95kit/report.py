@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import platform
 import shutil
 import time
@@ -24,9 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from p95kit import __version__
+from p95kit import __version__, validation
 from p95kit.client import Prometheus
-from p95kit.errors import InvalidParameterError, P95kitError, ReportError
+from p95kit.errors import P95kitError, ReportError
 from p95kit.index_page import render_index
 from p95kit.payloads import dumps, error_payload
 from p95kit.report_data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
@@ -272,14 +271,9 @@ def _versions(client: Prometheus) -> dict[str, str]:
 
 
 def _check_run_options(wait: float, cell_timeout: float | None) -> None:
-    if not (isinstance(wait, (int, float)) and wait >= 0):  # NaN would wait forever
-        raise InvalidParameterError("wait", f"wait must be seconds >= 0 such as 60, got {wait!r}")
-    if cell_timeout is not None and not (
-        isinstance(cell_timeout, (int, float)) and 0 < cell_timeout < math.inf
-    ):  # papermill reads 0 as "no timeout" and a negative one times out at once
-        raise InvalidParameterError(
-            "cell_timeout", f"cell_timeout must be seconds > 0 such as 600, got {cell_timeout!r}"
-        )
+    validation.positive(wait, "wait", "seconds", "60", zero=True)  # NaN would wait forever
+    if cell_timeout is not None:  # papermill reads 0 as "no timeout", < 0 times out at once
+        validation.positive(cell_timeout, "cell_timeout", "seconds", "600")
 
 
 def _notebook(notebook: Path | str | None) -> Path:

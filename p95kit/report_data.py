@@ -11,7 +11,6 @@ any secret) reaches the notebook.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -171,14 +170,9 @@ def plan(settings: ReportSettings) -> Plan:
         raise InvalidParameterError("step", f"step ({step}) must not exceed duration ({duration})")
     time_range, range_s = normalize_duration(settings.time_range, "time_range")
     slo = settings.slo_ms
-    if slo is not None and not (isinstance(slo, (int, float)) and 0 < slo < math.inf):
-        raise InvalidParameterError(
-            "slo_ms", f"slo_ms must be milliseconds > 0 such as 500, got {slo!r}"
-        )
-    if not isinstance(settings.max_chart_models, int) or settings.max_chart_models < 1:
-        raise InvalidParameterError(
-            "max_chart_models", "max_chart_models must be an int >= 1, e.g. 10"
-        )
+    if slo is not None:
+        slo = validation.positive(slo, "slo_ms", "milliseconds", "500")
+    validation.count(settings.max_chart_models, "max_chart_models", 10)
     return Plan(
         spec=spec,
         duration=duration,

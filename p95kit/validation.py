@@ -1,4 +1,5 @@
-"""Validation of names, percentiles, model lists and label selectors before they enter PromQL.
+"""Validation of names, percentiles, model lists and label selectors before they enter PromQL,
+and of the numbers (timeouts, thresholds, counts) the library and reports take.
 
 Each function returns the cleaned value or raises
 :class:`~p95kit.errors.InvalidParameterError` naming the parameter and showing a
@@ -144,6 +145,32 @@ def choice(value: object, allowed: tuple[str, ...], parameter: str) -> str:
             parameter, f"{parameter} must be one of {', '.join(allowed)}, got {value!r}"
         )
     return value  # type: ignore[return-value]
+
+
+def positive(value: object, parameter: str, unit: str, example: str, *, zero: bool = False
+             ) -> float:  # fmt: skip
+    """A finite number of ``unit`` > 0 (``>= 0`` with ``zero``); never a bool."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        bound = ">= 0" if zero else "> 0"
+        raise InvalidParameterError(
+            parameter, f"{parameter} must be {unit} {bound} such as {example}, got {value!r}"
+        )
+    return float(value)
+
+
+def count(value: object, parameter: str, example: int) -> int:
+    """An int >= 1; never a bool."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidParameterError(
+            parameter, f"{parameter} must be an int >= 1 such as {example}, got {value!r}"
+        )
+    return value
 
 
 def _is_utf8(text: str) -> bool:

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from p95kit import InvalidParameterError
+import p95kit
+from p95kit import InvalidParameterError, validation
 from p95kit.durations import align, choose_step, format_duration, parse_duration
 from p95kit.times import parse_time, to_rfc3339
 from p95kit.units import resolve_unit
@@ -137,3 +138,27 @@ def test_percentile_columns_never_use_an_exponent():
     assert [percentile_column(p) for p in (95, 99.9, 0.0001, 1e-05)] == [
         "p95", "p99.9", "p0.0001", "p0.00001",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [True, 0, -1, float("nan"), float("inf"), "5"])
+def test_numbers_that_are_not_positive_are_refused_alike_everywhere(value):
+    from p95kit.report_data import ReportSettings, plan
+
+    calls = {
+        "slo_ms": lambda: plan(ReportSettings(slo_ms=value)),
+        "timeout": lambda: p95kit.Prometheus("http://127.0.0.1:9", timeout=value),
+        "cell_timeout": lambda: validation.positive(value, "cell_timeout", "seconds", "600"),
+    }
+    for parameter, call in calls.items():
+        with pytest.raises(InvalidParameterError, match=f"{parameter} must be .* > 0 such as"):
+            call()
+
+
+@pytest.mark.parametrize("value", [True, 0, 1.5, "3"])
+def test_counts_refuse_bools_and_non_ints(value):
+    from p95kit.report_data import ReportSettings, plan
+
+    with pytest.raises(InvalidParameterError, match="max_chart_models must be an int >= 1"):
+        plan(ReportSettings(max_chart_models=value))
+    with pytest.raises(InvalidParameterError, match="max_models must be an int >= 1"):
+        validation.count(value, "max_models", 10)
