@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from p95kit.cli_options import client_from, connection_options, out_option
+from p95kit.cli_options import client_from, connection_options, metric_options, out_option
 
 
 @click.command()
@@ -66,10 +66,12 @@ def _wait_for_interrupt(message: str) -> None:
 
 @click.command()
 @connection_options
-@click.option("--metric-name", default="request_duration_seconds", show_default=True)
-@click.option("--model-label", default="model", show_default=True)
+@metric_options
 @click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(metric_name: str, model_label: str, lookback: str, **kwargs: Any) -> None:
+def doctor(
+    metric_name: str, model_label: str, selector: str | None, histogram: str, lookback: str,
+    **kwargs: Any,
+) -> None:
     """Check the kernel, Prometheus, the metric and the model label; print what to fix.
 
     \b
@@ -80,7 +82,8 @@ def doctor(metric_name: str, model_label: str, lookback: str, **kwargs: Any) -> 
     from p95kit.output import terminal_safe
 
     with client_from(kwargs) as client:
-        checks = run_checks(client, metric_name, model_label, lookback)
+        checks = run_checks(client, metric_name, model_label, lookback,
+                            selector=selector, histogram=histogram)  # fmt: skip
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
         click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")

@@ -23,11 +23,14 @@ class Check:
     exit_code: int = 0
 
 
-def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback: str = "1d"):
+def run_checks(
+    client: Prometheus, metric_name: str, model_label: str, lookback: str = "1d", *,
+    selector: str | None = None, histogram: str = "auto",
+):  # fmt: skip
     """Run every check in order; a check that cannot run is reported, never raised.
 
     Invalid parameters raise InvalidParameterError first, before anything is sent."""
-    make_spec(metric_name, model_label)
+    make_spec(metric_name, model_label, None, selector, histogram)  # validates all four
     lookback_s = parse_duration(lookback, "lookback")
     checks = [_kernel()]
     ready = client.ready()
@@ -44,9 +47,7 @@ def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback:
         checks.append(Check("version", True, f"Prometheus {info.get('version', 'unknown')}"))
         now = time.time()
         start = now - lookback_s
-        family = promql.regex_literal(metric_name)
-        selector = f'{{__name__=~"{family}(_bucket|_count|_sum)?"}}'
-        names = client.label_values("__name__", [selector], start, now)
+        names = client.label_values("__name__", [promql.family_selector(metric_name)], start, now)
         if not names:
             fix = ("pass the histogram's name with --metric-name (without _bucket), "
                    "or check the exporter and --lookback")  # fmt: skip
@@ -55,12 +56,15 @@ def run_checks(client: Prometheus, metric_name: str, model_label: str, lookback:
             return checks
         checks.append(Check("metric", True, f"found {', '.join(names)}"))
         models = queries.list_models(metric_name, model_label, client=client, end=now,
-                                     lookback=lookback)  # fmt: skip
+                                     lookback=lookback, selector=selector,
+                                     histogram=histogram)  # fmt: skip
         checks.append(
             Check("models", True, f"{len(models)} values of label {model_label!r}")
             if models
-            else Check("models", False, f"the metric has no label {model_label!r}",
-                       "pass --model-label with the label that names the model", 1)
+            else Check("models", False, f"the metric has no label {model_label!r}"
+                       + (f" on series matching {selector}" if selector else ""),
+                       "pass --model-label with the label that names the model"
+                       + (", or check --selector" if selector else ""), 1)
         )  # fmt: skip
     except P95kitError as exc:
         checks.append(Check("query", False, exc.message, "see the message above", exc.exit_code))

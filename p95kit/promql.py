@@ -124,6 +124,12 @@ def bucket_increase(target: Target, window: str) -> str:
     return f"sum by (le, {label}) (increase({series_selector(target, '_bucket')}[{window}]))"
 
 
+def family_selector(metric_name: str) -> str:
+    """Every series of a histogram or summary family (``name`` and its ``_bucket``,
+    ``_count``, ``_sum``)."""
+    return f'{{__name__=~"{regex_literal(metric_name)}(_bucket|_count|_sum)?"}}'
+
+
 def discovery_selectors(target: Target) -> list[str]:
     """Series selectors that identify the models having the metric (for ``match[]``)."""
     if target.histogram == "summary":

@@ -141,3 +141,17 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
     assert started and demo.returncode == 0, stderr
     assert "demo Prometheus stopped" in stderr
     assert not _prometheus_pids() & started
+
+
+def test_doctor_checks_the_selector_and_histogram_kind_the_reports_use(demo):
+    url = ["doctor", "--prometheus-url", demo.url]
+    classic_prod = ["--histogram", "classic", "--selector", 'env="prod"']
+    filtered = CliRunner().invoke(main, [*url, *classic_prod])
+    assert filtered.exit_code == 0, filtered.stdout
+    assert "FAIL" not in filtered.stdout and "values of label" in filtered.stdout
+    nowhere = CliRunner().invoke(main, [*url, "--selector", 'env="nowhere"'])
+    assert nowhere.exit_code == 1
+    assert "FAIL models: the metric has no label 'model' on series matching env=\"nowhere\"" in (
+        nowhere.stdout
+    )
+    assert "or check --selector" in nowhere.stdout
