@@ -184,7 +184,7 @@ def test_partial_response_warnings_are_visible_in_the_report(warned):
     assert "⚠ Warnings" in page
     assert "&lt;b&gt;unavailable&lt;/b&gt; &amp; retrying" in page
     assert "<b>unavailable</b>" not in page
-    run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))
+    run = read_run(snapshot)
     assert run["status"] == "success" and run["warnings"] == [WARNING]
     summary = json.loads((snapshot / "summary.json").read_text(encoding="utf-8"))
     assert summary["meta"]["warnings"] == [WARNING]

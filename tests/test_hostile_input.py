@@ -29,7 +29,7 @@ from p95kit import InvalidParameterError, Prometheus, PrometheusQueryError, rend
 from p95kit.cli import main
 from p95kit.plotting import _label, figure_png, plot_p95
 from p95kit.report_data import ReportData, ReportSettings, plan
-from p95kit.snapshots import SnapshotStore
+from p95kit.snapshots import SnapshotStore, read_run
 from tests import smallprom
 from tests.faultserver import FaultServer, success
 from tests.proxy import Proxy
@@ -289,7 +289,7 @@ def test_names_round_trip_exactly_through_every_payload(hostile_report):
         assert sorted(item["model"] for item in payload["data"]) == sorted(HOSTILE), name
     summary = json.loads((snapshot / "summary.json").read_text(encoding="utf-8"))
     assert sorted(m["model"] for m in summary["models"]) == sorted(HOSTILE)
-    run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))
+    run = read_run(snapshot)
     assert run["headline"]["slowest_model"] == SCRIPT
 
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import p95kit
 from p95kit.cli import main
-from p95kit.snapshots import SnapshotStore
+from p95kit.snapshots import SnapshotStore, read_run
 
 END = str(dataset.END)
 DAY = 86400
@@ -57,7 +57,7 @@ def test_snapshot_layout(published):
     assert snapshot.name in index and "success" in index
     for name in ("p95.json", "p95_range.json", "percentiles.json", "summary.json", "run.json"):
         assert f'href="{snapshot.name}/{name}"' in index  # what a frontend reads, one click away
-    run = json.loads((snapshot / "run.json").read_text(encoding="utf-8"))
+    run = read_run(snapshot)
     assert run["status"] == "success"
     assert run["window"] == {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z",
                              "duration": "24h", "step": "5m", "time_range": "5m"}  # fmt: skip
@@ -201,7 +201,7 @@ def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path):
     assert store.latest() == good
     failed = [p for p in store.snapshots() if p.name.endswith(".failed")]
     assert len(failed) == 1
-    run = json.loads((failed[0] / "run.json").read_text(encoding="utf-8"))
+    run = read_run(failed[0])
     assert run["status"] == "failed" and run["error"]["reason"] == "cell_error"
     assert (failed[0] / "report.ipynb").is_file()
     assert "failed" in (tmp_path / "index.html").read_text(encoding="utf-8")
@@ -265,9 +265,7 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
         typo.stderr
     )
     (failed,) = [p for p in out.iterdir() if p.name.endswith(".failed")]
-    assert json.loads((failed / "run.json").read_text(encoding="utf-8"))["error"]["reason"] == (
-        "no_data"
-    )
+    assert read_run(failed)["error"]["reason"] == "no_data"
     assert (out / "latest").resolve() == latest
 
     earlier = str(dataset.END - 6 * 3600)
@@ -281,7 +279,7 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
     assert (filtered.exit_code, filtered.stderr) == (0, "")  # cron stays silent ...
     newest = (out / "latest").resolve()
     assert newest != latest
-    run = json.loads((newest / "run.json").read_text(encoding="utf-8"))
+    run = read_run(newest)
     assert any("model 'gpt-5'" in w for w in run["warnings"])  # ... the report says it
     page = (newest / "report.html").read_text(encoding="utf-8")
     assert "⚠ Warnings" in page and "series for model 'gpt-5'" in page
