@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -79,8 +79,16 @@ class ReportKernelClient(AsyncKernelClient):
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
         while True:
             msg_id = self.kernel_info()
-            reply = await self._reply(msg_id, deadline)
-            if reply is not None and await self._idle_seen(msg_id, deadline):
+
+            def answers(msg: dict[str, Any], msg_id: str = msg_id) -> bool:
+                return msg["parent_header"].get("msg_id") == msg_id
+
+            def idle(msg: dict[str, Any]) -> bool:
+                state = msg["content"].get("execution_state")
+                return msg["msg_type"] == "status" and answers(msg) and state == "idle"
+
+            reply = await self._next(self.shell_channel, answers, deadline)
+            if reply is not None and await self._next(self.iopub_channel, idle, deadline):
                 self._handle_kernel_info_reply(reply)
                 return
             if not await self._async_is_alive():
@@ -88,27 +96,19 @@ class ReportKernelClient(AsyncKernelClient):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
-    async def _reply(self, msg_id: str, deadline: float) -> dict[str, Any] | None:
-        with contextlib.suppress(Empty):
-            while True:  # replies to an earlier, unanswered kernel_info are skipped
-                wait = min(1.0, max(0.0, deadline - time.monotonic()))
-                msg = await self.shell_channel.get_msg(timeout=wait)
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    return msg
-        return None
-
-    async def _idle_seen(self, msg_id: str, deadline: float) -> bool:
+    @staticmethod
+    async def _next(
+        channel: Any, match: Callable[[dict[str, Any]], bool], deadline: float
+    ) -> dict[str, Any] | None:
+        """The next message on ``channel`` that ``match`` accepts (others are skipped, e.g.
+        replies to an earlier, unanswered kernel_info); ``None`` when 1 s passes quietly."""
         with contextlib.suppress(Empty):
             while True:
                 wait = min(1.0, max(0.0, deadline - time.monotonic()))
-                msg = await self.iopub_channel.get_msg(timeout=wait)
-                if (
-                    msg["msg_type"] == "status"
-                    and msg["parent_header"].get("msg_id") == msg_id
-                    and msg["content"].get("execution_state") == "idle"
-                ):
-                    return True
-        return False
+                msg = await channel.get_msg(timeout=wait)
+                if match(msg):
+                    return msg
+        return None
 
 
 class ReportKernelManager(AsyncKernelManager):
