@@ -33,7 +33,8 @@ def warn_missing_series(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Warn (see :func:`add_warnings`) about ``models=`` without series, or, with no
     ``models=`` and an empty answer that has no warning yet, say what to check."""
     target = spec.target
-    notes = missing_models(target.models, frame["model"].unique(), target.metric_name)
+    found = frame["model"].unique() if target.models else ()  # nothing to look up otherwise
+    notes = missing_models(target.models, found, target.metric_name)
     if frame.empty and not target.models and not frame.attrs.get("warnings"):
         notes.append(
             f"no {target.metric_name} series with a {target.model_label!r} label matched; "
