@@ -77,7 +77,7 @@ METHOD = """\
   in p95kit's measured call (prometheus-api-client's imports are setup too).
 - Canned HTTP answers come from `benchmarks/cannedserver.py`, a threaded `http.server` in
   its own process on 127.0.0.1 that gzips like Prometheus; real Prometheus runs are
-  `p95kit.localprom.LocalPrometheus` with data written by `OpenMetricsWriter`.
+  `p95kit.demo.local_prometheus.LocalPrometheus` with data written by `OpenMetricsWriter`.
 - Other processes may share the machine: see the load average; alternation keeps the
   ratios fair, absolute times are noisier.
 """

@@ -7,9 +7,9 @@ is served by ``benchmarks.cannedserver`` on loopback, gzipped like Prometheus do
 ``orjson.loads`` of the bytes already in memory, and ``requests.get`` + decode.
 Every case is a factory: it imports and sets up, then returns the call to measure, so
 the same code serves the timing loop and the fresh-process memory probe. A fresh process
-then times p95kit's steps one by one: HTTP, ``matrix.decode_body`` and
-``frames.parse_matrix(columns=...)``, and the generic fallback (``matrix.loads`` +
-``matrix.from_lists`` + ``parse_matrix``) taken by bodies ``decode_body`` does not accept.
+then times p95kit's steps one by one: HTTP, ``range_answers.decode_body`` and
+``frames.parse_matrix(columns=...)``, and the generic fallback (``range_answers.loads`` +
+``range_answers.from_lists`` + ``parse_matrix``) taken by bodies ``decode_body`` does not accept.
 """
 
 from __future__ import annotations
@@ -93,11 +93,11 @@ CASES = {
     OURS: "case_p95kit",
 }
 HTTP_STEP = "HTTP: requests.get(...).content (incl. gunzip)"
-FAST_STEPS = (HTTP_STEP, "matrix.decode_body(body)", "frames.parse_matrix(..., columns=...)")
+FAST_STEPS = (HTTP_STEP, "range_answers.decode_body(body)", "frames.parse_matrix(..., columns=...)")
 FALLBACK_STEPS = (
     HTTP_STEP,
-    "matrix.loads(body) (orjson, GC paused)",
-    "matrix.from_lists(result)",
+    "range_answers.loads(body) (orjson, GC paused)",
+    "range_answers.from_lists(result)",
     "frames.parse_matrix(..., columns=from_lists)",
 )
 GC_STEP = "for reference: orjson.loads(body) with the GC enabled"
@@ -116,7 +116,8 @@ def breakdown(url: str, repeat: str = "9") -> None:
     import orjson
     import requests
 
-    from p95kit import frames, matrix
+    from p95kit.prometheus import range_answers
+    from p95kit.query import frames
 
     session = requests.Session()
     fetch = lambda: session.get(url + PATH, params=_params(), timeout=30).content  # noqa: E731
@@ -124,21 +125,21 @@ def breakdown(url: str, repeat: str = "9") -> None:
     runs = int(repeat)
     decoders = {
         HTTP_STEP: fetch,
-        FAST_STEPS[1]: lambda: matrix.decode_body(body),
-        FALLBACK_STEPS[1]: lambda: matrix.loads(body),
+        FAST_STEPS[1]: lambda: range_answers.decode_body(body),
+        FALLBACK_STEPS[1]: lambda: range_answers.loads(body),
         GC_STEP: lambda: orjson.loads(body),
     }
     medians = {name: common.median_of(step, runs) for name, step in decoders.items()}
-    decoded = matrix.decode_body(body)
+    decoded = range_answers.decode_body(body)
     if decoded is None:
         raise AssertionError("decode_body did not accept the canned body: p95kit fell back")
     envelope, columns = decoded
     lean = envelope["data"]["result"]
-    result = matrix.loads(body)["data"]["result"]
-    from_lists = matrix.from_lists(result)
+    result = range_answers.loads(body)["data"]["result"]
+    from_lists = range_answers.from_lists(result)
     later = {
         FAST_STEPS[2]: lambda: frames.parse_matrix(lean, "model", "p", 1000.0, columns=columns),
-        FALLBACK_STEPS[2]: lambda: matrix.from_lists(result),
+        FALLBACK_STEPS[2]: lambda: range_answers.from_lists(result),
         FALLBACK_STEPS[3]: lambda: frames.parse_matrix(
             result, "model", "p", 1000.0, columns=from_lists
         ),
@@ -152,7 +153,8 @@ def check_same_rows(url: str) -> str:
     paths must give the same frame. Returns a note for the section."""
     import pandas.testing
 
-    from p95kit import frames, matrix
+    from p95kit.prometheus import range_answers
+    from p95kit.query import frames
 
     ours = case_p95kit(url)()
     theirs = case_prometheus_api_client(url)()
@@ -160,13 +162,13 @@ def check_same_rows(url: str) -> str:
     if not len(ours) == len(theirs) == expected:
         raise AssertionError(f"row counts differ: p95kit {len(ours)}, baseline {len(theirs)}")
     body = _body(url)
-    decoded = matrix.decode_body(body)
+    decoded = range_answers.decode_body(body)
     if decoded is None:
         raise AssertionError("decode_body did not accept the canned body: p95kit fell back")
     envelope, columns = decoded
     fast = frames.parse_matrix(envelope["data"]["result"], "model", "p", 1.0, columns=columns)
-    result = matrix.loads(body)["data"]["result"]
-    slow = frames.parse_matrix(result, "model", "p", 1.0, columns=matrix.from_lists(result))
+    result = range_answers.loads(body)["data"]["result"]
+    slow = frames.parse_matrix(result, "model", "p", 1.0, columns=range_answers.from_lists(result))
     pandas.testing.assert_frame_equal(fast, slow)
     return (
         f"both libraries' frames have {expected:,} rows; the body takes p95kit's "

@@ -37,10 +37,10 @@ FLOOR_SOURCE = 'print("hello")'
 def unavailable() -> str | None:
     """Why the report cannot be benchmarked yet, or None when it can."""
     try:
-        from p95kit.report import run_report  # noqa: F401
-        from p95kit.report_data import ReportSettings  # noqa: F401
+        from p95kit.report.data import ReportSettings  # noqa: F401
+        from p95kit.report.pipeline import run_report  # noqa: F401
     except ImportError as exc:
-        return f"p95kit.report is not importable ({exc})"
+        return f"p95kit.report.pipeline is not importable ({exc})"
     notebook = common.ROOT / "notebooks" / "report.ipynb"
     if not notebook.is_file():
         return f"{notebook} does not exist"
@@ -49,7 +49,7 @@ def unavailable() -> str | None:
 
 def build_prometheus(workdir: Path) -> Any:
     """50 models over 48 h; a fifth of them drift to slower buckets in the last 12 h."""
-    from p95kit.localprom import LocalPrometheus, OpenMetricsWriter
+    from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter
 
     start = common.END - 48 * 3600
     drift_at = common.END - 12 * 3600
@@ -108,8 +108,8 @@ def run_report_once(url: str, out: Path) -> dict[str, Any]:
     import nbformat
 
     from p95kit import Prometheus
-    from p95kit.report import run_report
-    from p95kit.report_data import ReportSettings
+    from p95kit.report.data import ReportSettings
+    from p95kit.report.pipeline import run_report
 
     with Prometheus(url) as client:
         outcome = run_report(client, ReportSettings(duration="24h", end=common.END), out)
@@ -193,7 +193,7 @@ def import_times(repeat: int = 3) -> list[tuple[str, float]]:
     scripts = {
         "python -c pass": "pass",
         "report process: p95kit.cli/report/runner/export + papermill + nbconvert":
-            "import p95kit.cli, p95kit.report, p95kit.runner, p95kit.export, papermill, nbconvert",
+            "import p95kit.cli.main, p95kit.report.pipeline, p95kit.report.kernel, p95kit.report.html_export, papermill, nbconvert",
         "floor process: papermill + nbconvert": "import papermill, nbconvert",
         "report kernel: the notebook's own imports (the floor's kernel has none)":
             notebook_imports(common.ROOT / "notebooks" / "report.ipynb"),
@@ -346,7 +346,7 @@ def _section(timings, cli, runs, floors, kernel, imports) -> list[str]:
                     "-",
                 ],
                 [
-                    "execute (papermill and what p95kit.runner does around it)",
+                    "execute (papermill and what p95kit.report.kernel does around it)",
                     common.ms(report_steps["execute_s"]),
                     common.ms(floor_steps["execute_s"]),
                 ],

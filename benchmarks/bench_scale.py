@@ -61,9 +61,9 @@ def legend_check(frame: object) -> tuple[str, bool | None]:
     """Chart the frame as the report does; count legend lines and time it. Returns the
     note and whether the legend stays at ``max_models`` lines (None: not checked)."""
     try:
-        from p95kit.plotting import figure_png, plot_p95
+        from p95kit.display.plotting import figure_png, plot_p95
     except ImportError:
-        return "chart check skipped: p95kit.plotting not importable", None
+        return "chart check skipped: p95kit.display.plotting not importable", None
     began = time.perf_counter()
     figure = plot_p95(frame, max_models=10)
     png = figure_png(figure)
@@ -141,7 +141,7 @@ def models_part(rounds: int) -> list[str]:
 
 
 def build_long_prometheus(workdir: Path) -> object:
-    from p95kit.localprom import LocalPrometheus, OpenMetricsWriter
+    from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter
 
     start = common.END - LONG_DAYS * 86400
     writer = OpenMetricsWriter()
@@ -157,8 +157,8 @@ def build_long_prometheus(workdir: Path) -> object:
 
 def chunk_times(url: str) -> list[float]:
     """Each chunk fetched alone through ``Prometheus.query_range`` (request + decode)."""
-    from p95kit import client as client_module
-    from p95kit import promql
+    from p95kit.prometheus import client as client_module
+    from p95kit.query import promql
 
     prom = client_module.Prometheus(url, timeout=300)
     query = promql.quantile(promql.Target(LONG_METRIC), 0.95, "45m")
@@ -243,7 +243,7 @@ def run(rounds: int = 5, long_rounds: int = 2) -> str:
     """Run the benchmark; return its RESULTS.md section."""
     began = time.perf_counter()
     lines = ["## 3. Scale", "", *models_part(rounds), ""]
-    from p95kit.localprom import LocalPrometheusError
+    from p95kit.demo.local_prometheus import LocalPrometheusError
 
     try:
         lines += long_part(long_rounds)

@@ -47,7 +47,7 @@ def import_profile(args: list[str]) -> dict[str, float]:
     importtime``); nested packages are included in their parent's figure too."""
     python, *rest = args
     if python == SCRIPT:  # run the console script's code under -X importtime
-        rest = ["-c", "import sys; from p95kit.cli import main; sys.argv[0] = 'p95kit'; main()",
+        rest = ["-c", "import sys; from p95kit.cli.main import main; sys.argv[0] = 'p95kit'; main()",
                 *rest]  # fmt: skip
     done = subprocess.run(
         [common.PYTHON, "-X", "importtime", *rest], cwd=common.ROOT,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Prometheus": "p95kit.client",
+    "Prometheus": "p95kit.prometheus.client",
     "InvalidParameterError": "p95kit.errors",
     "P95kitError": "p95kit.errors",
     "PrometheusAuthError": "p95kit.errors",
@@ -27,13 +27,13 @@ _EXPORTS = {
     "PrometheusUnavailableError": "p95kit.errors",
     "ReportError": "p95kit.errors",
     "ReportLockedError": "p95kit.errors",
-    "to_payload": "p95kit.payloads",
-    "list_models": "p95kit.queries",
-    "p95": "p95kit.queries",
-    "p95_range": "p95kit.queries",
-    "percentiles": "p95kit.queries",
-    "plot_p95": "p95kit.plotting",
-    "styled": "p95kit.styling",
+    "to_payload": "p95kit.query.payloads",
+    "list_models": "p95kit.query.latency",
+    "p95": "p95kit.query.latency",
+    "p95_range": "p95kit.query.latency",
+    "percentiles": "p95kit.query.latency",
+    "plot_p95": "p95kit.display.plotting",
+    "styled": "p95kit.display.styling",
 }
 
 __all__ = [
@@ -56,7 +56,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from p95kit.client import Prometheus
+    from p95kit.display.plotting import plot_p95
+    from p95kit.display.styling import styled
     from p95kit.errors import (
         InvalidParameterError,
         P95kitError,
@@ -66,10 +67,9 @@ if TYPE_CHECKING:
         ReportError,
         ReportLockedError,
     )
-    from p95kit.payloads import to_payload
-    from p95kit.plotting import plot_p95
-    from p95kit.queries import list_models, p95, p95_range, percentiles
-    from p95kit.styling import styled
+    from p95kit.prometheus.client import Prometheus
+    from p95kit.query.latency import list_models, p95, p95_range, percentiles
+    from p95kit.query.payloads import to_payload
 
 
 def __getattr__(name: str) -> Any:

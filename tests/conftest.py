@@ -9,7 +9,7 @@ import dataset
 import pytest
 from smallprom import require_prometheus
 
-from p95kit.localprom import LocalPrometheus
+from p95kit.demo.local_prometheus import LocalPrometheus
 
 
 @pytest.fixture(scope="session")
@@ -49,4 +49,4 @@ def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 @pytest.fixture
 def no_retry_waits(monkeypatch):
     """Retries without the real backoff (0.5, 1, 2 s), for tests about the final outcome."""
-    monkeypatch.setattr("p95kit.client._sleep", lambda seconds: None)
+    monkeypatch.setattr("p95kit.prometheus.client._sleep", lambda seconds: None)

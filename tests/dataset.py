@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from p95kit.localprom import OpenMetricsWriter
+from p95kit.demo.local_prometheus import OpenMetricsWriter
 
 END = 1795219200  # 2026-11-21T00:00:00Z, the last sample
 SPAN = 48 * 3600  # reports compare the last 24 h with the 24 h before

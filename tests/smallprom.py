@@ -10,7 +10,7 @@ from pathlib import Path
 import dataset
 import pytest
 
-from p95kit.localprom import (
+from p95kit.demo.local_prometheus import (
     LocalPrometheus,
     OpenMetricsWriter,
     PrometheusNotInstalledError,

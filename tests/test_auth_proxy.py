@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli import main
-from p95kit.payloads import dumps
+from p95kit.cli.main import main
+from p95kit.query.payloads import dumps
 from tests.proxy import AuthProxy
 
 END = dataset.END
@@ -152,7 +152,7 @@ def test_token_file_from_the_environment_serves_cli_and_notebooks_alike(
 ):
     """P95KIT_BEARER_TOKEN_FILE is read by clientconfig, so the report notebook's live
     mode (collect_live -> build_client) authenticates like the CLI does."""
-    from p95kit.clientconfig import build_client
+    from p95kit.prometheus.config import build_client
 
     token_file = tmp_path / "token"
     token_file.write_text(canary + "\n")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from p95kit.buckets import per_model, share_at_or_below, top_bucket_bound
+from p95kit.query.bucket_math import per_model, share_at_or_below, top_bucket_bound
 
 BOUNDS = np.array([0.05, 0.1, 0.25, 0.5, math.inf])
 CUMULATIVE = np.array([10.0, 40.0, 90.0, 100.0, 100.0])  # 10/30/50/10, none above 0.5

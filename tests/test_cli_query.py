@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from p95kit import InvalidParameterError
-from p95kit.cli import main
+from p95kit.cli.main import main
 from tests.faultserver import FaultServer, Reply
 
 END = str(dataset.END)
@@ -53,7 +53,7 @@ def test_query_range_csv_and_percentiles_table(prom):
 
 
 def test_table_escapes_terminal_control_characters():
-    from p95kit.output import terminal_safe
+    from p95kit.display.terminal import terminal_safe
 
     assert terminal_safe("evil\x1b[31mred\nx") == "evil\\x1b[31mred\\nx"
 

@@ -15,8 +15,8 @@ from p95kit import (
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
-from p95kit.ranges import split_range
-from p95kit.responses import Result, merge_matrices
+from p95kit.prometheus.answers import Result, merge_matrices
+from p95kit.prometheus.chunks import split_range
 from tests.faultserver import FaultServer, Reply, success
 
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
@@ -54,7 +54,7 @@ def test_gives_up_after_the_retry_budget_naming_the_status():
 
 def test_retry_after_is_honoured_up_to_a_cap(monkeypatch):
     waits: list[float] = []
-    monkeypatch.setattr("p95kit.client._sleep", waits.append)
+    monkeypatch.setattr("p95kit.prometheus.client._sleep", waits.append)
     replies = [
         Reply(429, "slow down", headers={"Retry-After": "100"}),
         Reply(503, "busy", headers={"Retry-After": "2"}),

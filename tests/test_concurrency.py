@@ -20,7 +20,7 @@ from pathlib import Path
 import dataset
 import pytest
 
-from p95kit.snapshots import SnapshotStore, read_run
+from p95kit.report.snapshots import SnapshotStore, read_run
 
 EXE = Path(sys.executable).parent / "p95kit"
 SNAPSHOT_FILES = ("report.html", "report.ipynb", "p95.json", "p95_range.json", "percentiles.json",

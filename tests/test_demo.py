@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli import main
-from p95kit.demo import MODELS, demo_prometheus
-from p95kit.runner import prepare_environment
+from p95kit.cli.main import main
+from p95kit.demo.synthetic import MODELS, demo_prometheus
+from p95kit.report.kernel import prepare_environment
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli import main
+from p95kit.cli.main import main
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -50,7 +50,7 @@ def test_the_readme_gives_the_two_commands_and_the_test_command():
 
 def test_setup_looks_for_the_cjk_fonts_the_charts_use():
     """scripts/setup runs before p95kit is installed, so it keeps its own copy of the list."""
-    from p95kit.chart_fonts import CJK_FILES
+    from p95kit.display.fonts import CJK_FILES
 
     setup = (Path(__file__).parent.parent / "scripts" / "setup").read_text(encoding="utf-8")
     listed = setup.split("cjk_fonts=(", 1)[1].split(")", 1)[0].split()

@@ -10,9 +10,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from test_render import HOSTILE, make_data
 
-from p95kit import render
-from p95kit.export import TEMPLATE_DIR, TEMPLATE_NAME, notebook_to_html
-from p95kit.plotting import figure_png, plot_p95
+from p95kit.display.plotting import figure_png, plot_p95
+from p95kit.report import sections
+from p95kit.report.html_export import TEMPLATE_DIR, TEMPLATE_NAME, notebook_to_html
 
 CODE_MARKER = "secret_code_marker_42 = 1"
 EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -22,7 +22,7 @@ def _notebook() -> nbformat.NotebookNode:
     data = make_data()
     png = figure_png(plot_p95(data.range, slo_ms=500, order=data.summary["model"]))
     outputs = [
-        new_output("display_data", data={"text/html": render.summary_table(data)}),
+        new_output("display_data", data={"text/html": sections.summary_table(data)}),
         new_output(
             "display_data",
             data={"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"},

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from p95kit.fanout import run_all
+from p95kit.prometheus.fanout import run_all
 
 
 def test_results_come_back_in_the_order_of_the_calls():
@@ -54,7 +54,7 @@ def test_a_running_call_is_waited_for_before_the_error_is_raised():
 
 INTERRUPTED = r"""
 import json, signal, threading
-from p95kit.fanout import run_all
+from p95kit.prometheus.fanout import run_all
 started, finished = [], []
 three_running, release = threading.Event(), threading.Event()
 def call(i):

@@ -22,9 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 import p95kit
-from p95kit import Prometheus, PrometheusUnavailableError, clientconfig
-from p95kit.cli import main
-from p95kit.snapshots import SnapshotStore, read_run
+from p95kit import Prometheus, PrometheusUnavailableError
+from p95kit.cli.main import main
+from p95kit.prometheus import config
+from p95kit.report.snapshots import SnapshotStore, read_run
 from tests import smallprom
 from tests.faultserver import FaultServer, Reply, success
 from tests.proxy import Proxy
@@ -52,7 +53,7 @@ def fast_retries(monkeypatch):
             kwargs.setdefault("backoff", 0.01)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(clientconfig, "Prometheus", Fast)
+    monkeypatch.setattr(config, "Prometheus", Fast)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def refused_port():
 
 def test_prometheus_down_at_the_start(seeded, fast_retries, monkeypatch):
     waits: list[float] = []
-    monkeypatch.setattr("p95kit.client._sleep", waits.append)
+    monkeypatch.setattr("p95kit.prometheus.client._sleep", waits.append)
     with refused_port() as port:
         result = report(f"http://127.0.0.1:{port}", seeded, "--timeout", "1")
     # The queries run 3 at a time and none starts after the first failure: at most the 3

@@ -25,11 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import p95kit
-from p95kit import InvalidParameterError, Prometheus, PrometheusQueryError, render
-from p95kit.cli import main
-from p95kit.plotting import _label, figure_png, plot_p95
-from p95kit.report_data import ReportData, ReportSettings, plan
-from p95kit.snapshots import SnapshotStore, read_run
+from p95kit import InvalidParameterError, Prometheus, PrometheusQueryError
+from p95kit.cli.main import main
+from p95kit.display.plotting import _label, figure_png, plot_p95
+from p95kit.report import sections
+from p95kit.report.data import ReportData, ReportSettings, plan
+from p95kit.report.snapshots import SnapshotStore, read_run
 from tests import smallprom
 from tests.faultserver import FaultServer, success
 from tests.proxy import Proxy
@@ -385,11 +386,11 @@ ALLOWED_TAGS = {
 @given(st.text(min_size=1, max_size=60).filter(lambda n: n not in ("fast", "idle-model")))
 def test_any_name_is_text_in_every_fragment(name):
     data = make_data(names=(name, "fast"))
-    for fragment in (render.headline, render.summary_table, render.comparison_table,
-                     render.footer, lambda d: render.models_table(d, exclude_top=0)):  # fmt: skip
+    for fragment in (sections.headline, sections.summary_table, sections.comparison_table,
+                     sections.footer, lambda d: sections.models_table(d, exclude_top=0)):  # fmt: skip
         _, tags = visible_text_and_tags(fragment(data))
         assert tags <= ALLOWED_TAGS
-    assert name in visible_text_and_tags(render.summary_table(data))[0]
+    assert name in visible_text_and_tags(sections.summary_table(data))[0]
 
 
 @settings(FEW, max_examples=8)

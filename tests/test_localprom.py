@@ -18,15 +18,15 @@ import requests
 from dataset import END, HOSTILE_MODEL, STEP, UNICODE_MODEL, expected, expected_quantile
 from smallprom import require_prometheus
 
-import p95kit.localprom
-from p95kit.errors import P95kitError
-from p95kit.localprom import (
+import p95kit.demo.local_prometheus
+from p95kit.demo.local_prometheus import (
     LocalPrometheus,
     LocalPrometheusError,
     OpenMetricsWriter,
     PrometheusNotInstalledError,
     find_binaries,
 )
+from p95kit.errors import P95kitError
 
 P95 = "histogram_quantile(0.95, sum by (le, {by}) (rate({metric}_bucket{sel}[5m])))"
 
@@ -200,8 +200,8 @@ def test_a_port_taken_before_prometheus_binds_it_is_retried(
 ) -> None:
     taken = socket.create_server(("127.0.0.1", 0))  # someone else got there first
     ports = [taken.getsockname()[1]]
-    real = p95kit.localprom.free_port
-    monkeypatch.setattr(p95kit.localprom, "free_port", lambda: ports.pop() if ports else real())
+    real = p95kit.demo.local_prometheus.free_port
+    monkeypatch.setattr(p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real())
     with taken, LocalPrometheus(None, tmp_path) as server:
         assert server.port != taken.getsockname()[1]
         assert requests.get(f"{server.url}/-/ready", timeout=5).status_code == 200
@@ -213,8 +213,8 @@ def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
 ) -> None:
     with LocalPrometheus(None, tmp_path / "thief") as thief:
         ports = [thief.port]
-        real = p95kit.localprom.free_port
-        monkeypatch.setattr(p95kit.localprom, "free_port", lambda: ports.pop() if ports else real())
+        real = p95kit.demo.local_prometheus.free_port
+        monkeypatch.setattr(p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real())
         with LocalPrometheus(None, tmp_path / "ours") as ours:
             assert ours.port != thief.port and ours.pid is not None
             flags = api(ours, "/api/v1/status/flags")
@@ -223,10 +223,10 @@ def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
 
 def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
     script = (
-        "import sys; from pathlib import Path; from p95kit.localprom import LocalPrometheus\n"
+        "import sys; from pathlib import Path; from p95kit.demo.local_prometheus import LocalPrometheus\n"
         f"p = LocalPrometheus(None, Path({str(tmp_path)!r})).start(); print(p.pid)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(p95kit.localprom.__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(p95kit.demo.local_prometheus.__file__).parents[1])}
     done = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -301,7 +301,7 @@ def dataset_file(tmp_path: Path) -> Path:
 RUN_PROMETHEUS = r"""
 import sys, time
 from pathlib import Path
-from p95kit.localprom import LocalPrometheus
+from p95kit.demo.local_prometheus import LocalPrometheus
 with LocalPrometheus(None, Path(sys.argv[1])) as prom:
     print(prom.pid, flush=True)
     time.sleep(60)

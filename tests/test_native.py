@@ -16,7 +16,7 @@ import pytest
 import remote_write as rw
 
 import p95kit
-from p95kit import promql
+from p95kit.query import promql
 
 
 def native_ms(q: float, model: str) -> float:

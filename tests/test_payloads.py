@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from p95kit import InvalidParameterError, to_payload
-from p95kit.frames import parse_instant, parse_matrix, parse_quantiles
-from p95kit.payloads import dumps, error_payload, from_payload
+from p95kit.query.frames import parse_instant, parse_matrix, parse_quantiles
+from p95kit.query.payloads import dumps, error_payload, from_payload
 
 AT = 1729123456.789
 
@@ -124,8 +124,8 @@ def test_error_payload_shape():
 
 
 def test_fast_range_decoding_matches_the_generic_path():
-    """matrix.decode_body reads samples from the bytes; it must equal orjson + lists."""
-    from p95kit import matrix
+    """range_answers.decode_body reads samples from the bytes; it must equal orjson + lists."""
+    from p95kit.prometheus import range_answers
 
     hostile = 'a"values":[[1,"2"]]}\\'
     series = [
@@ -139,9 +139,9 @@ def test_fast_range_decoding_matches_the_generic_path():
         {"status": "success", "data": {"resultType": "matrix", "result": series}},
         separators=(",", ":"),
     ).encode()
-    envelope, columns = matrix.decode_body(body)
+    envelope, columns = range_answers.decode_body(body)
     assert [s["metric"]["model"] for s in envelope["data"]["result"]] == ["b", hostile]
-    generic = matrix.from_lists(series)
+    generic = range_answers.from_lists(series)
     assert columns.lengths.tolist() == generic.lengths.tolist() == [5, 2]
     np.testing.assert_array_equal(columns.stamps, generic.stamps)
     np.testing.assert_array_equal(columns.values, generic.values)  # bit-identical, NaN/Inf too
@@ -150,7 +150,7 @@ def test_fast_range_decoding_matches_the_generic_path():
     pd.testing.assert_frame_equal(fast, slow)
     assert fast["model"].tolist() == [hostile] * 2 + ["b"] * 5
     for broken in (body.replace(b'"0.1"', b'"abc"'), body[:-40], body.replace(b"]]}", b"]]")):
-        assert matrix.decode_body(broken) is None  # the caller falls back to orjson
+        assert range_answers.decode_body(broken) is None  # the caller falls back to orjson
 
 
 def test_payloads_do_not_depend_on_the_callers_row_order():

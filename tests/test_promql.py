@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from p95kit.promql import Target, quantile, quantiles, regex_literal, string_literal
+from p95kit.query.promql import Target, quantile, quantiles, regex_literal, string_literal
 
 
 def test_default_query_is_the_contracts():

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import p95kit
-from p95kit.payloads import dumps
+from p95kit.query.payloads import dumps
 
 END = dataset.END
 REQ_BOUNDS = dataset.SECONDS_BOUNDS
@@ -239,7 +239,7 @@ def test_the_unit_can_be_overridden(prom):
 
 def test_thirty_days_at_one_minute_joins_its_chunks_exactly(prom):
     """43,201 points per series: 4 chunks of at most 11,000, fetched concurrently."""
-    from p95kit.ranges import split_range
+    from p95kit.prometheus.chunks import split_range
 
     end = float(END - END % 60)
     start = end - 30 * 86400

@@ -18,11 +18,12 @@ import pytest
 from matplotlib.figure import Figure
 
 import p95kit
-from p95kit import InvalidParameterError, render
-from p95kit.chart_fonts import CJK_FAMILIES, chart_families, chart_fonts
-from p95kit.chart_selection import chart_description
-from p95kit.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
-from p95kit.report_data import ReportData
+from p95kit import InvalidParameterError
+from p95kit.display.chart_selection import chart_description
+from p95kit.display.fonts import CJK_FAMILIES, chart_families, chart_fonts
+from p95kit.display.plotting import MAX_LABEL_CHARS, chart_models, figure_png, plot_p95
+from p95kit.report import sections
+from p95kit.report.data import ReportData
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 MATH = "$x$ and \\alpha_1"
@@ -101,11 +102,11 @@ def make_data(
 def all_fragments(data: ReportData) -> str:
     return "".join(
         [
-            render.headline(data),
-            render.summary_table(data),
-            render.comparison_table(data),
-            render.models_table(data, exclude_top=2),
-            render.footer(data),
+            sections.headline(data),
+            sections.summary_table(data),
+            sections.comparison_table(data),
+            sections.models_table(data, exclude_top=2),
+            sections.footer(data),
         ]
     )
 
@@ -122,7 +123,7 @@ def test_every_fragment_escapes_hostile_names_and_prometheus_text():
 
 
 def test_summary_table_formats_latency_traffic_and_top_bucket():
-    table = render.summary_table(make_data())
+    table = sections.summary_table(make_data())
     rows = re.findall(r"<tr>(.*?)</tr>", table)
     models = [re.search(r'<td class="model">(.*?)</td>', r) for r in rows[1:]]
     assert [m.group(1) for m in models] == [
@@ -139,21 +140,21 @@ def test_summary_table_formats_latency_traffic_and_top_bucket():
 
 
 def test_summary_table_without_slo_has_no_slo_column():
-    assert "Requests ≤" not in render.summary_table(make_data(slo_ms=None))
+    assert "Requests ≤" not in sections.summary_table(make_data(slo_ms=None))
 
 
 def test_fmt_ms_precision_and_special_values():
-    assert render.fmt_ms(245.678) == "245.7 ms"
-    assert render.fmt_ms(1.234) == "1.23 ms"
-    assert render.fmt_ms(12345.6) == "12346 ms"
-    assert render.fmt_ms(math.nan) == "—"
-    assert render.fmt_ms(math.nan, no_traffic=True) == "no traffic"
-    assert render.fmt_ms(10_000.0, top_bucket_ms=10_000.0) == "≥ 10000 ms"
-    assert render.fmt_ms(2_500.0, top_bucket_ms=10_000.0) == "2500 ms"
+    assert sections.fmt_ms(245.678) == "245.7 ms"
+    assert sections.fmt_ms(1.234) == "1.23 ms"
+    assert sections.fmt_ms(12345.6) == "12346 ms"
+    assert sections.fmt_ms(math.nan) == "—"
+    assert sections.fmt_ms(math.nan, no_traffic=True) == "no traffic"
+    assert sections.fmt_ms(10_000.0, top_bucket_ms=10_000.0) == "≥ 10000 ms"
+    assert sections.fmt_ms(2_500.0, top_bucket_ms=10_000.0) == "2500 ms"
 
 
 def test_comparison_table_puts_the_biggest_regression_first():
-    table = render.comparison_table(make_data())
+    table = sections.comparison_table(make_data())
     rows = re.findall(r"<tr>(.*?)</tr>", table)[1:]
     assert SATURATED in rows[0] and "+50.0 ms (+0.5 %)" in rows[0]  # under 1 %: not coloured
     assert 'class="num worse">+20.0 ms (+25.0 %)' in rows[1]
@@ -163,7 +164,7 @@ def test_comparison_table_puts_the_biggest_regression_first():
 
 
 def test_headline_shows_window_slowest_model_and_warnings():
-    headline = render.headline(make_data())
+    headline = sections.headline(make_data())
     assert "2026-11-30 00:00 UTC → 2026-12-01 00:00 UTC (24h)" in headline
     assert "5 (1 with no traffic)" in headline
     assert f"<code>{SATURATED}</code>, P95 ≥ 10000 ms" in headline
@@ -175,16 +176,16 @@ def test_models_table_lists_exactly_the_models_not_charted():
     data = make_data()
     charted = chart_models(data.range, 2, order=data.summary["model"])
     assert charted == [SATURATED, HOSTILE]
-    table = render.models_table(data, exclude_top=2)
+    table = sections.models_table(data, exclude_top=2)
     assert "3 models not in the chart" in table
     assert SATURATED not in table and "fast" in table and IDLE in table
-    assert "1 model not in the chart" in render.models_table(data, exclude_top=10)
+    assert "1 model not in the chart" in sections.models_table(data, exclude_top=10)
     data.summary = data.summary[~data.summary["no_traffic"]]
-    assert "Every model is in the chart" in render.models_table(data, exclude_top=10)
+    assert "Every model is in the chart" in sections.models_table(data, exclude_top=10)
 
 
 def test_footer_shows_queries_url_version_and_generation_time():
-    footer = render.footer(make_data())
+    footer = sections.footer(make_data())
     for text in ("histogram_quantile(0.95", "prometheus.example", "0.1.0", "2026-12-01 00:00:12"):
         assert text in footer
 
@@ -331,25 +332,25 @@ def test_headline_says_when_there_is_nothing_to_compare_or_no_data():
     data = make_data()
     gone = {"p95_previous_ms": np.nan, "delta_p95_ms": np.nan, "delta_p95_pct": np.nan}
     no_previous = dataclasses.replace(data, summary=data.summary.assign(**gone))
-    text = render.headline(no_previous)
+    text = sections.headline(no_previous)
     assert "No comparison" in text and "1 % slower" not in text
     empty = dataclasses.replace(data, summary=data.summary.iloc[0:0])
-    text = render.headline(empty)
+    text = sections.headline(empty)
     assert "No data:" in text and "Slowest" not in text and "slower" not in text
-    assert render.models_table(empty) == render._wrap("")
+    assert sections.models_table(empty) == sections._wrap("")
 
 
 def test_footer_states_the_slo_estimate_and_the_chart_rate_window():
     data = make_data(slo_ms=1500.0)
     data.meta["chart_range"] = "15m"
-    text = render.footer(data)
+    text = sections.footer(data)
     assert "each point over the 15m before it" in text
     assert "1500 ms; the share under it is interpolated" in text
-    assert "Requests ≤ 1500 ms (est.)" in render.summary_table(data)
+    assert "Requests ≤ 1500 ms (est.)" in sections.summary_table(data)
 
 
 def test_the_chart_rate_window_is_never_shorter_than_the_step():
-    from p95kit.report_data import ReportSettings, plan
+    from p95kit.report.data import ReportSettings, plan
 
     assert plan(ReportSettings(duration="7d")).chart_range == "30m"  # step 30m > 5m
     assert plan(ReportSettings(duration="24h", time_range="1h")).chart_range == "1h"
@@ -383,6 +384,6 @@ def test_styled_shows_utc_escapes_and_formats_other_numbers():
 
 def test_footer_states_an_assumed_unit():
     data = make_data()
-    assert "assumed seconds" not in render.footer(data)
+    assert "assumed seconds" not in sections.footer(data)
     data.meta["unit_assumed"] = True  # a metric name without _seconds/_milliseconds/_ms
-    assert "assumed seconds (the metric name has no unit suffix)" in render.footer(data)
+    assert "assumed seconds (the metric name has no unit suffix)" in sections.footer(data)

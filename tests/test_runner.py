@@ -14,7 +14,7 @@ import pytest
 from jupyter_core.utils import run_sync
 
 from p95kit import ReportError
-from p95kit.runner import check_kernel, execute, prepare_environment, report_kernel
+from p95kit.report.kernel import check_kernel, execute, prepare_environment, report_kernel
 
 
 def _kernelspec(root: Path, python: str) -> None:
@@ -49,7 +49,7 @@ def test_a_kernel_for_another_python_fails_clearly(tmp_path, monkeypatch):
 
 
 def test_a_missing_kernel_says_how_to_install_it():
-    from p95kit.runner import KERNEL_NAME
+    from p95kit.report.kernel import KERNEL_NAME
 
     with pytest.raises(ReportError, match="pip install ipykernel"):
         check_kernel("no-such-kernel")
@@ -146,7 +146,7 @@ while True:  # reap what we adopted
 RUN_KERNEL = r"""
 import tempfile, time
 from pathlib import Path
-from p95kit.runner import report_kernel
+from p95kit.report.kernel import report_kernel
 with report_kernel(Path(tempfile.mkdtemp())) as kernel:
     print(kernel.provisioner.process.pid, flush=True)
     time.sleep(60)
@@ -166,7 +166,7 @@ def test_a_kernel_dies_with_the_run_even_while_it_boots():
 def test_a_start_that_fails_after_the_launch_leaves_no_kernel(tmp_path, monkeypatch):
     import zmq
 
-    from p95kit import runner
+    from p95kit.report import kernel
 
     launched = []
 
@@ -174,7 +174,7 @@ def test_a_start_that_fails_after_the_launch_leaves_no_kernel(tmp_path, monkeypa
         launched.append(self.provisioner.process.pid)
         raise zmq.ZMQError(zmq.EADDRINUSE)
 
-    monkeypatch.setattr(runner.ReportKernelManager, "client", failing_client)
+    monkeypatch.setattr(kernel.ReportKernelManager, "client", failing_client)
     refused = pytest.raises(ReportError, match="cannot start the report kernel: ZMQError")
     with refused, report_kernel(tmp_path):
         pass
@@ -185,8 +185,9 @@ def test_the_kernel_preload_covers_the_report_notebooks_imports():
     """A typo in KERNEL_PRELOAD would fail silently in the kernel (and only cost time).
     Covered: the p95kit modules the report imports at top level (not the live-only ones)."""
     import ast
+    import importlib
 
-    from p95kit.runner import KERNEL_PRELOAD
+    from p95kit.report.kernel import KERNEL_PRELOAD
 
     notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "report.ipynb", 4)
     statements = [
@@ -197,7 +198,9 @@ def test_the_kernel_preload_covers_the_report_notebooks_imports():
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("p95kit")
     ]
     wanted = {
-        node.module if node.module != "p95kit" else f"p95kit.{alias.name}"
+        f"{node.module}.{alias.name}"
+        if hasattr(importlib.import_module(node.module), "__path__")  # a package
+        else node.module
         for node in statements
         for alias in node.names
     }
@@ -210,7 +213,7 @@ def test_the_kernel_preload_covers_the_report_notebooks_imports():
 def test_the_report_kernel_has_the_preload_imported_before_any_cell(tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(
-        nbformat.v4.new_code_cell("import sys\nprint('p95kit.report_data' in sys.modules)")
+        nbformat.v4.new_code_cell("import sys\nprint('p95kit.report.data' in sys.modules)")
     )
     source = tmp_path / "probe.ipynb"
     nbformat.write(notebook, source)

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 import p95kit
 from p95kit import Prometheus, PrometheusAuthError
-from p95kit.cli import main
-from p95kit.payloads import error_payload
+from p95kit.cli.main import main
+from p95kit.query.payloads import error_payload
 from tests.proxy import Proxy
 
 TOKEN = "CANARY-7d1e-p95kit-token"

@@ -18,9 +18,9 @@ import remote_write as rw
 from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli import main
-from p95kit.frames import instance_names, parse_instant, parse_matrix, parse_quantiles
-from p95kit.payloads import from_payload
+from p95kit.cli.main import main
+from p95kit.query.frames import instance_names, parse_instant, parse_matrix, parse_quantiles
+from p95kit.query.payloads import from_payload
 
 
 def exported(summaries, q: float) -> dict[tuple[str, str], float]:

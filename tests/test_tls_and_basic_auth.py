@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import p95kit
 from p95kit import PrometheusUnavailableError
-from p95kit.cli import main
+from p95kit.cli.main import main
 from tests.faultserver import FaultServer, success
 
 AT = "2026-11-21T00:00:00Z"
@@ -101,7 +101,7 @@ def test_a_private_ca_is_refused_until_trusted_or_skipped(ca, tmp_path, monkeypa
 
 def test_a_certificate_error_is_not_retried(ca, monkeypatch):
     waits: list[float] = []
-    monkeypatch.setattr("p95kit.client._sleep", waits.append)
+    monkeypatch.setattr("p95kit.prometheus.client._sleep", waits.append)
     with (
         tls_server(ca) as server,
         p95kit.Prometheus(server.url, retries=3) as client,

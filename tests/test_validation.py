@@ -10,8 +10,8 @@ import pytest
 import p95kit
 from p95kit import InvalidParameterError, validation
 from p95kit.durations import align, choose_step, format_duration, parse_duration
+from p95kit.query.units import resolve_unit
 from p95kit.times import parse_time, to_rfc3339
-from p95kit.units import resolve_unit
 from p95kit.validation import label_name, metric_name, models, percentiles, selector
 
 
@@ -142,7 +142,7 @@ def test_percentile_columns_never_use_an_exponent():
 
 @pytest.mark.parametrize("value", [True, 0, -1, float("nan"), float("inf"), "5"])
 def test_numbers_that_are_not_positive_are_refused_alike_everywhere(value):
-    from p95kit.report_data import ReportSettings, plan
+    from p95kit.report.data import ReportSettings, plan
 
     calls = {
         "slo_ms": lambda: plan(ReportSettings(slo_ms=value)),
@@ -156,7 +156,7 @@ def test_numbers_that_are_not_positive_are_refused_alike_everywhere(value):
 
 @pytest.mark.parametrize("value", [True, 0, 1.5, "3"])
 def test_counts_refuse_bools_and_non_ints(value):
-    from p95kit.report_data import ReportSettings, plan
+    from p95kit.report.data import ReportSettings, plan
 
     with pytest.raises(InvalidParameterError, match="max_chart_models must be an int >= 1"):
         plan(ReportSettings(max_chart_models=value))

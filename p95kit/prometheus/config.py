@@ -1,4 +1,4 @@
-"""Build a :class:`~p95kit.client.Prometheus` from CLI options and environment variables.
+"""Build a :class:`~p95kit.prometheus.client.Prometheus` from CLI options and environment variables.
 
 Credentials come from files (re-read on every run, so rotated tokens work) or
 the environment, never from a command-line value that would show up in ``ps``
@@ -20,8 +20,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from p95kit.client import Prometheus
 from p95kit.errors import InvalidParameterError
+from p95kit.prometheus.client import Prometheus
 
 log = logging.getLogger("p95kit")
 

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from p95kit import buckets, frames
-from p95kit.spec import Spec
+from p95kit.query import bucket_math, frames
+from p95kit.query.target import Spec
 
 
 def summarize(spec: Spec, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
-    """The per-model summary frame (see :class:`p95kit.report_data.ReportData`), slowest
-    window P95 first, from the results of :func:`p95kit.report_data.collect`'s queries."""
+    """The per-model summary frame (see :class:`p95kit.report.data.ReportData`), slowest
+    window P95 first, from the results of :func:`p95kit.report.data.collect`'s queries."""
     label = spec.target.model_label
     window, current, previous = results["window"], results["current"], results["previous"]
     requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
@@ -49,7 +49,7 @@ def _bucket_columns(
         return nan, nan
     label = spec.target.model_label
     table = frames.parse_labelled_values(results["buckets"].result, (label, "le"), "count")
-    by_model = buckets.per_model(table, label)
+    by_model = bucket_math.per_model(table, label)
     scale = spec.scale
     shares, tops = [], []
     for name in names:
@@ -58,9 +58,9 @@ def _bucket_columns(
             tops.append(math.nan)
             continue
         bounds, counts = by_model[name]
-        share = buckets.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
+        share = bucket_math.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
         shares.append(share)
-        tops.append(buckets.top_bucket_bound(bounds, counts, 0.95) * scale)
+        tops.append(bucket_math.top_bucket_bound(bounds, counts, 0.95) * scale)
     return shares, tops
 
 

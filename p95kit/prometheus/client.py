@@ -7,7 +7,7 @@
 form-encoded POSTs, splits long ranges into step-aligned chunks fetched
 concurrently, and surfaces Prometheus ``warnings``/``infos``. Credentials live
 only in the session; they never appear in messages, logs or :attr:`Prometheus.safe_url`.
-What an answer means (a Result or which error) is decided in :mod:`p95kit.responses`.
+What an answer means (a Result or which error) is decided in :mod:`p95kit.prometheus.answers`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from typing import Any
 
 import requests
 
-from p95kit import matrix, validation
+from p95kit import validation
 from p95kit.errors import InvalidParameterError, P95kitError
-from p95kit.fanout import run_all
-from p95kit.ranges import MAX_POINTS_PER_SERIES, split_range, suggest_step
-from p95kit.responses import (
+from p95kit.prometheus import range_answers
+from p95kit.prometheus.answers import (
     Result,
     bad_response,
     interpret,
@@ -35,12 +34,14 @@ from p95kit.responses import (
     to_result,
     transport_error,
 )
-from p95kit.urls import redact_url, resolve_url
+from p95kit.prometheus.chunks import MAX_POINTS_PER_SERIES, split_range, suggest_step
+from p95kit.prometheus.fanout import run_all
+from p95kit.prometheus.urls import redact_url, resolve_url
 
 log = logging.getLogger("p95kit")
 
 _sleep = time.sleep  # the retry backoff (tests record it instead of waiting)
-Decoder = Callable[[bytes], "tuple[dict[str, Any], matrix.Columns] | None"]
+Decoder = Callable[[bytes], "tuple[dict[str, Any], range_answers.Columns] | None"]
 _POST_ABOVE = 2_000  # characters of query text; long GET URLs fail with 414/431
 
 
@@ -173,7 +174,7 @@ class Prometheus:
 
     def _range_chunk(self, promql: str, start: float, end: float, step: float) -> Result:
         form = {"query": promql, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
-        return self._api("/api/v1/query_range", form, promql, "matrix", matrix.decode_body)
+        return self._api("/api/v1/query_range", form, promql, "matrix", range_answers.decode_body)
 
     def _api(
         self,
@@ -201,7 +202,7 @@ class Prometheus:
         query: str | None,
         method: str,
         decode: Decoder | None = None,
-    ) -> tuple[dict, matrix.Columns | None]:
+    ) -> tuple[dict, range_answers.Columns | None]:
         """One API call with retries; returns the decoded success envelope, and the
         sample columns when ``decode`` could read them straight from the bytes."""
         form = {**self.params, **form}

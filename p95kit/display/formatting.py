@@ -1,6 +1,6 @@
 """Numbers and times as report text: latencies in ms, counts, shares, changes, UTC.
 
-Shared by the report's HTML fragments (:mod:`p95kit.render`) and the index page, so
+Shared by the report's HTML fragments (:mod:`p95kit.report.sections`) and the index page, so
 a number reads the same everywhere. Plain text: escape it where it is rendered.
 """
 

@@ -1,7 +1,7 @@
 """``p95kit demo`` and ``p95kit doctor``: try p95kit out, and check a set-up.
 
-Registered on the ``p95kit`` group in :mod:`p95kit.cli`; thin over
-:mod:`p95kit.demo` and :mod:`p95kit.doctor`.
+Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
+:mod:`p95kit.demo.synthetic` and :mod:`p95kit.report.doctor`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from p95kit.cli_options import client_from, connection_options, metric_options, out_option
+from p95kit.cli.options import client_from, connection_options, metric_options, out_option
 
 
 @click.command()
@@ -31,10 +31,10 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
     """
-    from p95kit.client import Prometheus
-    from p95kit.demo import demo_prometheus
-    from p95kit.report import run_report
-    from p95kit.report_data import ReportSettings, plan
+    from p95kit.demo.synthetic import demo_prometheus
+    from p95kit.prometheus.client import Prometheus
+    from p95kit.report.data import ReportSettings, plan
+    from p95kit.report.pipeline import run_report
 
     settings = ReportSettings(duration=duration, slo_ms=2000.0)
     plan(settings)  # a bad --duration fails now, not after starting Prometheus
@@ -78,8 +78,8 @@ def doctor(
     Example:
       p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
     """
-    from p95kit.doctor import run_checks
-    from p95kit.output import terminal_safe
+    from p95kit.display.terminal import terminal_safe
+    from p95kit.report.doctor import run_checks
 
     with client_from(kwargs) as client:
         checks = run_checks(client, metric_name, model_label, lookback,

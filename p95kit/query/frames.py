@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from p95kit.errors import PrometheusUnavailableError
-from p95kit.matrix import Columns, from_lists
-from p95kit.promql import string_literal
+from p95kit.prometheus.range_answers import Columns, from_lists
+from p95kit.query.promql import string_literal
 from p95kit.validation import percentile_column
 
 TIMESTAMP = "datetime64[ns, UTC]"
@@ -147,7 +147,7 @@ def parse_matrix(
 
     Sorted by model, then time (with ``instance_label``, as for summaries: an
     ``instance`` column after ``model``, sorted by model, instance, time). The
-    samples come as :class:`~p95kit.matrix.Columns` (the client reads them straight
+    samples come as :class:`~p95kit.prometheus.range_answers.Columns` (the client reads them straight
     from the bytes) or from the series' ``values`` lists; no Python loop per sample.
     """
     keys = row_keys([item["metric"] for item in result], model_label, instance_label)

@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 
 from p95kit.errors import InvalidParameterError, P95kitError
-from p95kit.frames import INSTANCE, to_timestamps
+from p95kit.query.frames import INSTANCE, to_timestamps
 from p95kit.validation import percentile_column
 
 

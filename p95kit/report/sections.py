@@ -1,4 +1,4 @@
-"""HTML fragments of the report notebook, built from a :class:`~p95kit.report_data.ReportData`.
+"""HTML fragments of the report notebook, built from a :class:`~p95kit.report.data.ReportData`.
 
 Each public function returns an HTML string for ``IPython.display.HTML``. Every
 value that comes from Prometheus or from the user (model names, label values,
@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from p95kit.chart_selection import chart_models
-from p95kit.formatting import (
+from p95kit.display.chart_selection import chart_models
+from p95kit.display.formatting import (
     MISSING,
     NO_TRAFFIC,
     count,
@@ -27,7 +27,7 @@ from p95kit.formatting import (
     trend,
     utc,
 )
-from p95kit.report_data import ReportData
+from p95kit.report.data import ReportData
 from p95kit.validation import percentile_column
 
 _CSS = (

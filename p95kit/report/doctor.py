@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from p95kit import promql, queries
-from p95kit.client import Prometheus
 from p95kit.durations import parse_duration
 from p95kit.errors import P95kitError
-from p95kit.spec import make_spec
+from p95kit.prometheus.client import Prometheus
+from p95kit.query import latency, promql
+from p95kit.query.target import make_spec
 
 
 @dataclass
@@ -55,7 +55,7 @@ def run_checks(
                                 f"{lookback}", fix, 1))  # fmt: skip
             return checks
         checks.append(Check("metric", True, f"found {', '.join(names)}"))
-        models = queries.list_models(metric_name, model_label, client=client, end=now,
+        models = latency.list_models(metric_name, model_label, client=client, end=now,
                                      lookback=lookback, selector=selector,
                                      histogram=histogram)  # fmt: skip
         checks.append(
@@ -72,7 +72,7 @@ def run_checks(
 
 
 def _kernel() -> Check:
-    from p95kit.runner import check_kernel, prepare_environment
+    from p95kit.report.kernel import check_kernel, prepare_environment
 
     prepare_environment()
     try:

@@ -116,7 +116,7 @@ def _apply(func: Callable, options: list[Callable]) -> Callable:
 
 def client_from(kwargs: dict[str, Any]):
     """Pop the connection options from ``kwargs`` and build a client."""
-    from p95kit.clientconfig import build_client
+    from p95kit.prometheus.config import build_client
 
     return build_client(
         kwargs.pop("prometheus_url"),

@@ -2,7 +2,7 @@
 
 Each function validates every parameter before any request is sent
 (:class:`~p95kit.errors.InvalidParameterError`), runs one PromQL query through
-:class:`~p95kit.client.Prometheus`, and returns a frame whose ``attrs`` carry the
+:class:`~p95kit.prometheus.client.Prometheus`, and returns a frame whose ``attrs`` carry the
 query parameters, the PromQL, and Prometheus's ``warnings``/``infos``, so that
 :func:`p95kit.to_payload` needs nothing else. Latencies are in milliseconds.
 
@@ -12,7 +12,7 @@ Metric kinds (``histogram=``): ``auto`` answers from a classic histogram
 clients computed themselves (``<metric>{quantile="0.95"}``). Those cannot be
 aggregated, so summary frames are never summed or averaged over instances: each
 row is one series, and an ``instance`` (str) column follows ``model`` (the
-``instance`` label; see :func:`p95kit.frames.instance_names`). ``time_range`` does
+``instance`` label; see :func:`p95kit.query.frames.instance_names`). ``time_range`` does
 not apply to summaries: the value is the latest one the client exported at the
 evaluation time, over whatever window the client was configured with. A summary
 has only the quantiles its clients export; a requested one that none of the
@@ -28,20 +28,21 @@ from typing import Any
 
 import pandas as pd
 
-from p95kit import frames, promql, validation
-from p95kit.answer_notes import (
+from p95kit import validation
+from p95kit.durations import align, normalize_duration, parse_duration
+from p95kit.errors import InvalidParameterError
+from p95kit.prometheus.answers import Result
+from p95kit.prometheus.client import Prometheus
+from p95kit.prometheus.urls import redact_url
+from p95kit.query import frames, promql
+from p95kit.query.frame_warnings import (
     add_warnings,
     missing_summary_quantiles,
     warn_missing_series,
     warn_small_percentiles,
 )
-from p95kit.client import Prometheus
-from p95kit.durations import align, normalize_duration, parse_duration
-from p95kit.errors import InvalidParameterError
-from p95kit.responses import Result
-from p95kit.spec import Spec, make_spec
+from p95kit.query.target import Spec, make_spec
 from p95kit.times import parse_time
-from p95kit.urls import redact_url
 
 TimeLike = datetime | float | int | str | None
 

@@ -2,7 +2,7 @@
 
 Every command parses options, makes one library call and renders. The one place
 that turns :class:`~p95kit.errors.P95kitError` into exit codes is
-:class:`~p95kit.cli_errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
+:class:`~p95kit.cli.errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
 3 Prometheus unreachable, 4 query rejected, 75 report locked.
 """
 
@@ -18,15 +18,15 @@ from typing import Any
 import click
 
 from p95kit import __version__
-from p95kit.cli_errors import ErrorHandlingGroup
-from p95kit.cli_options import (
+from p95kit.cli.errors import ErrorHandlingGroup
+from p95kit.cli.options import (
     client_from,
     connection_options,
     metric_options,
     out_option,
     target_options,
 )
-from p95kit.cli_setup import demo, doctor
+from p95kit.cli.setup_commands import demo, doctor
 
 log = logging.getLogger("p95kit")
 
@@ -67,7 +67,7 @@ def query_command(func: Callable) -> Callable:
     )
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> None:
-        from p95kit.output import render
+        from p95kit.display.terminal import render
 
         output_format = kwargs.pop("output_format")
         with client_from(kwargs) as client:
@@ -100,7 +100,7 @@ def query_p95(**kwargs: Any):
     Example:
       p95kit query p95 --time-range 10m --metric-name api_response_time_seconds
     """
-    from p95kit.queries import p95
+    from p95kit.query.latency import p95
 
     return p95(**kwargs)
 
@@ -118,7 +118,7 @@ def query_range(**kwargs: Any):
     Example:
       p95kit query range --duration 24h --step 1h --format csv > p95.csv
     """
-    from p95kit.queries import p95_range
+    from p95kit.query.latency import p95_range
 
     return p95_range(**kwargs)
 
@@ -135,7 +135,7 @@ def query_percentiles(**kwargs: Any):
     Example:
       p95kit query percentiles --percentiles 50,90,95,99 --time-range 1h
     """
-    from p95kit.queries import percentiles
+    from p95kit.query.latency import percentiles
 
     return percentiles(**kwargs)
 
@@ -152,8 +152,8 @@ def models(**kwargs: Any) -> None:
     Example:
       p95kit models --metric-name request_duration_seconds --lookback 7d
     """
-    from p95kit.output import terminal_safe
-    from p95kit.queries import list_models
+    from p95kit.display.terminal import terminal_safe
+    from p95kit.query.latency import list_models
 
     with client_from(kwargs) as client:
         names = list_models(client=client, **kwargs)
@@ -212,8 +212,8 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
       p95kit report --duration 7d --step 1h --percentiles 50,90,95,99 --slo-ms 500
       p95kit report --duration 24h --end 2026-11-27T00:00:00Z --out /srv/reports --keep 30
     """
-    from p95kit.report import run_report
-    from p95kit.report_data import ReportSettings
+    from p95kit.report.data import ReportSettings
+    from p95kit.report.pipeline import run_report
 
     run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
     verbose = ctx.find_root().params.get("verbose", 0)

@@ -24,17 +24,24 @@ from pathlib import Path
 from typing import Any
 
 from p95kit import __version__, validation
-from p95kit.client import Prometheus
 from p95kit.errors import P95kitError, ReportError
-from p95kit.index_page import render_index
-from p95kit.payloads import dumps, error_payload
-from p95kit.report_data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
-from p95kit.snapshots import RUN_FILE, SnapshotStore, read_run, stamp, window_end, write_atomic
+from p95kit.prometheus.client import Prometheus
+from p95kit.query.payloads import dumps, error_payload
+from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
+from p95kit.report.index_page import render_index
+from p95kit.report.snapshots import (
+    RUN_FILE,
+    SnapshotStore,
+    read_run,
+    stamp,
+    window_end,
+    write_atomic,
+)
 from p95kit.times import to_rfc3339
 
 log = logging.getLogger("p95kit")
 
-# p95kit/notebooks is a symlink to the top-level notebooks/, so wheels carry the notebook too.
+# p95kit/report/notebooks is a symlink to the top-level notebooks/, so wheels carry the notebook too.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb"
 
 
@@ -66,7 +73,7 @@ def run_report(
     cell_timeout: float = 600.0,
     progress: bool = False,
 ) -> ReportRun:
-    """Publish one report snapshot under ``out``; see :mod:`p95kit.snapshots` for the layout.
+    """Publish one report snapshot under ``out``; see :mod:`p95kit.report.snapshots` for the layout.
 
     Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
     """
@@ -117,12 +124,12 @@ def _build(
     options: RunOptions,
 ) -> None:
     """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json."""
-    from p95kit import runner
-    from p95kit.export import notebook_to_html
+    from p95kit.report.kernel import execute, report_kernel
+    from p95kit.report.html_export import notebook_to_html
 
     timings = run["timings"]
     # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
-    with runner.report_kernel(staging) as kernel:
+    with report_kernel(staging) as kernel:
         with _timed(timings, "fetch_s"):
             data = collect(client, validated)
             data.save(staging)
@@ -136,7 +143,7 @@ def _build(
             _draw_chart(data, staging / CHART_FILE)
 
         with _timed(timings, "execute_s"):
-            executed = runner.execute(
+            executed = execute(
                 options.notebook, staging / "report.ipynb",
                 notebook_parameters(validated, data, staging), kernel=kernel,
                 cell_timeout=options.cell_timeout, progress=options.progress,
@@ -182,7 +189,7 @@ def _check_not_empty(data: ReportData) -> None:
 
 def _draw_chart(data: ReportData, path: Path) -> None:
     """Draw the report's chart here, from the data just saved, for the notebook to show."""
-    from p95kit.plotting import figure_png, report_chart
+    from p95kit.display.plotting import figure_png, report_chart
 
     path.write_bytes(figure_png(report_chart(data)))
 

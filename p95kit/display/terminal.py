@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from p95kit.payloads import dumps, to_payload
+from p95kit.query.payloads import dumps, to_payload
 from p95kit.validation import is_latency_column
 
 

@@ -18,12 +18,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from p95kit import validation
-from p95kit.chart_fonts import chart_fonts
-from p95kit.chart_selection import chart_limit, chart_models
+from p95kit.display.chart_selection import chart_limit, chart_models
+from p95kit.display.fonts import chart_fonts
 from p95kit.errors import InvalidParameterError
 
 if TYPE_CHECKING:
-    from p95kit.report_data import ReportData
+    from p95kit.report.data import ReportData
 
 #: Legend labels longer than this are cut and end with "…".
 MAX_LABEL_CHARS = 40
@@ -50,7 +50,7 @@ def plot_p95(
     ``slo_ms`` adds a dashed threshold line. ``log_y`` None = log scale only when the
     charted models differ by more than 10x. The x axis is UTC. Model names are drawn
     literally (no mathtext, no TeX), in an installed CJK font where DejaVu Sans has no
-    glyph (:mod:`p95kit.chart_fonts`), and cut at ``MAX_LABEL_CHARS`` with "…".
+    glyph (:mod:`p95kit.display.fonts`), and cut at ``MAX_LABEL_CHARS`` with "…".
     With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
     """
     _check_plot_arguments(range_frame, max_models, slo_ms)

@@ -38,16 +38,16 @@ import nbformat
 from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from p95kit.childproc import die_with_parent
-from p95kit.clientconfig import SECRET_ENV
 from p95kit.errors import ReportError
-from p95kit.urls import URL_ENV
+from p95kit.processes import die_with_parent
+from p95kit.prometheus.config import SECRET_ENV
+from p95kit.prometheus.urls import URL_ENV
 
 KERNEL_NAME = "python3"
 # The report notebook's imports (pandas, numpy, p95kit), run by the kernel as it boots:
 # the report process is fetching and drawing meanwhile, so they leave the critical path.
 # The notebook still imports them itself; a name missing here only costs time.
-KERNEL_PRELOAD = "import p95kit.report_data, p95kit.render, p95kit.chart_selection"
+KERNEL_PRELOAD = "import p95kit.report.data, p95kit.report.sections, p95kit.display.chart_selection"
 # The kernel's own log at ERROR only; no IPython history database on disk.
 KERNEL_ARGUMENTS = [
     "--IPKernelApp.log_level=ERROR",

@@ -21,15 +21,16 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from p95kit import __version__, promql, queries, validation
-from p95kit.answer_notes import missing_models
-from p95kit.client import Prometheus
+from p95kit import __version__, validation
 from p95kit.durations import align, choose_step, format_duration, normalize_duration
 from p95kit.errors import InvalidParameterError
-from p95kit.fanout import run_all
-from p95kit.payloads import dumps, from_payload, to_payload
-from p95kit.spec import Spec, make_spec
-from p95kit.summary import summarize
+from p95kit.prometheus.client import Prometheus
+from p95kit.prometheus.fanout import run_all
+from p95kit.query import latency, promql
+from p95kit.query.frame_warnings import missing_models
+from p95kit.query.payloads import dumps, from_payload, to_payload
+from p95kit.query.target import Spec, make_spec
+from p95kit.report.summary import summarize
 from p95kit.times import parse_time
 
 log = logging.getLogger("p95kit")
@@ -193,14 +194,14 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
     started = time.time()
     target = p.spec.target
     tasks: dict[str, Callable[[], Any]] = {
-        "window": lambda: queries.fetch_percentiles(
+        "window": lambda: latency.fetch_percentiles(
             client, p.spec, p.percentiles, p.duration, p.end, "increase"
         ),
-        "previous": lambda: queries.fetch_percentiles(
+        "previous": lambda: latency.fetch_percentiles(
             client, p.spec, (95.0,), p.duration, p.end - p.span, "increase"
         ),
-        "current": lambda: queries.fetch_p95(client, p.spec, p.time_range, p.end),
-        "range": lambda: queries.fetch_range(
+        "current": lambda: latency.fetch_p95(client, p.spec, p.time_range, p.end),
+        "range": lambda: latency.fetch_range(
             client, p.spec, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
         ),
     }
@@ -255,7 +256,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
 
 def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportData:
     """Fetch report data now, for a notebook opened interactively (credentials from env)."""
-    from p95kit.clientconfig import build_client
+    from p95kit.prometheus.config import build_client
 
     with build_client(prometheus_url or None) as client:
         return collect(client, plan(ReportSettings(**settings)))

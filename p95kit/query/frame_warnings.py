@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from p95kit import frames, promql
-from p95kit.responses import Result
-from p95kit.spec import Spec
+from p95kit.prometheus.answers import Result
+from p95kit.query import frames, promql
+from p95kit.query.target import Spec
 
 log = logging.getLogger("p95kit")
 

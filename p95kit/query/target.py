@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from p95kit import promql, validation
-from p95kit.units import resolve_unit, scale_to_ms
+from p95kit import validation
+from p95kit.query import promql
+from p95kit.query.units import resolve_unit, scale_to_ms
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 :func:`write_demo_data` writes a dozen models over a few days: different latency
 profiles (log-normal, mapped onto classic buckets), daily traffic cycles, an idle
 model and one that regresses during the last day. :func:`demo_prometheus` backfills
-it into a :class:`~p95kit.localprom.LocalPrometheus` on a free loopback port.
+it into a :class:`~p95kit.demo.local_prometheus.LocalPrometheus` on a free loopback port.
 The data runs a few hours past "now", so interactive queries at "now" keep
 answering while the demo Prometheus is kept running for Jupyter.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from p95kit.localprom import LocalPrometheus, OpenMetricsWriter
+from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter
 
 METRIC = "request_duration_seconds"
 BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)

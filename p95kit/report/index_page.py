@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from p95kit.formatting import fmt_ms
-from p95kit.report_data import PAYLOAD_FILES, SUMMARY_FILE
-from p95kit.snapshots import RUN_FILE, SnapshotStore, read_run
+from p95kit.display.formatting import fmt_ms
+from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE
+from p95kit.report.snapshots import RUN_FILE, SnapshotStore, read_run
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}

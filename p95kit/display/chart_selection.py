@@ -1,6 +1,6 @@
 """Which models the P95 chart draws: the slowest few, in a stable order.
 
-Kept apart from :mod:`p95kit.plotting` (pandas only, no matplotlib) so the report's
+Kept apart from :mod:`p95kit.display.plotting` (pandas only, no matplotlib) so the report's
 tables can name the models that are not in the chart without importing matplotlib.
 """
 

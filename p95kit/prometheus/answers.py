@@ -4,7 +4,7 @@ The one place where HTTP failures are translated: a transport failure, a 401/403
 Prometheus's error envelope, a proxy's 5xx page and a body that is not API JSON each
 become their :mod:`p95kit.errors` class here, with the server's words kept and the
 URL shown without credentials. :func:`should_retry` says which ones are worth another
-try. :class:`Prometheus <p95kit.client.Prometheus>` only sends and retries.
+try. :class:`Prometheus <p95kit.prometheus.client.Prometheus>` only sends and retries.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 import orjson
 import requests
 
-from p95kit import matrix
 from p95kit.errors import (
     P95kitError,
     PrometheusAuthError,
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
+from p95kit.prometheus import range_answers
 
 #: Statuses retried with backoff (a proxy's 502/503/504, rate limiting); never 400/422.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -39,7 +39,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
     #: For matrices: every sample as float64 arrays (the series' ``values`` may be empty).
-    columns: matrix.Columns | None = None
+    columns: range_answers.Columns | None = None
 
 
 def transport_error(
@@ -67,7 +67,7 @@ def interpret(
     or ``None`` for a success envelope."""
     status = response.status_code
     try:
-        body = matrix.loads(response.content)
+        body = range_answers.loads(response.content)
     except orjson.JSONDecodeError:
         body = None
     if not isinstance(body, dict):
@@ -110,7 +110,7 @@ def retry_after(response: requests.Response, cap: float) -> float | None:
 
 
 def to_result(
-    body: dict, columns: matrix.Columns | None, safe_url: str, path: str, expect: str | None
+    body: dict, columns: range_answers.Columns | None, safe_url: str, path: str, expect: str | None
 ) -> Result:
     """Check a success envelope's shape (``expect``: the ``resultType`` required, ``None``
     any) and build the :class:`Result`; a malformed answer is PrometheusUnavailableError."""
@@ -129,7 +129,7 @@ def to_result(
         raise bad_response(safe_url, path, f"a {kind} item without a metric or samples")
     if kind == "matrix" and columns is None:
         try:
-            columns = matrix.from_lists(data["result"])
+            columns = range_answers.from_lists(data["result"])
         except (ValueError, TypeError) as exc:
             raise bad_response(safe_url, path, f"samples must be numbers: {exc}") from None
     return Result(
@@ -143,8 +143,8 @@ def to_result(
 
 def merge_matrices(parts: list[Result]) -> Result:
     """Join chunked matrix results series by series, in time order."""
-    result, columns = matrix.concat(
-        [(p.result, p.columns or matrix.from_lists(p.result)) for p in parts]
+    result, columns = range_answers.concat(
+        [(p.result, p.columns or range_answers.from_lists(p.result)) for p in parts]
     )
     return Result(
         result_type="matrix",

@@ -1,0 +1,7 @@
+"""Try p95kit without a Prometheus of your own: a throw-away local Prometheus and its data.
+
+Holds the local Prometheus with backfilled data (:mod:`.local_prometheus`) and the
+demo's synthetic LLM latencies (:mod:`.synthetic`).
+
+May import: :mod:`p95kit.report` and every layer below it. Only :mod:`p95kit.cli` imports it.
+"""

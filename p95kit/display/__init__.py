@@ -1,0 +1,9 @@
+"""How p95kit shows numbers: one milliseconds vocabulary, tables, charts and fonts.
+
+Holds report text formatting (:mod:`.formatting`), Jupyter styling (:mod:`.styling`),
+the P95-over-time chart (:mod:`.plotting`) and which models it draws
+(:mod:`.chart_selection`), CJK fonts (:mod:`.fonts`) and terminal output
+(:mod:`.terminal`).
+
+May import: :mod:`p95kit.query` and the base modules. Never report, serve, cli or demo.
+"""

@@ -1,0 +1,10 @@
+"""The Prometheus HTTP API client: the one place where HTTP failures become p95kit errors.
+
+Holds the client (:mod:`.client`: sessions, auth, retries, timeouts), the decoding of
+its answers (:mod:`.answers`, :mod:`.range_answers`), range chunking (:mod:`.chunks`),
+the small thread pool for concurrent calls (:mod:`.fanout`), base URLs (:mod:`.urls`)
+and the client built from CLI options and environment variables (:mod:`.config`).
+
+May import: :mod:`p95kit.errors`, :mod:`p95kit.validation`, :mod:`p95kit.durations`,
+:mod:`p95kit.times`. Never the layers above (query, display, report, serve, cli, demo).
+"""

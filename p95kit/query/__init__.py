@@ -1,0 +1,11 @@
+"""Questions about latency, answered as pandas frames: the library's public query layer.
+
+Holds the validated target of a query and its units (:mod:`.target`, :mod:`.units`),
+PromQL (:mod:`.promql`), answers into frames (:mod:`.frames`), the warnings attached
+to frames (:mod:`.frame_warnings`), the public query functions (:mod:`.latency`),
+bucket arithmetic (:mod:`.bucket_math`) and the original API's JSON payloads
+(:mod:`.payloads`).
+
+May import: :mod:`p95kit.prometheus` and the base modules (errors, validation,
+durations, times). Never display, report, serve, cli or demo.
+"""
