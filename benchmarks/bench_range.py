@@ -187,21 +187,30 @@ def run(rounds: int = 7) -> str:
         timings = common.alternate(calls, rounds)
         steps = json.loads(
             subprocess.run(
-                [common.PYTHON, "-m", "benchmarks.bench_range", url], cwd=common.ROOT,
-                capture_output=True, text=True, check=True,
+                [common.PYTHON, "-m", "benchmarks.bench_range", url],
+                cwd=common.ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
-        )  # fmt: skip
+        )
         memory = common.memory_table(
             {name: (f"benchmarks.bench_range:{factory}", [url]) for name, factory in CASES.items()}
         )
     rows = []
     for name in CASES:
         figures = memory[name]
-        rows.append([
-            name, common.ms(timings.median(name)), f"{timings.ratio(name, OURS):.2f}",
-            f"{timings.ratio(BASELINE, name):.2f}", f"{figures['peak_mib']:.0f}",
-            f"{figures.get('delta_mib', float('nan')):.0f}", f"{figures['traced_mib']:.0f}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                name,
+                common.ms(timings.median(name)),
+                f"{timings.ratio(name, OURS):.2f}",
+                f"{timings.ratio(BASELINE, name):.2f}",
+                f"{figures['peak_mib']:.0f}",
+                f"{figures.get('delta_mib', float('nan')):.0f}",
+                f"{figures['traced_mib']:.0f}",
+            ]
+        )
     speedup = timings.ratio(BASELINE, OURS)
     lower = memory[OURS]["delta_mib"] < memory[BASELINE]["delta_mib"]
     fast = sum(steps[name] for name in FAST_STEPS)

@@ -92,9 +92,12 @@ def run_floor(notebook: Path, folder: Path) -> dict[str, Any]:
 
     began = time.perf_counter()
     executed = papermill.execute_notebook(
-        str(notebook), str(folder / "floor-out.ipynb"), kernel_name=KERNEL, progress_bar=False,
+        str(notebook),
+        str(folder / "floor-out.ipynb"),
+        kernel_name=KERNEL,
+        progress_bar=False,
         extra_arguments=QUIET,
-    )  # fmt: skip
+    )
     middle = time.perf_counter()
     html, _ = HTMLExporter().from_notebook_node(executed)
     (folder / "floor.html").write_text(html, encoding="utf-8")
@@ -192,12 +195,15 @@ def import_times(repeat: int = 3) -> list[tuple[str, float]]:
     """Fresh-process wall time of the imports each side needs, minus ``python -c pass``."""
     scripts = {
         "python -c pass": "pass",
-        "report process: p95kit.cli/report/runner/export + papermill + nbconvert":
-            "import p95kit.cli.main, p95kit.report.pipeline, p95kit.report.kernel, p95kit.report.html_export, papermill, nbconvert",
+        "report process: p95kit.cli/report/kernel/html_export + papermill + nbconvert": (
+            "import p95kit.cli.main, p95kit.report.pipeline, p95kit.report.kernel,"
+            " p95kit.report.html_export, papermill, nbconvert"
+        ),
         "floor process: papermill + nbconvert": "import papermill, nbconvert",
-        "report kernel: the notebook's own imports (the floor's kernel has none)":
-            notebook_imports(common.ROOT / "notebooks" / "report.ipynb"),
-    }  # fmt: skip
+        "report kernel: the notebook's own imports (the floor's kernel has none)": notebook_imports(
+            common.ROOT / "notebooks" / "report.ipynb"
+        ),
+    }
     run = lambda code: subprocess.run([common.PYTHON, "-c", code], cwd=common.ROOT, check=True)  # noqa: E731
     timings = common.alternate({k: (lambda c=c: run(c)) for k, c in scripts.items()}, repeat)
     floor = timings.median("python -c pass")
@@ -221,13 +227,29 @@ def cli_calls(url: str, notebook: Path, folder: Path) -> dict[str, Callable[[], 
 
     def report() -> None:
         out = folder / f"cli-{next(counter)}"
-        args = [script, "report", "--prometheus-url", url, "--duration", "24h",
-                "--end", str(common.END), "--out", str(out)]  # fmt: skip
+        args = [
+            script,
+            "report",
+            "--prometheus-url",
+            url,
+            "--duration",
+            "24h",
+            "--end",
+            str(common.END),
+            "--out",
+            str(out),
+        ]
         subprocess.run(args, check=True, cwd=folder)
 
     def floor() -> None:
-        args = [common.PYTHON, "-c", FLOOR_SCRIPT, str(notebook), str(folder / "f.ipynb"),
-                str(folder / "f.html")]  # fmt: skip
+        args = [
+            common.PYTHON,
+            "-c",
+            FLOOR_SCRIPT,
+            str(notebook),
+            str(folder / "f.ipynb"),
+            str(folder / "f.html"),
+        ]
         subprocess.run(args, check=True, cwd=folder)
 
     return {"floor script": floor, "p95kit report (CLI)": report}

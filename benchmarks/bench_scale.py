@@ -49,9 +49,13 @@ def case_long(url: str, workers: str = "4") -> Callable[[], object]:
 
     client = Prometheus(url, timeout=300, max_workers=int(workers))
     return lambda: p95_range(
-        LONG_METRIC, duration=f"{LONG_DAYS}d", step="1m", time_range="45m",
-        end=common.END, client=client,
-    )  # fmt: skip
+        LONG_METRIC,
+        duration=f"{LONG_DAYS}d",
+        step="1m",
+        time_range="45m",
+        end=common.END,
+        client=client,
+    )
 
 
 SEQUENTIAL, CONCURRENT = "max_workers=1", "max_workers=4"
@@ -95,12 +99,20 @@ def models_part(rounds: int) -> list[str]:
         seconds = timings.median("p95kit")
         per_point.append((seconds / points, figures["delta_mib"] / points))
         floor = timings.median("floor")
-        rows.append([
-            f"{size:,}", f"{points:,}", f"{len(body) / 1e6:.1f}", common.ms(floor),
-            common.ms(seconds), f"{timings.ratio('p95kit', 'floor'):.2f}",
-            f"{seconds / points * 1e9:.0f}", f"{figures['peak_mib']:.0f}",
-            f"{figures['delta_mib']:.0f}", f"{figures['traced_mib']:.0f}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"{size:,}",
+                f"{points:,}",
+                f"{len(body) / 1e6:.1f}",
+                common.ms(floor),
+                common.ms(seconds),
+                f"{timings.ratio('p95kit', 'floor'):.2f}",
+                f"{seconds / points * 1e9:.0f}",
+                f"{figures['peak_mib']:.0f}",
+                f"{figures['delta_mib']:.0f}",
+                f"{figures['traced_mib']:.0f}",
+            ]
+        )
     time_growth = per_point[-1][0] / per_point[0][0]
     memory_growth = per_point[-1][1] / per_point[0][1]
     # At most linear: per point, the bigger size may cost less (a fixed per-call cost spread
@@ -232,11 +244,15 @@ def _long_row(label: str, chunks: list[float], timings: common.Timings, memory: 
     import statistics
 
     return [
-        label, common.ms(statistics.median(chunks)), common.ms(sum(chunks)),
-        common.ms(timings.median(SEQUENTIAL)), common.ms(timings.median(CONCURRENT)),
-        f"{timings.ratio(SEQUENTIAL, CONCURRENT):.2f}x", f"{memory[SEQUENTIAL]['delta_mib']:.0f}",
+        label,
+        common.ms(statistics.median(chunks)),
+        common.ms(sum(chunks)),
+        common.ms(timings.median(SEQUENTIAL)),
+        common.ms(timings.median(CONCURRENT)),
+        f"{timings.ratio(SEQUENTIAL, CONCURRENT):.2f}x",
+        f"{memory[SEQUENTIAL]['delta_mib']:.0f}",
         f"{memory[CONCURRENT]['delta_mib']:.0f}",
-    ]  # fmt: skip
+    ]
 
 
 def run(rounds: int = 5, long_rounds: int = 2) -> str:

@@ -31,9 +31,26 @@ COMMANDS = {
     FIRST_USE: [common.PYTHON, "-c", "from p95kit import p95_range"],
     HELP: [SCRIPT, "--help"],
 }
-HEAVY = ("p95kit", "pandas", "numpy", "requests", "urllib3", "orjson", "matplotlib", "papermill",
-         "nbconvert", "nbformat", "nbclient", "jupyter_client", "IPython", "zmq", "click",
-         "jinja2", "pyarrow", "dateutil")  # fmt: skip
+HEAVY = (
+    "p95kit",
+    "pandas",
+    "numpy",
+    "requests",
+    "urllib3",
+    "orjson",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "jupyter_client",
+    "IPython",
+    "zmq",
+    "click",
+    "jinja2",
+    "pyarrow",
+    "dateutil",
+)
 # What neither ``import p95kit`` nor ``--help`` needs (numpy comes with pandas).
 UNNEEDED = ("pandas", "numpy", "requests", "orjson", "matplotlib", "papermill", "nbconvert")
 
@@ -47,12 +64,18 @@ def import_profile(args: list[str]) -> dict[str, float]:
     importtime``); nested packages are included in their parent's figure too."""
     python, *rest = args
     if python == SCRIPT:  # run the console script's code under -X importtime
-        rest = ["-c", "import sys; from p95kit.cli.main import main; sys.argv[0] = 'p95kit'; main()",
-                *rest]  # fmt: skip
+        rest = [
+            "-c",
+            "import sys; from p95kit.cli.main import main; sys.argv[0] = 'p95kit'; main()",
+            *rest,
+        ]
     done = subprocess.run(
-        [common.PYTHON, "-X", "importtime", *rest], cwd=common.ROOT,
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [common.PYTHON, "-X", "importtime", *rest],
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     first: dict[str, float] = {}
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -69,10 +92,14 @@ def run(rounds: int = 7) -> str:
     timings = common.alternate(calls, rounds)
     floor = timings.median(FLOOR)
     rows = [
-        [name, common.ms(timings.median(name)), common.ms(timings.median(name) - floor),
-         f"{timings.ratio(name, FLOOR):.1f}"]
+        [
+            name,
+            common.ms(timings.median(name)),
+            common.ms(timings.median(name) - floor),
+            f"{timings.ratio(name, FLOOR):.1f}",
+        ]
         for name in COMMANDS
-    ]  # fmt: skip
+    ]
     profiles = {name: import_profile(COMMANDS[name]) for name in (IMPORT, HELP, FIRST_USE)}
     heavy_rows = []
     for package in HEAVY:

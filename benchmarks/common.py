@@ -133,8 +133,11 @@ def peak_memory(target: str, args: Sequence[str] = (), mode: str = "rss") -> dic
     """
     done = subprocess.run(
         [PYTHON, "-m", "benchmarks.memprobe", mode, target, *args],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"memprobe {target} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

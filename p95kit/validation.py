@@ -147,8 +147,9 @@ def choice(value: object, allowed: tuple[str, ...], parameter: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def positive(value: object, parameter: str, unit: str, example: str, *, zero: bool = False
-             ) -> float:  # fmt: skip
+def positive(
+    value: object, parameter: str, unit: str, example: str, *, zero: bool = False
+) -> float:
     """A finite number of ``unit`` > 0 (``>= 0`` with ``zero``); never a bool."""
     if (
         isinstance(value, bool)

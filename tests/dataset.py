@@ -59,15 +59,21 @@ class Hist:
         return self.after if self.after is not None and t > DRIFT_AT else self.before
 
 
-def _req(model: str, counts: Mapping[float, int], env: str = "prod", instance: str = "api-1:9090",
-         after: Mapping[float, int] | None = None) -> Hist:  # fmt: skip
+def _req(
+    model: str,
+    counts: Mapping[float, int],
+    env: str = "prod",
+    instance: str = "api-1:9090",
+    after: Mapping[float, int] | None = None,
+) -> Hist:
     labels = {"model": model, "env": env, "instance": instance}
     later = per_bucket(SECONDS_BOUNDS, after) if after is not None else None
     return Hist(REQUEST_METRIC, labels, SECONDS_BOUNDS, per_bucket(SECONDS_BOUNDS, counts), later)
 
 
-def _other(metric: str, label: str, value: str, bounds: tuple[float, ...],
-           counts: Mapping[float, int]) -> Hist:  # fmt: skip
+def _other(
+    metric: str, label: str, value: str, bounds: tuple[float, ...], counts: Mapping[float, int]
+) -> Hist:
     labels = {label: value, "env": "prod", "instance": "api-1:9090"}
     return Hist(metric, labels, bounds, per_bucket(bounds, counts))
 

@@ -36,16 +36,38 @@ def test_query_p95_json_is_exactly_the_payload(prom):
 
 
 def test_query_range_csv_and_percentiles_table(prom):
-    result = run("query", "range", "--prometheus-url", prom.url, "--end", END, "--duration", "2m",
-                 "--step", "1m", "--model", "gpt-4", "--format", "csv")  # fmt: skip
+    result = run(
+        "query",
+        "range",
+        "--prometheus-url",
+        prom.url,
+        "--end",
+        END,
+        "--duration",
+        "2m",
+        "--step",
+        "1m",
+        "--model",
+        "gpt-4",
+        "--format",
+        "csv",
+    )
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "model,timestamp,p95_latency_ms",
         *[f"gpt-4,2026-11-20T23:5{m}:00.000Z,375.0" for m in (8, 9)],
         "gpt-4,2026-11-21T00:00:00.000Z,375.0",
     ]
-    result = run("query", "percentiles", "--prometheus-url", prom.url, "--at", END,
-                 "--percentiles", "50,99.9")  # fmt: skip
+    result = run(
+        "query",
+        "percentiles",
+        "--prometheus-url",
+        prom.url,
+        "--at",
+        END,
+        "--percentiles",
+        "50,99.9",
+    )
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["model", "p50", "p99.9", "timestamp"]
@@ -67,9 +89,15 @@ def test_env_url_and_models_command(prom):
 
 @pytest.mark.parametrize(
     "args",
-    [("--time-range", "5x"), ("--metric-name", "bad-name"), ("--at", "yesterday"),
-     ("--model-label", "le"), ("--selector", "env=prod"), ("--header", "no colon")],
-)  # fmt: skip
+    [
+        ("--time-range", "5x"),
+        ("--metric-name", "bad-name"),
+        ("--at", "yesterday"),
+        ("--model-label", "le"),
+        ("--selector", "env=prod"),
+        ("--header", "no colon"),
+    ],
+)
 def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args):
     with FaultServer() as server:
         result = run("query", "p95", "--prometheus-url", server.url, *args)
@@ -111,8 +139,10 @@ def test_a_reader_that_went_away_is_not_an_error(prom, command):
     p95kit = Path(sys.executable).with_name("p95kit")
     proc = subprocess.Popen(
         [str(p95kit), *command, "--prometheus-url", prom.url, "--end", END],
-        stdout=write, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(write)
     os.close(read)  # gone before p95kit has asked Prometheus, so its first write fails
     _, stderr = proc.communicate(timeout=60)
@@ -120,8 +150,18 @@ def test_a_reader_that_went_away_is_not_an_error(prom, command):
 
 
 def test_a_model_that_has_no_series_is_a_warning(prom):
-    result = run("query", "p95", "--prometheus-url", prom.url, "--at", END,
-                 "--model", "gpt-4", "--model", "gpt-5")  # fmt: skip
+    result = run(
+        "query",
+        "p95",
+        "--prometheus-url",
+        prom.url,
+        "--at",
+        END,
+        "--model",
+        "gpt-4",
+        "--model",
+        "gpt-5",
+    )
     assert result.exit_code == 0
     assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["gpt-4"]
     assert "no request_duration_seconds series for model 'gpt-5'" in result.stderr
@@ -130,8 +170,9 @@ def test_a_model_that_has_no_series_is_a_warning(prom):
 def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom):
     upper = run("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "JSON")
     assert upper.exit_code == 0 and json.loads(upper.stdout)["status"] == "success"
-    empty = run("query", "p95", "--prometheus-url", prom.url, "--at", END,
-                "--metric-name", "typo_seconds")  # fmt: skip
+    empty = run(
+        "query", "p95", "--prometheus-url", prom.url, "--at", END, "--metric-name", "typo_seconds"
+    )
     assert empty.exit_code == 0
     assert empty.stdout.startswith("no models found: no series matched (check --metric-name")
 
@@ -158,9 +199,20 @@ def test_sigterm_cleans_up_and_exits_143(prom, tmp_path):
     """`timeout` or systemd stop a report with SIGTERM: one line, exit 128 + 15."""
     p95kit_cli = Path(sys.executable).with_name("p95kit")
     proc = subprocess.Popen(
-        [str(p95kit_cli), "report", "--prometheus-url", prom.url, "--end", END,
-         "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            str(p95kit_cli),
+            "report",
+            "--prometheus-url",
+            prom.url,
+            "--end",
+            END,
+            "--out",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     # A payload in the staging folder: the run is well inside the part that cleans up.
     while not list(tmp_path.glob(".staging-*/*.json")) and time.monotonic() < deadline:

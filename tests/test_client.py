@@ -112,11 +112,15 @@ def test_connection_reset_and_refused_are_unavailable():
 
 @pytest.mark.parametrize(
     "body",
-    ['{"status": "success", "data": {"resultType": "vector", "resu', "<html>ok</html>", "[]",
-     '{"status": "success", "data": {"resultType": "vector"}}',
-     '{"status": "success", "data": {"resultType": "vector", "result": '
-     '[{"metric": {"model": "a"}, "value": [1, "abc"]}]}}'],
-)  # fmt: skip
+    [
+        '{"status": "success", "data": {"resultType": "vector", "resu',
+        "<html>ok</html>",
+        "[]",
+        '{"status": "success", "data": {"resultType": "vector"}}',
+        '{"status": "success", "data": {"resultType": "vector", "result": '
+        '[{"metric": {"model": "a"}, "value": [1, "abc"]}]}}',
+    ],
+)
 def test_malformed_answers_are_clear_errors(body):
     with (
         FaultServer([Reply(200, body)]) as server,

@@ -23,17 +23,38 @@ import pytest
 from p95kit.report.snapshots import SnapshotStore, read_run
 
 EXE = Path(sys.executable).parent / "p95kit"
-SNAPSHOT_FILES = ("report.html", "report.ipynb", "p95.json", "p95_range.json", "percentiles.json",
-                  "summary.json", "run.json")  # fmt: skip
+SNAPSHOT_FILES = (
+    "report.html",
+    "report.ipynb",
+    "p95.json",
+    "p95_range.json",
+    "percentiles.json",
+    "summary.json",
+    "run.json",
+)
 
 
 def start(prom_url: str, out: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
     return subprocess.Popen(
-        [str(EXE), "report", "--prometheus-url", prom_url, "--end", str(dataset.END),
-         "--duration", "1h", "--out", str(out), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            str(EXE),
+            "report",
+            "--prometheus-url",
+            prom_url,
+            "--end",
+            str(dataset.END),
+            "--duration",
+            "1h",
+            "--out",
+            str(out),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
@@ -183,8 +204,11 @@ def test_retention_never_deletes_latest_while_another_run_publishes(tmp_path):
 
 def test_retention_keeps_latest_even_when_newer_snapshots_failed(tmp_path):
     store = SnapshotStore(tmp_path)
-    for name, failed in (("20261121T000000Z_1h", False), ("20261121T010000Z_1h", True),
-                         ("20261121T020000Z_1h", True)):  # fmt: skip
+    for name, failed in (
+        ("20261121T000000Z_1h", False),
+        ("20261121T010000Z_1h", True),
+        ("20261121T020000Z_1h", True),
+    ):
         staging = store.new_staging(time.time())
         store.publish(staging, name, failed=failed)
     assert [p.name for p in store.prune(1)] == ["20261121T010000Z_1h.failed"]
@@ -303,8 +327,9 @@ def test_retention_removes_backfills_newer_than_latest(tmp_path):
     store.publish(staging, "20261121T100000Z_1h")
     for hour in (11, 12, 13):
         staging = store.new_staging(time.time())
-        (staging / "run.json").write_text('{"status": "success", "moves_latest": false}',
-                                          encoding="utf-8")  # fmt: skip
+        (staging / "run.json").write_text(
+            '{"status": "success", "moves_latest": false}', encoding="utf-8"
+        )
         store.publish(staging, f"20261121T{hour}0000Z_1h", move_latest=False)
     assert store.latest().name == "20261121T100000Z_1h"
     assert [p.name for p in store.prune(2)] == ["20261121T110000Z_1h"]  # was: none

@@ -63,8 +63,12 @@ def test_demo_data_is_realistic(demo):
     rows = frame.set_index("model")
     assert rows.loc["embedding-legacy", ["p50", "p95", "p99"]].isna().all()  # idle
     assert rows.loc["llama-3.1-8b", "p95"] < rows.loc["gpt-4o", "p95"]
-    before = p95kit.p95(prometheus_url=demo.url, models=["llama-3.1-70b"], time_range="1h",
-                        at=p95kit.times.parse_time(None) - 2 * 86400)  # fmt: skip
+    before = p95kit.p95(
+        prometheus_url=demo.url,
+        models=["llama-3.1-70b"],
+        time_range="1h",
+        at=p95kit.times.parse_time(None) - 2 * 86400,
+    )
     after = p95kit.p95(prometheus_url=demo.url, models=["llama-3.1-70b"], time_range="1h")
     assert after["p95_latency_ms"].iloc[0] > 1.5 * before["p95_latency_ms"].iloc[0]  # regression
 
@@ -74,10 +78,13 @@ def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path, metric):
     """Also with a metric that has no series: every cell runs and says so."""
     prepare_environment()
     executed = papermill.execute_notebook(
-        str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
-        parameters={"prometheus_url": demo.url, "metric_name": metric}, kernel_name="python3",
-        progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )  # fmt: skip
+        str(NOTEBOOKS / "explore.ipynb"),
+        str(tmp_path / "explore.ipynb"),
+        parameters={"prometheus_url": demo.url, "metric_name": metric},
+        kernel_name="python3",
+        progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     if metric == "absent_seconds":
@@ -91,17 +98,28 @@ def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path, metric):
 def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
     prepare_environment()
     executed = papermill.execute_notebook(
-        str(NOTEBOOKS / "report.ipynb"), str(tmp_path / "report.ipynb"),
-        parameters={"prometheus_url": demo.url, "duration": "6h"}, kernel_name="python3",
-        progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )  # fmt: skip
+        str(NOTEBOOKS / "report.ipynb"),
+        str(tmp_path / "report.ipynb"),
+        parameters={"prometheus_url": demo.url, "duration": "6h"},
+        kernel_name="python3",
+        progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
     html = "".join(
-        o["data"].get("text/html", "") for c in executed.cells if c.cell_type == "code"
-        for o in c.outputs if "data" in o
-    )  # fmt: skip
+        o["data"].get("text/html", "")
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "data" in o
+    )
     assert "whisper-large-v3" in html
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
-              if "image/png" in o.get("data", {})]  # fmt: skip
+    images = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) == 1  # no chart.png here: the notebook drew the chart itself
 
 
@@ -109,8 +127,9 @@ def test_doctor(demo):
     ok = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url])
     assert ok.exit_code == 0, ok.stdout
     assert "FAIL" not in ok.stdout and "13 values of label 'model'" in ok.stdout
-    wrong = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url,
-                                      "--metric-name", "absent_seconds"])  # fmt: skip
+    wrong = CliRunner().invoke(
+        main, ["doctor", "--prometheus-url", demo.url, "--metric-name", "absent_seconds"]
+    )
     assert wrong.exit_code == 1 and "fix: pass the histogram's name" in wrong.stdout
     down = CliRunner().invoke(main, ["doctor", "--prometheus-url", "http://127.0.0.1:9"])
     assert down.exit_code == 3 and "FAIL prometheus" in down.stdout
@@ -130,8 +149,10 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
     p95kit_cli = Path(sys.executable).with_name("p95kit")
     demo = subprocess.Popen(
         [str(p95kit_cli), "demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in demo.stderr:
         if "press Ctrl-C" in line:
             break

@@ -38,10 +38,20 @@ WARNING = 'partial response: store "eu-1" <b>unavailable</b> & retrying'
 def report(url: str, out: Path, *args: str):
     return CliRunner().invoke(
         main,
-        ["report", "--prometheus-url", url, "--end", END, "--duration", "1h", "--out", str(out),
-         *args],
+        [
+            "report",
+            "--prometheus-url",
+            url,
+            "--end",
+            END,
+            "--duration",
+            "1h",
+            "--out",
+            str(out),
+            *args,
+        ],
         catch_exceptions=False,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -193,18 +203,23 @@ def test_partial_response_warnings_are_visible_in_the_report(warned):
 
 def test_query_shows_a_warning_once_on_stderr(prom):
     with Proxy(prom.url, edit=lambda body: {**body, "warnings": [WARNING]}) as proxy:
-        result = CliRunner().invoke(main, ["query", "percentiles", "--prometheus-url", proxy.url,
-                                           "--at", END])  # fmt: skip
+        result = CliRunner().invoke(
+            main, ["query", "percentiles", "--prometheus-url", proxy.url, "--at", END]
+        )
     assert result.exit_code == 0
     assert result.stderr == f"p95kit: Prometheus warning: {WARNING}\n"
 
 
 @pytest.mark.parametrize(
     ("result_type", "result"),
-    [("string", [1795219200, "surprise"]), ("scalar", [1795219200, "1"]),
-     ("matrix", [{"metric": {"model": "m"}, "values": [[1795219200, "1"]]}]),
-     ("vector", [["not", "a", "series"]]), ("vector", [{"metric": {"model": "m"}}])],
-)  # fmt: skip
+    [
+        ("string", [1795219200, "surprise"]),
+        ("scalar", [1795219200, "1"]),
+        ("matrix", [{"metric": {"model": "m"}, "values": [[1795219200, "1"]]}]),
+        ("vector", [["not", "a", "series"]]),
+        ("vector", [{"metric": {"model": "m"}}]),
+    ],
+)
 def test_unexpected_result_type_is_a_clear_error(result_type, result):
     with (
         FaultServer([success(result, result_type)]) as server,
@@ -240,9 +255,11 @@ def broken_notebook(folder: Path, code: str) -> Path:
 
 @pytest.mark.parametrize(
     ("reason", "code", "args"),
-    [("kernel_died", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", []),
-     ("cell_timeout", "import time\ntime.sleep(60)", ["--cell-timeout", "2"])],
-)  # fmt: skip
+    [
+        ("kernel_died", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", []),
+        ("cell_timeout", "import time\ntime.sleep(60)", ["--cell-timeout", "2"]),
+    ],
+)
 def test_notebook_kernel_death_and_cell_timeout(prom, seeded, tmp_path, reason, code, args):
     notebook = broken_notebook(tmp_path, code)
     result = report(prom.url, seeded, "--notebook", str(notebook), *args)
@@ -266,9 +283,14 @@ def test_a_multi_line_cell_error_is_one_line_on_stderr(prom, seeded, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [("--cell-timeout", "0"), ("--cell-timeout", "-1"), ("--cell-timeout", "nan"),
-             ("--wait", "nan")],
-)  # fmt: skip
+    "args",
+    [
+        ("--cell-timeout", "0"),
+        ("--cell-timeout", "-1"),
+        ("--cell-timeout", "nan"),
+        ("--wait", "nan"),
+    ],
+)
 def test_invalid_run_options_exit_2_before_anything_is_written(tmp_path, args):
     with FaultServer() as server:
         result = report(server.url, tmp_path / "out", *args)

@@ -70,8 +70,21 @@ TIMES = st.one_of(
     st.floats(min_value=0, max_value=3e11).map(str),
 )
 # Escapes PromQL accepts, and some it refuses (\400, \ud800, \U00110000, \q, a lone \).
-ESCAPES = ("\\n", "\\\\", '\\"', "\\'", "\\x41", "\\101", "\\400", "\\u00e9", "\\ud800",
-           "\\U0001F600", "\\U00110000", "\\q", "\\")  # fmt: skip
+ESCAPES = (
+    "\\n",
+    "\\\\",
+    '\\"',
+    "\\'",
+    "\\x41",
+    "\\101",
+    "\\400",
+    "\\u00e9",
+    "\\ud800",
+    "\\U0001F600",
+    "\\U00110000",
+    "\\q",
+    "\\",
+)
 QUOTED = st.builds(
     lambda quote, body: quote + body + quote,
     st.sampled_from(['"', "'"]),
@@ -181,12 +194,16 @@ def test_any_url_is_a_client_or_invalid(url):
 
 @BOUNDED
 @given(
-    duration=DURATIONS, step=st.one_of(st.none(), DURATIONS), percentiles=PERCENTILES,
-    slo=st.one_of(st.none(), st.floats(), st.integers()), end=TIMES,
-)  # fmt: skip
+    duration=DURATIONS,
+    step=st.one_of(st.none(), DURATIONS),
+    percentiles=PERCENTILES,
+    slo=st.one_of(st.none(), st.floats(), st.integers()),
+    end=TIMES,
+)
 def test_any_report_setting_is_a_plan_or_invalid(duration, step, percentiles, slo, end):
-    settings_ = ReportSettings(duration=duration, step=step, percentiles=percentiles, slo_ms=slo,
-                               end=end)  # fmt: skip
+    settings_ = ReportSettings(
+        duration=duration, step=step, percentiles=percentiles, slo_ms=slo, end=end
+    )
     try:
         plan(settings_)
     except InvalidParameterError as exc:
@@ -209,8 +226,9 @@ CLI_TEXT = st.one_of(DURATIONS, PERCENTILES, TIMES).filter(lambda v: isinstance(
 
 
 @pytest.mark.parametrize(("command", "option"), CLI_OPTIONS)
-def test_any_option_text_exits_0_or_2_never_a_traceback(matrix_server, vector_server, command,
-                                                        option):  # fmt: skip
+def test_any_option_text_exits_0_or_2_never_a_traceback(
+    matrix_server, vector_server, command, option
+):
     server = matrix_server if command == "range" else vector_server
     # As in the library test: few points per range, whatever is fuzzed.
     step = "1h" if option == "--duration" else "15s"
@@ -265,10 +283,21 @@ def hostile_report(hostile_prom, tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile-reports")
     result = CliRunner().invoke(
         main,
-        ["report", "--prometheus-url", hostile_prom.url, "--end", str(END), "--duration", "1h",
-         "--out", str(out), "--max-chart-models", "3"],
+        [
+            "report",
+            "--prometheus-url",
+            hostile_prom.url,
+            "--end",
+            str(END),
+            "--duration",
+            "1h",
+            "--out",
+            str(out),
+            "--max-chart-models",
+            "3",
+        ],
         catch_exceptions=False,
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.stderr
     return out
 
@@ -386,8 +415,13 @@ ALLOWED_TAGS = {
 @given(st.text(min_size=1, max_size=60).filter(lambda n: n not in ("fast", "idle-model")))
 def test_any_name_is_text_in_every_fragment(name):
     data = make_data(names=(name, "fast"))
-    for fragment in (sections.headline, sections.summary_table, sections.comparison_table,
-                     sections.footer, lambda d: sections.models_table(d, exclude_top=0)):  # fmt: skip
+    for fragment in (
+        sections.headline,
+        sections.summary_table,
+        sections.comparison_table,
+        sections.footer,
+        lambda d: sections.models_table(d, exclude_top=0),
+    ):
         _, tags = visible_text_and_tags(fragment(data))
         assert tags <= ALLOWED_TAGS
     assert name in visible_text_and_tags(sections.summary_table(data))[0]

@@ -103,9 +103,12 @@ def test_instances_and_selectors(prom: LocalPrometheus) -> None:
 
 def test_hostile_labels_round_trip(prom: LocalPrometheus) -> None:
     values = api(
-        prom, "/api/v1/label/model/values", start=dataset.START, end=END,
+        prom,
+        "/api/v1/label/model/values",
+        start=dataset.START,
+        end=END,
         **{"match[]": f"{dataset.REQUEST_METRIC}_bucket"},
-    )  # fmt: skip
+    )
     assert sorted(values) == dataset.REQUEST_MODELS
     assert HOSTILE_MODEL in values and UNICODE_MODEL in values
     series = api(
@@ -201,7 +204,9 @@ def test_a_port_taken_before_prometheus_binds_it_is_retried(
     taken = socket.create_server(("127.0.0.1", 0))  # someone else got there first
     ports = [taken.getsockname()[1]]
     real = p95kit.demo.local_prometheus.free_port
-    monkeypatch.setattr(p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real())
+    monkeypatch.setattr(
+        p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real()
+    )
     with taken, LocalPrometheus(None, tmp_path) as server:
         assert server.port != taken.getsockname()[1]
         assert requests.get(f"{server.url}/-/ready", timeout=5).status_code == 200
@@ -214,7 +219,9 @@ def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
     with LocalPrometheus(None, tmp_path / "thief") as thief:
         ports = [thief.port]
         real = p95kit.demo.local_prometheus.free_port
-        monkeypatch.setattr(p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real())
+        monkeypatch.setattr(
+            p95kit.demo.local_prometheus, "free_port", lambda: ports.pop() if ports else real()
+        )
         with LocalPrometheus(None, tmp_path / "ours") as ours:
             assert ours.port != thief.port and ours.pid is not None
             flags = api(ours, "/api/v1/status/flags")
@@ -223,7 +230,8 @@ def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
 
 def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
     script = (
-        "import sys; from pathlib import Path; from p95kit.demo.local_prometheus import LocalPrometheus\n"
+        "import sys; from pathlib import Path\n"
+        "from p95kit.demo.local_prometheus import LocalPrometheus\n"
         f"p = LocalPrometheus(None, Path({str(tmp_path)!r})).start(); print(p.pid)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(p95kit.demo.local_prometheus.__file__).parents[1])}
@@ -311,8 +319,9 @@ with LocalPrometheus(None, Path(sys.argv[1])) as prom:
 def test_a_local_prometheus_dies_with_its_owner_even_on_sigkill(tmp_path):
     """SIGKILL skips every clean-up; the kernel's death signal still stops Prometheus."""
     require_prometheus()
-    owner = subprocess.Popen([sys.executable, "-c", RUN_PROMETHEUS, str(tmp_path)],
-                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    owner = subprocess.Popen(
+        [sys.executable, "-c", RUN_PROMETHEUS, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     pid = int(owner.stdout.readline())
     owner.kill()
     owner.wait()

@@ -79,14 +79,21 @@ def test_percentiles_payload_and_column_names():
     ]
     frame = parse_quantiles(result, "model", (50.0, 95.0, 99.9), 1000.0, AT)
     assert list(frame.columns) == ["model", "p50", "p95", "p99.9", "timestamp"]
-    frame.attrs.update(kind="percentiles", percentiles=[50.0, 95.0, 99.9],
-                       metric_name="request_duration_seconds", time_range="5m")  # fmt: skip
+    frame.attrs.update(
+        kind="percentiles",
+        percentiles=[50.0, 95.0, 99.9],
+        metric_name="request_duration_seconds",
+        time_range="5m",
+    )
     payload = to_payload(frame)
     assert list(payload) == ["status", "data", "count", "metric_name", "time_range"]
     assert payload["data"] == [
-        {"model": "m", "percentiles": {"p50": 120.45, "p95": 245.67, "p99.9": 350.89},
-         "timestamp": AT}
-    ]  # fmt: skip
+        {
+            "model": "m",
+            "percentiles": {"p50": 120.45, "p95": 245.67, "p99.9": 350.89},
+            "timestamp": AT,
+        }
+    ]
 
 
 def test_empty_frames_keep_schema_and_payloads_are_empty():

@@ -35,8 +35,13 @@ def assert_ms(actual: float, expected: float) -> None:
 
 def test_p95_values_schema_and_order(prom):
     frame = p95kit.p95(prometheus_url=prom.url, at=END)
-    assert list(frame.columns) == ["model", "p95_latency_ms", "timestamp", "metric_name",
-                                   "time_range"]  # fmt: skip
+    assert list(frame.columns) == [
+        "model",
+        "p95_latency_ms",
+        "timestamp",
+        "metric_name",
+        "time_range",
+    ]
     assert [str(t) for t in frame.dtypes] == ["str", "float64", "datetime64[ns, UTC]", "str", "str"]
     assert frame["model"].tolist() == dataset.REQUEST_MODELS  # sorted by name
     for model, value in zip(frame["model"], frame["p95_latency_ms"]):
@@ -73,8 +78,13 @@ def test_drifting_model_changes_in_time(prom):
 
 
 def test_custom_metric_label_and_time_range(prom):
-    frame = p95kit.p95(metric_name=dataset.SERVICE_METRIC, model_label="service",
-                       time_range="15m", prometheus_url=prom.url, at=END)  # fmt: skip
+    frame = p95kit.p95(
+        metric_name=dataset.SERVICE_METRIC,
+        model_label="service",
+        time_range="15m",
+        prometheus_url=prom.url,
+        at=END,
+    )
     assert frame["model"].tolist() == ["checkout", "search"]
     for service, value in zip(frame["model"], frame["p95_latency_ms"]):
         assert_ms(value, ms(0.95, dataset.counts(dataset.SERVICE_METRIC, service=service)))
@@ -102,8 +112,9 @@ def test_percentiles_as_list_or_text_in_one_request(prom, wanted):
 
 
 def test_fractional_percentile_column(prom):
-    frame = p95kit.percentiles(percentiles="99.9", prometheus_url=prom.url, at=END,
-                               models=["gpt-4"])  # fmt: skip
+    frame = p95kit.percentiles(
+        percentiles="99.9", prometheus_url=prom.url, at=END, models=["gpt-4"]
+    )
     assert list(frame.columns) == ["model", "p99.9", "timestamp"]
     assert_ms(frame["p99.9"].iloc[0], ms(0.999, dataset.REQUEST_COUNTS["gpt-4"]))
     assert frame.attrs["warnings"] == []
@@ -126,8 +137,9 @@ def test_range_is_aligned_inclusive_and_exact(prom):
 
 
 def test_range_shows_the_drift(prom):
-    frame = p95kit.p95_range(duration="24h", step="1h", prometheus_url=prom.url, end=END,
-                             models=["drifting-model"])  # fmt: skip
+    frame = p95kit.p95_range(
+        duration="24h", step="1h", prometheus_url=prom.url, end=END, models=["drifting-model"]
+    )
     drift = next(h for h in dataset.HISTOGRAMS if h.labels["model"] == "drifting-model")
     early = frame[frame["timestamp"] <= pd.Timestamp(dataset.DRIFT_AT, unit="s", tz="UTC")]
     late = frame[frame["timestamp"] >= pd.Timestamp(dataset.DRIFT_AT + 600, unit="s", tz="UTC")]
@@ -136,16 +148,18 @@ def test_range_shows_the_drift(prom):
 
 
 def test_24h_at_5s_is_chunked_without_loss_or_duplicates(prom):
-    frame = p95kit.p95_range(duration="24h", step="5s", prometheus_url=prom.url, end=END,
-                             models=["gpt-4", "claude-3"])  # fmt: skip
+    frame = p95kit.p95_range(
+        duration="24h", step="5s", prometheus_url=prom.url, end=END, models=["gpt-4", "claude-3"]
+    )
     for model in ("gpt-4", "claude-3"):
         points = frame[frame["model"] == model]
         assert len(points) == 17_281
         assert points["timestamp"].is_unique and points["timestamp"].is_monotonic_increasing
         steps = points["timestamp"].diff().dropna().unique()
         assert list(steps) == [pd.Timedelta(seconds=5)]
-        assert np.allclose(points["p95_latency_ms"], ms(0.95, dataset.REQUEST_COUNTS[model]),
-                           rtol=1e-9)  # fmt: skip
+        assert np.allclose(
+            points["p95_latency_ms"], ms(0.95, dataset.REQUEST_COUNTS[model]), rtol=1e-9
+        )
 
 
 def test_empty_results_are_empty_frames_with_the_schema(prom):
@@ -168,8 +182,10 @@ def test_models_filter_with_quotes_backslashes_and_html(prom):
     hostile = dataset.HOSTILE_MODEL
     frame = p95kit.p95(prometheus_url=prom.url, at=END, models=[hostile, dataset.UNICODE_MODEL])
     assert frame["model"].tolist() == sorted([hostile, dataset.UNICODE_MODEL])
-    assert_ms(frame.set_index("model").loc[hostile, "p95_latency_ms"],
-              ms(0.95, dataset.REQUEST_COUNTS[hostile]))  # fmt: skip
+    assert_ms(
+        frame.set_index("model").loc[hostile, "p95_latency_ms"],
+        ms(0.95, dataset.REQUEST_COUNTS[hostile]),
+    )
     payload = p95kit.to_payload(frame)
     assert hostile in [d["model"] for d in payload["data"]]
     assert json.loads(dumps(payload))["data"][0]["model"] == hostile  # round-trips exactly

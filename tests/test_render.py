@@ -262,8 +262,9 @@ def test_plot_draws_hangul_and_kanji_names_as_text():
 def test_chart_description_names_the_charted_models_slowest_first():
     data = make_data(names=("fast", "slow", "idle"))
     order = data.summary["model"]
-    assert chart_description(data.range, 10, order=order).endswith("models with traffic: " +
-                             ", ".join(chart_models(data.range, 10, order=order)))  # fmt: skip
+    assert chart_description(data.range, 10, order=order).endswith(
+        "models with traffic: " + ", ".join(chart_models(data.range, 10, order=order))
+    )
     one = chart_description(data.range, 1, order=order)
     assert "for the 1 slowest of " in one and one.count(",") == 0
     empty = data.range.assign(p95_latency_ms=float("nan"))
@@ -369,17 +370,28 @@ def test_plot_checks_its_arguments_and_frames_a_single_point():
 
 
 def test_styled_shows_utc_escapes_and_formats_other_numbers():
-    frame = pd.DataFrame({
-        "model": ["<b>x</b>", "y"],
-        "p95_latency_ms": [1.234, np.nan],
-        "timestamp": pd.to_datetime(["2026-11-27 10:00", None]).tz_localize("UTC")
-        .tz_convert("Asia/Seoul"),
-        "requests": [1234.0, 5.5],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "model": ["<b>x</b>", "y"],
+            "p95_latency_ms": [1.234, np.nan],
+            "timestamp": pd.to_datetime(["2026-11-27 10:00", None])
+            .tz_localize("UTC")
+            .tz_convert("Asia/Seoul"),
+            "requests": [1234.0, 5.5],
+        }
+    )
     html = p95kit.styled(frame).to_html()
     cells = re.findall(r">([^<]*)</td>", html[html.index("<tbody") :])
-    assert cells == ["&lt;b&gt;x&lt;/b&gt;", "1.2 ms", "2026-11-27 10:00:00 UTC", "1,234",
-                     "y", "no traffic", "—", "5.5"]  # fmt: skip
+    assert cells == [
+        "&lt;b&gt;x&lt;/b&gt;",
+        "1.2 ms",
+        "2026-11-27 10:00:00 UTC",
+        "1,234",
+        "y",
+        "no traffic",
+        "—",
+        "5.5",
+    ]
 
 
 def test_footer_states_an_assumed_unit():

@@ -49,8 +49,15 @@ def test_snapshot_layout(published):
     assert latest.is_symlink()
     snapshot = latest.resolve()
     assert re.fullmatch(r"\d{8}T\d{6}Z_24h", snapshot.name)
-    for name in ("report.html", "report.ipynb", "p95.json", "p95_range.json", "percentiles.json",
-                 "run.json", "summary.json"):  # fmt: skip
+    for name in (
+        "report.html",
+        "report.ipynb",
+        "p95.json",
+        "p95_range.json",
+        "percentiles.json",
+        "run.json",
+        "summary.json",
+    ):
         assert (snapshot / name).is_file(), name
     assert not list(published.glob(".staging-*"))
     index = (published / "index.html").read_text(encoding="utf-8")
@@ -59,8 +66,13 @@ def test_snapshot_layout(published):
         assert f'href="{snapshot.name}/{name}"' in index  # what a frontend reads, one click away
     run = read_run(snapshot)
     assert run["status"] == "success"
-    assert run["window"] == {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z",
-                             "duration": "24h", "step": "5m", "time_range": "5m"}  # fmt: skip
+    assert run["window"] == {
+        "start": "2026-11-20T00:00:00Z",
+        "end": "2026-11-21T00:00:00Z",
+        "duration": "24h",
+        "step": "5m",
+        "time_range": "5m",
+    }
     assert set(run["timings"]) >= {"fetch_s", "execute_s", "export_s", "total_s"}
     assert run["versions"]["prometheus"].startswith("2.")
 
@@ -163,9 +175,15 @@ def test_browser_renders_with_no_failed_requests(published, tmp_path):
     assert "P95" in title
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_two_runs_move_latest_and_keep_both(prom, tmp_path):
@@ -231,10 +249,24 @@ def test_cron_like_run_in_a_scrubbed_environment(prom, tmp_path):
     exe = Path(sys.executable).parent / "p95kit"
     out = tmp_path / "reports"
     done = subprocess.run(
-        [str(exe), "report", "--duration", "1h", "--end", END, "--out", str(out),
-         "--prometheus-url", prom.url],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            str(exe),
+            "report",
+            "--duration",
+            "1h",
+            "--end",
+            END,
+            "--out",
+            str(out),
+            "--prometheus-url",
+            prom.url,
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
     assert (out / "latest" / "report.html").is_file()
@@ -269,8 +301,20 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
     assert (out / "latest").resolve() == latest
 
     earlier = str(dataset.END - 6 * 3600)
-    older = CliRunner().invoke(main, ["report", "--prometheus-url", prom.url, "--out", str(out),
-                                      "--end", earlier, "--duration", "6h"])  # fmt: skip
+    older = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--prometheus-url",
+            prom.url,
+            "--out",
+            str(out),
+            "--end",
+            earlier,
+            "--duration",
+            "6h",
+        ],
+    )
     assert (older.exit_code, older.stderr) == (0, "")
     assert (out / "latest").resolve() == latest  # still the window that ends last
     assert len(SnapshotStore(out).snapshots()) == 3  # the backfill is kept, and listed

@@ -74,8 +74,7 @@ def test_report_kernel_runs_a_notebook_and_is_gone_after_the_block(tmp_path):
     nbformat.write(notebook, tmp_path / "in.ipynb")
     with report_kernel(tmp_path) as kernel:
         pid = kernel.provisioner.process.pid
-        executed = execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {"n": 41},
-                           kernel=kernel)  # fmt: skip
+        executed = execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {"n": 41}, kernel=kernel)
         assert not _pid_gone(pid)  # papermill left our kernel running
         client = kernel.the_client
     texts = ["".join(o.get("text", "") for o in c.outputs) for c in executed.cells[-2:]]
@@ -103,8 +102,7 @@ def test_ready_check_waits_for_a_booting_kernel_and_drains_iopub(tmp_path):
 
 def test_a_kernel_that_dies_at_start_is_a_report_error(tmp_path):
     nbformat_path = tmp_path / "in.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]),
-                   nbformat_path)  # fmt: skip
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nbformat_path)
     with report_kernel(tmp_path) as kernel:
         kernel.provisioner.process.send_signal(signal.SIGKILL)
         kernel.provisioner.process.wait()
@@ -157,9 +155,11 @@ with report_kernel(Path(tempfile.mkdtemp())) as kernel:
 def test_a_kernel_dies_with_the_run_even_while_it_boots():
     """A run SIGKILLed right after launching its kernel must not leave the kernel behind."""
     watch = subprocess.run(
-        [sys.executable, "-c", ORPHAN_WATCH, RUN_KERNEL], capture_output=True, text=True,
+        [sys.executable, "-c", ORPHAN_WATCH, RUN_KERNEL],
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
     assert watch.stdout.strip() == "gone", watch.stderr[-2000:]
 
 

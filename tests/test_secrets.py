@@ -48,8 +48,20 @@ def invoke(*args: str, env: dict[str, str] | None = None):
 
 
 def report(url: str, out: Path, *args: str, flags: tuple[str, ...] = (), env=None):
-    return invoke(*flags, "report", "--prometheus-url", url, "--end", str(dataset.END),
-                  "--duration", "1h", "--out", str(out), *args, env=env)  # fmt: skip
+    return invoke(
+        *flags,
+        "report",
+        "--prometheus-url",
+        url,
+        "--end",
+        str(dataset.END),
+        "--duration",
+        "1h",
+        "--out",
+        str(out),
+        *args,
+        env=env,
+    )
 
 
 def assert_no_leak(result, out: Path | None = None) -> None:
@@ -70,9 +82,11 @@ WAYS = {
     "env token, --debug": ([], {"P95KIT_BEARER_TOKEN": TOKEN}, ("--debug",)),
     "--header, -vv": (["--header", f"Authorization: Bearer {TOKEN}"], {}, ("-vv",)),
     "env headers, -v": (
-        [], {"P95KIT_HEADERS": f"X-Scope-OrgID: team-a; Authorization: Bearer {TOKEN}"}, ("-v",),
+        [],
+        {"P95KIT_HEADERS": f"X-Scope-OrgID: team-a; Authorization: Bearer {TOKEN}"},
+        ("-v",),
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("way", WAYS)
@@ -93,8 +107,15 @@ def test_token_not_in_an_authentication_failure(prom, tmp_path, flags):
     with Proxy(prom.url, require={"Authorization": "Bearer another-token"}) as proxy:
         out = tmp_path / "out"
         result = report(proxy.url, out, flags=flags, env={"P95KIT_BEARER_TOKEN": TOKEN})
-        query = invoke(*flags, "query", "p95", "--prometheus-url", proxy.url,
-                       "--bearer-token-file", str(_token_file(tmp_path)))  # fmt: skip
+        query = invoke(
+            *flags,
+            "query",
+            "p95",
+            "--prometheus-url",
+            proxy.url,
+            "--bearer-token-file",
+            str(_token_file(tmp_path)),
+        )
     for outcome in (result, query):
         if "--debug" in flags:
             assert isinstance(outcome.exception, PrometheusAuthError)
@@ -126,8 +147,15 @@ def test_token_not_in_library_errors_or_reprs(prom):
         with pytest.raises(PrometheusAuthError) as info:
             p95kit.p95(client=client, at=dataset.END)
     error = info.value
-    texts = [str(error), repr(error), repr(error.details), str(error_payload(error)), repr(client),
-             client.safe_url, "".join(traceback.format_exception(error))]  # fmt: skip
+    texts = [
+        str(error),
+        repr(error),
+        repr(error.details),
+        str(error_payload(error)),
+        repr(client),
+        client.safe_url,
+        "".join(traceback.format_exception(error)),
+    ]
     assert not [t for t in texts if TOKEN in t]
 
 
@@ -135,8 +163,9 @@ def test_token_not_in_library_errors_or_reprs(prom):
     "header", [f"Authorization: Bearer {TOKEN}\rX", f"Authorization: Bearer {TOKEN}€"]
 )
 def test_a_header_requests_would_refuse_is_invalid_without_showing_it(header, tmp_path):
-    result = invoke("--debug", "query", "p95", "--prometheus-url", "http://127.0.0.1:9",
-                    "--header", header)  # fmt: skip
+    result = invoke(
+        "--debug", "query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--header", header
+    )
     assert isinstance(result.exception, p95kit.InvalidParameterError)
     assert "Authorization header" in str(result.exception)
     assert_no_leak(result)

@@ -23,8 +23,13 @@ from tests.faultserver import FaultServer, success
 
 AT = "2026-11-21T00:00:00Z"
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
-ENV_VARS = ("P95KIT_PROMETHEUS_URL", "P95KIT_BEARER_TOKEN", "P95KIT_BEARER_TOKEN_FILE",
-            "P95KIT_BASIC_AUTH_FILE", "P95KIT_HEADERS")  # fmt: skip
+ENV_VARS = (
+    "P95KIT_PROMETHEUS_URL",
+    "P95KIT_BEARER_TOKEN",
+    "P95KIT_BEARER_TOKEN_FILE",
+    "P95KIT_BASIC_AUTH_FILE",
+    "P95KIT_HEADERS",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -17,15 +17,43 @@ from p95kit.validation import label_name, metric_name, models, percentiles, sele
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30s", 30), ("5m", 300), ("1h", 3600), ("1d", 86400), ("1w", 604800), ("1h30m", 5400),
-     ("500ms", 0.5), ("2d12h", 216000), (90, 90), (0.5, 0.5)],
-)  # fmt: skip
+    [
+        ("30s", 30),
+        ("5m", 300),
+        ("1h", 3600),
+        ("1d", 86400),
+        ("1w", 604800),
+        ("1h30m", 5400),
+        ("500ms", 0.5),
+        ("2d12h", 216000),
+        (90, 90),
+        (0.5, 0.5),
+    ],
+)
 def test_durations_parse(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("bad", ["5x", "", "m", "-5m", "5", "30m1h", "0s", "1h 30m", None, True,
-                                 0, -1, math.inf, math.nan, "５m"])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "5x",
+        "",
+        "m",
+        "-5m",
+        "5",
+        "30m1h",
+        "0s",
+        "1h 30m",
+        None,
+        True,
+        0,
+        -1,
+        math.inf,
+        math.nan,
+        "５m",
+    ],
+)
 def test_bad_durations_name_the_parameter_and_show_an_example(bad):
     with pytest.raises(InvalidParameterError) as info:
         parse_duration(bad, "time_range")
@@ -64,9 +92,18 @@ def test_times():
 
 
 @pytest.mark.parametrize(
-    "bad", ["yesterday", "2026-11-21T00:00:00", datetime(2026, 11, 21), -5, 1795219200000,
-            math.nan, True, [1]],
-)  # fmt: skip
+    "bad",
+    [
+        "yesterday",
+        "2026-11-21T00:00:00",
+        datetime(2026, 11, 21),
+        -5,
+        1795219200000,
+        math.nan,
+        True,
+        [1],
+    ],
+)
 def test_bad_times(bad):
     with pytest.raises(InvalidParameterError) as info:
         parse_time(bad, "at")
@@ -136,8 +173,11 @@ def test_percentile_columns_never_use_an_exponent():
     from p95kit.validation import percentile_column
 
     assert [percentile_column(p) for p in (95, 99.9, 0.0001, 1e-05)] == [
-        "p95", "p99.9", "p0.0001", "p0.00001",
-    ]  # fmt: skip
+        "p95",
+        "p99.9",
+        "p0.0001",
+        "p0.00001",
+    ]
 
 
 @pytest.mark.parametrize("value", [True, 0, -1, float("nan"), float("inf"), "5"])

@@ -69,7 +69,11 @@ def _wait_for_interrupt(message: str) -> None:
 @metric_options
 @click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
 def doctor(
-    metric_name: str, model_label: str, selector: str | None, histogram: str, lookback: str,
+    metric_name: str,
+    model_label: str,
+    selector: str | None,
+    histogram: str,
+    lookback: str,
     **kwargs: Any,
 ) -> None:
     """Check the kernel, Prometheus, the metric and the model label; print what to fix.
@@ -82,8 +86,9 @@ def doctor(
     from p95kit.report.doctor import run_checks
 
     with client_from(kwargs) as client:
-        checks = run_checks(client, metric_name, model_label, lookback,
-                            selector=selector, histogram=histogram)  # fmt: skip
+        checks = run_checks(
+            client, metric_name, model_label, lookback, selector=selector, histogram=histogram
+        )
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"
         click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")

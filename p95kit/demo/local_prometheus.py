@@ -54,7 +54,9 @@ def find_binaries() -> tuple[str, str]:
             f"{' and '.join(missing)} not found: run `apt-get install prometheus` (Debian/Ubuntu; "
             "brings promtool) or put both binaries of the official release tarball from "
             "https://prometheus.io/download/ on PATH (or set P95KIT_PROMETHEUS_BIN and "
-            "P95KIT_PROMTOOL_BIN).", missing=missing)  # fmt: skip
+            "P95KIT_PROMTOOL_BIN).",
+            missing=missing,
+        )
     return found["prometheus"], found["promtool"]
 
 
@@ -72,10 +74,16 @@ class OpenMetricsWriter:
         self._seen: set[tuple[str, frozenset[tuple[str, str]]]] = set()
 
     def add_histogram(
-        self, metric: str, labels: Mapping[str, str], bounds: Sequence[float],
+        self,
+        metric: str,
+        labels: Mapping[str, str],
+        bounds: Sequence[float],
         increments: Sequence[int] | Callable[[int], Sequence[int]],
-        start: int, end: int, step: int, initial_steps: int = 1000,
-    ) -> None:  # fmt: skip
+        start: int,
+        end: int,
+        step: int,
+        initial_steps: int = 1000,
+    ) -> None:
         """Add a classic histogram: cumulative ``_bucket``s (``+Inf`` = ``_count``), ``_sum``.
 
         ``increments`` (a list, or a callable of t) gives NON-cumulative counts observed in
@@ -85,8 +93,9 @@ class OpenMetricsWriter:
         """
         lbl, times = self._register(metric, "histogram", labels, "le", start, end, step)
         mids = [(lo + hi) / 2 for lo, hi in zip([0, *bounds], bounds)] + [float(bounds[-1])]
-        rows = [[int(c) for c in (increments(t) if callable(increments) else increments)]
-                for t in times]  # fmt: skip
+        rows = [
+            [int(c) for c in (increments(t) if callable(increments) else increments)] for t in times
+        ]
         if any(len(row) != len(mids) or min(row) < 0 for row in rows):
             raise ValueError(f"{metric}: increments must be {len(mids)} counts >= 0 per step")
         rows[0] = [initial_steps * max(c, 1) for c in rows[0]]
@@ -101,17 +110,26 @@ class OpenMetricsWriter:
         self._families[metric][1].extend(chunks)
 
     def add_summary(
-        self, metric: str, labels: Mapping[str, str], quantiles: Mapping[float, float],
-        count_per_step: int, start: int, end: int, step: int, initial_steps: int = 1000,
-    ) -> None:  # fmt: skip
+        self,
+        metric: str,
+        labels: Mapping[str, str],
+        quantiles: Mapping[float, float],
+        count_per_step: int,
+        start: int,
+        end: int,
+        step: int,
+        initial_steps: int = 1000,
+    ) -> None:
         """Add a summary: constant ``metric{quantile="q"}`` gauges, ``_count`` and ``_sum``.
 
         ``_count`` grows by ``count_per_step`` per step from ``initial_steps`` steps' worth;
         ``_sum`` is ``_count`` times the value of the quantile nearest to 0.5."""
         lbl, times = self._register(metric, "summary", labels, "quantile", start, end, step)
         head = f"{metric}{{{lbl}{',' if lbl else ''}quantile="
-        chunks = [_series(f'{head}"{q}"}} ', [v] * len(times), times)
-                  for q, v in sorted(quantiles.items())]  # fmt: skip
+        chunks = [
+            _series(f'{head}"{q}"}} ', [v] * len(times), times)
+            for q, v in sorted(quantiles.items())
+        ]
         median = quantiles[min(quantiles, key=lambda q: abs(q - 0.5))]
         counts = [count_per_step * (initial_steps + k) for k in range(len(times))]
         chunks.append(_series(f"{metric}_count{{{lbl}}} ", counts, times))
@@ -128,9 +146,15 @@ class OpenMetricsWriter:
         return Path(path)
 
     def _register(
-        self, metric: str, kind: str, labels: Mapping[str, str], reserved: str,
-        start: int, end: int, step: int,
-    ) -> tuple[str, range]:  # fmt: skip
+        self,
+        metric: str,
+        kind: str,
+        labels: Mapping[str, str],
+        reserved: str,
+        start: int,
+        end: int,
+        step: int,
+    ) -> tuple[str, range]:
         """Validate a new series set, record its family; return its labels and timestamps."""
         if not all(isinstance(v, int) for v in (start, end, step)) or not (
             step > 0 and start <= end < 10**11
@@ -168,9 +192,13 @@ class LocalPrometheus:
     holds seconds spent to ``backfill`` and ``start``. Still running at exit: stopped."""
 
     def __init__(
-        self, openmetrics_file: Path | None, workdir: Path, *,
-        extra_args: Sequence[str] = (), ready_timeout: float = 30,
-    ) -> None:  # fmt: skip
+        self,
+        openmetrics_file: Path | None,
+        workdir: Path,
+        *,
+        extra_args: Sequence[str] = (),
+        ready_timeout: float = 30,
+    ) -> None:
         """Prepare (but do not start) a local Prometheus."""
         self.openmetrics_file, self.workdir = openmetrics_file, Path(workdir)
         self.data_dir, self.log_path = self.workdir / "data", self.workdir / "prometheus.log"
@@ -229,12 +257,20 @@ class LocalPrometheus:
         main_thread = threading.current_thread() is threading.main_thread()
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
-                [prometheus, f"--config.file={config}", f"--storage.tsdb.path={self.data_dir}",
-                 f"--web.listen-address=127.0.0.1:{self.port}",
-                 "--storage.tsdb.retention.time=100y", *self.extra_args],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=die_with_parent() if main_thread else None,
-            )  # fmt: skip
+                [
+                    prometheus,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={self.data_dir}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--storage.tsdb.retention.time=100y",
+                    *self.extra_args,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent() if main_thread else None,
+            )
         self.pid = self._proc.pid
         atexit.register(self.stop)  # never leave it running
 
@@ -280,8 +316,16 @@ class LocalPrometheus:
     def _backfill(self, promtool: str) -> None:
         """Run promtool; retry without the hidden ``--max-block-duration`` if it is refused."""
         flag = "--max-block-duration=24h"
-        args = [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", flag,
-                str(self.openmetrics_file), str(self.data_dir)]  # fmt: skip
+        args = [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--quiet",
+            flag,
+            str(self.openmetrics_file),
+            str(self.data_dir),
+        ]
         done = subprocess.run(args, capture_output=True, text=True, check=False)
         if done.returncode and "max-block-duration" in done.stderr:
             args.remove(flag)

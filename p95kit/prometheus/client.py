@@ -191,8 +191,12 @@ class Prometheus:
             for text in texts:
                 if (label, text) not in self._logged:  # once per client, not once per query
                     self._logged.add((label, text))
-                    log.log(logging.WARNING if label == "warning" else logging.INFO,
-                            "Prometheus %s: %s", label, text)  # fmt: skip
+                    log.log(
+                        logging.WARNING if label == "warning" else logging.INFO,
+                        "Prometheus %s: %s",
+                        label,
+                        text,
+                    )
         return result
 
     def _call(

@@ -147,8 +147,8 @@ def parse_matrix(
 
     Sorted by model, then time (with ``instance_label``, as for summaries: an
     ``instance`` column after ``model``, sorted by model, instance, time). The
-    samples come as :class:`~p95kit.prometheus.range_answers.Columns` (the client reads them straight
-    from the bytes) or from the series' ``values`` lists; no Python loop per sample.
+    samples come as :class:`~p95kit.prometheus.range_answers.Columns` (the client reads
+    them straight from the bytes) or from the series' ``values`` lists; no Python loop per sample.
     """
     keys = row_keys([item["metric"] for item in result], model_label, instance_label)
     order = sorted(range(len(keys)), key=keys.__getitem__)

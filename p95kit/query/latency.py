@@ -191,9 +191,13 @@ def fetch_p95(prom: Prometheus, spec: Spec, window: str, when: float) -> pd.Data
     query = promql.quantile(spec.target, 0.95, window)
     result = prom.query(query, when)
     frame = frames.parse_instant(
-        result.result, spec.target.model_label, "p95_latency_ms", spec.scale, when,
+        result.result,
+        spec.target.model_label,
+        "p95_latency_ms",
+        spec.scale,
+        when,
         spec.instance_label,
-    )  # fmt: skip
+    )
     frame["metric_name"] = pd.Series([spec.target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
     return _finish(frame, "p95", spec, result, query, prom, (0.95,), time_range=window, at=when)
@@ -214,13 +218,27 @@ def fetch_range(
     query = promql.quantile(spec.target, 0.95, window)
     result = prom.query_range(query, start, stop, step_s)
     frame = frames.parse_matrix(
-        result.result, spec.target.model_label, "p95_latency_ms", spec.scale,
-        spec.instance_label, result.columns,
-    )  # fmt: skip
+        result.result,
+        spec.target.model_label,
+        "p95_latency_ms",
+        spec.scale,
+        spec.instance_label,
+        result.columns,
+    )
     return _finish(
-        frame, "p95_range", spec, result, query, prom, (0.95,),
-        duration=duration, step=step, time_range=window, start=start, end=stop,
-    )  # fmt: skip
+        frame,
+        "p95_range",
+        spec,
+        result,
+        query,
+        prom,
+        (0.95,),
+        duration=duration,
+        step=step,
+        time_range=window,
+        start=start,
+        end=stop,
+    )
 
 
 def fetch_percentiles(
@@ -239,9 +257,17 @@ def fetch_percentiles(
         result.result, spec.target.model_label, wanted, spec.scale, when, spec.instance_label
     )
     return _finish(
-        frame, "percentiles", spec, result, query, prom, qs,
-        percentiles=list(wanted), time_range=window, at=when,
-    )  # fmt: skip
+        frame,
+        "percentiles",
+        spec,
+        result,
+        query,
+        prom,
+        qs,
+        percentiles=list(wanted),
+        time_range=window,
+        at=when,
+    )
 
 
 def _finish(

@@ -265,9 +265,17 @@ def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportDa
 def _summary_columns(meta: dict) -> list[str]:
     percentile_columns = [validation.percentile_column(p) for p in meta["percentiles"]]
     return [
-        "model", "requests", *percentile_columns, "p95_current_ms", "p95_previous_ms",
-        "delta_p95_ms", "delta_p95_pct", "slo_share", "top_bucket_ms", "no_traffic",
-    ]  # fmt: skip
+        "model",
+        "requests",
+        *percentile_columns,
+        "p95_current_ms",
+        "p95_previous_ms",
+        "delta_p95_ms",
+        "delta_p95_pct",
+        "slo_share",
+        "top_bucket_ms",
+        "no_traffic",
+    ]
 
 
 def _write(path: Path, content: bytes) -> Path:

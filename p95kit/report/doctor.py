@@ -24,9 +24,14 @@ class Check:
 
 
 def run_checks(
-    client: Prometheus, metric_name: str, model_label: str, lookback: str = "1d", *,
-    selector: str | None = None, histogram: str = "auto",
-):  # fmt: skip
+    client: Prometheus,
+    metric_name: str,
+    model_label: str,
+    lookback: str = "1d",
+    *,
+    selector: str | None = None,
+    histogram: str = "auto",
+):
     """Run every check in order; a check that cannot run is reported, never raised.
 
     Invalid parameters raise InvalidParameterError first, before anything is sent."""
@@ -37,9 +42,14 @@ def run_checks(
     checks.append(
         Check("prometheus", True, f"{client.safe_url} is ready")
         if ready
-        else Check("prometheus", False, f"{client.safe_url}/-/ready does not answer 200",
-                   "check --prometheus-url / P95KIT_PROMETHEUS_URL, the network and auth", 3)
-    )  # fmt: skip
+        else Check(
+            "prometheus",
+            False,
+            f"{client.safe_url}/-/ready does not answer 200",
+            "check --prometheus-url / P95KIT_PROMETHEUS_URL, the network and auth",
+            3,
+        )
+    )
     if not ready:
         return checks
     try:
@@ -49,23 +59,37 @@ def run_checks(
         start = now - lookback_s
         names = client.label_values("__name__", [promql.family_selector(metric_name)], start, now)
         if not names:
-            fix = ("pass the histogram's name with --metric-name (without _bucket), "
-                   "or check the exporter and --lookback")  # fmt: skip
-            checks.append(Check("metric", False, f"no {metric_name} series in the last "
-                                f"{lookback}", fix, 1))  # fmt: skip
+            fix = (
+                "pass the histogram's name with --metric-name (without _bucket), "
+                "or check the exporter and --lookback"
+            )
+            checks.append(
+                Check("metric", False, f"no {metric_name} series in the last {lookback}", fix, 1)
+            )
             return checks
         checks.append(Check("metric", True, f"found {', '.join(names)}"))
-        models = latency.list_models(metric_name, model_label, client=client, end=now,
-                                     lookback=lookback, selector=selector,
-                                     histogram=histogram)  # fmt: skip
+        models = latency.list_models(
+            metric_name,
+            model_label,
+            client=client,
+            end=now,
+            lookback=lookback,
+            selector=selector,
+            histogram=histogram,
+        )
         checks.append(
             Check("models", True, f"{len(models)} values of label {model_label!r}")
             if models
-            else Check("models", False, f"the metric has no label {model_label!r}"
-                       + (f" on series matching {selector}" if selector else ""),
-                       "pass --model-label with the label that names the model"
-                       + (", or check --selector" if selector else ""), 1)
-        )  # fmt: skip
+            else Check(
+                "models",
+                False,
+                f"the metric has no label {model_label!r}"
+                + (f" on series matching {selector}" if selector else ""),
+                "pass --model-label with the label that names the model"
+                + (", or check --selector" if selector else ""),
+                1,
+            )
+        )
     except P95kitError as exc:
         checks.append(Check("query", False, exc.message, "see the message above", exc.exit_code))
     return checks

@@ -257,9 +257,13 @@ def execute(
     if kernel is None:
         with report_kernel(cwd or Path.cwd()) as started:
             return execute(
-                notebook, output, parameters,
-                kernel=started, cell_timeout=cell_timeout, progress=progress,
-            )  # fmt: skip
+                notebook,
+                output,
+                parameters,
+                kernel=started,
+                cell_timeout=cell_timeout,
+                progress=progress,
+            )
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 

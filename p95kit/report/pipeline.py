@@ -41,7 +41,8 @@ from p95kit.times import to_rfc3339
 
 log = logging.getLogger("p95kit")
 
-# p95kit/report/notebooks is a symlink to the top-level notebooks/, so wheels carry the notebook too.
+# p95kit/report/notebooks is a symlink to the top-level notebooks/, so wheels carry
+# the notebook too.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb"
 
 
@@ -124,8 +125,8 @@ def _build(
     options: RunOptions,
 ) -> None:
     """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json."""
-    from p95kit.report.kernel import execute, report_kernel
     from p95kit.report.html_export import notebook_to_html
+    from p95kit.report.kernel import execute, report_kernel
 
     timings = run["timings"]
     # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
@@ -144,10 +145,13 @@ def _build(
 
         with _timed(timings, "execute_s"):
             executed = execute(
-                options.notebook, staging / "report.ipynb",
-                notebook_parameters(validated, data, staging), kernel=kernel,
-                cell_timeout=options.cell_timeout, progress=options.progress,
-            )  # fmt: skip
+                options.notebook,
+                staging / "report.ipynb",
+                notebook_parameters(validated, data, staging),
+                kernel=kernel,
+                cell_timeout=options.cell_timeout,
+                progress=options.progress,
+            )
         log.info("executed the notebook in %.2f s", timings["execute_s"])
 
     with _timed(timings, "export_s"):

@@ -58,7 +58,9 @@ def _bucket_columns(
             tops.append(math.nan)
             continue
         bounds, counts = by_model[name]
-        share = bucket_math.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
+        share = (
+            bucket_math.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
+        )
         shares.append(share)
         tops.append(bucket_math.top_bucket_bound(bounds, counts, 0.95) * scale)
     return shares, tops
