@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import dataset
 import pytest
-from smallprom import require_prometheus
 
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support import dataset
+from tests.support.smallprom import require_prometheus
 
 
 @pytest.fixture(scope="session")
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
-    """A LocalPrometheus with tests/dataset.py backfilled: ``prom.url``, ``prom.timings``.
+    """A LocalPrometheus with tests/support/dataset.py backfilled: ``prom.url``, ``prom.timings``.
 
     Skipped when prometheus/promtool are missing, except under CI (env ``CI`` set): fails.
     """
@@ -32,10 +32,10 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
 @pytest.fixture(scope="session")
 def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A LocalPrometheus with native histograms and the remote-write receiver enabled,
-    holding tests/remote_write.py's dataset (native histograms, a summary) pushed up to
+    holding tests/support/remote_write.py's dataset (native histograms, a summary) pushed up to
     the current minute: a ``remote_write.Pushed`` with ``url`` and ``end``. Skipped or
     failed like ``prom``."""
-    import remote_write  # needs cramjam (snappy), a test extra
+    from tests.support import remote_write  # needs cramjam (snappy), a test extra
 
     require_prometheus()
     flags = ["--enable-feature=native-histograms", "--web.enable-remote-write-receiver"]

@@ -1,4 +1,4 @@
-"""Through an authenticating proxy (tests/proxy.py) to the real ``prom`` fixture.
+"""Through an authenticating proxy (tests/support/proxy.py) to the real ``prom`` fixture.
 
 The proxy demands a bearer token, ``X-Scope-OrgID: team-a`` and the ``/prometheus`` path
 prefix, as Mimir and Cortex do. The token is a canary that must never show up in output,
@@ -12,7 +12,6 @@ import traceback
 import uuid
 from collections.abc import Iterator
 
-import dataset
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -20,7 +19,8 @@ from click.testing import CliRunner
 import p95kit
 from p95kit.cli.main import main
 from p95kit.query.payloads import dumps
-from tests.proxy import AuthProxy
+from tests.support import dataset
+from tests.support.proxy import AuthProxy
 
 END = dataset.END
 TENANT = {"X-Scope-OrgID": "team-a"}

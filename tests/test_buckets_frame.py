@@ -1,20 +1,20 @@
 """``p95kit.buckets``: the histogram behind the percentiles, exact against the known datasets.
 
-Expected counts come from the per-step counts of tests/dataset.py (classic) and
-tests/remote_write.py (native), never from p95kit.
+Expected counts come from the per-step counts of tests/support/dataset.py (classic) and
+tests/support/remote_write.py (native), never from p95kit.
 """
 
 from __future__ import annotations
 
 import math
 
-import dataset
 import numpy as np
 import pytest
-import remote_write as rw
 
 import p95kit
 from p95kit.query.buckets import COLUMNS, parse_buckets
+from tests.support import dataset
+from tests.support import remote_write as rw
 
 WINDOW = 300  # time_range="5m"
 

@@ -10,13 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-import dataset
 import pytest
 from click.testing import CliRunner
 
 from p95kit import InvalidParameterError
 from p95kit.cli.main import main
-from tests.faultserver import FaultServer, Reply
+from tests.support import dataset
+from tests.support.faultserver import FaultServer, Reply
 
 END = str(dataset.END)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from dataset import END
 
 import p95kit
 from p95kit import (
@@ -17,7 +16,8 @@ from p95kit import (
 )
 from p95kit.prometheus.answers import Result, merge_matrices
 from p95kit.prometheus.chunks import split_range
-from tests.faultserver import FaultServer, Reply, success
+from tests.support.dataset import END
+from tests.support.faultserver import FaultServer, Reply, success
 
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
 

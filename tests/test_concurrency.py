@@ -17,10 +17,10 @@ import threading
 import time
 from pathlib import Path
 
-import dataset
 import pytest
 
 from p95kit.report.snapshots import SnapshotStore, read_run
+from tests.support import dataset
 
 EXE = Path(sys.executable).parent / "p95kit"
 SNAPSHOT_FILES = (

@@ -8,11 +8,11 @@ import re
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from test_render import HOSTILE, make_data
 
 from p95kit.display.plotting import figure_png, plot_p95
 from p95kit.report import sections
 from p95kit.report.html_export import TEMPLATE_DIR, TEMPLATE_NAME, notebook_to_html
+from tests.support.report_data import HOSTILE, make_data
 
 CODE_MARKER = "secret_code_marker_42 = 1"
 EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)

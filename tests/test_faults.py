@@ -16,7 +16,6 @@ import socket
 import threading
 from pathlib import Path
 
-import dataset
 import nbformat
 import pytest
 from click.testing import CliRunner
@@ -26,9 +25,9 @@ from p95kit import Prometheus, PrometheusUnavailableError
 from p95kit.cli.main import main
 from p95kit.prometheus import config
 from p95kit.report.snapshots import SnapshotStore, read_run
-from tests import smallprom
-from tests.faultserver import FaultServer, Reply, success
-from tests.proxy import Proxy
+from tests.support import dataset, smallprom
+from tests.support.faultserver import FaultServer, Reply, success
+from tests.support.proxy import Proxy
 
 END = str(dataset.END)
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "report.ipynb"

@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import dataset
 import pytest
 import requests
 from click.testing import CliRunner
@@ -31,10 +30,10 @@ from p95kit.display.plotting import _label, figure_png, plot_p95
 from p95kit.report import sections
 from p95kit.report.data import ReportData, ReportSettings, plan
 from p95kit.report.snapshots import SnapshotStore, read_run
-from tests import smallprom
-from tests.faultserver import FaultServer, success
-from tests.proxy import Proxy
-from tests.test_render import make_data
+from tests.support import dataset, smallprom
+from tests.support.faultserver import FaultServer, success
+from tests.support.proxy import Proxy
+from tests.support.report_data import make_data
 
 END = dataset.END
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

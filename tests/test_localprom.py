@@ -12,11 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import dataset
 import pytest
 import requests
-from dataset import END, HOSTILE_MODEL, STEP, UNICODE_MODEL, expected, expected_quantile
-from smallprom import require_prometheus
 
 import p95kit.demo.local_prometheus
 from p95kit.demo.local_prometheus import (
@@ -27,6 +24,16 @@ from p95kit.demo.local_prometheus import (
     find_binaries,
 )
 from p95kit.errors import P95kitError
+from tests.support import dataset
+from tests.support.dataset import (
+    END,
+    HOSTILE_MODEL,
+    STEP,
+    UNICODE_MODEL,
+    expected,
+    expected_quantile,
+)
+from tests.support.smallprom import require_prometheus
 
 P95 = "histogram_quantile(0.95, sum by (le, {by}) (rate({metric}_bucket{sel}[5m])))"
 

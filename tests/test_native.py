@@ -1,4 +1,5 @@
-"""Native histograms on a real Prometheus, pushed through remote write (tests/remote_write.py).
+"""Native histograms on a real Prometheus, pushed through remote write
+(tests/support/remote_write.py).
 
 Every tested quantile's rank falls on the edge between two adjacent populated buckets, so
 the expected value is that edge, computed here from the pushed per-step counts.
@@ -9,14 +10,14 @@ from __future__ import annotations
 import math
 from itertools import accumulate
 
-import dataset
 import numpy as np
 import pandas as pd
 import pytest
-import remote_write as rw
 
 import p95kit
 from p95kit.query import promql
+from tests.support import dataset
+from tests.support import remote_write as rw
 
 
 def native_ms(q: float, model: str) -> float:

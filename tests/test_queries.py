@@ -1,4 +1,4 @@
-"""The public functions against a real Prometheus serving tests/dataset.py.
+"""The public functions against a real Prometheus serving tests/support/dataset.py.
 
 Every expected value is computed from the dataset's per-step counts with an
 independent histogram_quantile (dataset.expected_quantile), never copied.
@@ -10,13 +10,13 @@ import json
 import math
 from datetime import datetime, timezone
 
-import dataset
 import numpy as np
 import pandas as pd
 import pytest
 
 import p95kit
 from p95kit.query.payloads import dumps
+from tests.support import dataset
 
 END = dataset.END
 REQ_BOUNDS = dataset.SECONDS_BOUNDS
@@ -233,7 +233,7 @@ def test_prometheus_rejecting_a_query(prom):
 
 
 def test_several_percentiles_cost_one_http_request(prom):
-    from tests.proxy import Proxy
+    from tests.support.proxy import Proxy
 
     with Proxy(prom.url) as proxy:
         frame = p95kit.percentiles(percentiles="50,95,99,99.9", prometheus_url=proxy.url, at=END)

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import dataset
 import nbformat
 import pytest
 from click.testing import CliRunner
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 import p95kit
 from p95kit.cli.main import main
 from p95kit.report.snapshots import SnapshotStore, read_run
+from tests.support import dataset
 
 END = str(dataset.END)
 DAY = 86400

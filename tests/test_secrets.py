@@ -13,7 +13,6 @@ import base64
 import traceback
 from pathlib import Path
 
-import dataset
 import nbformat
 import pytest
 from click.testing import CliRunner
@@ -22,7 +21,8 @@ import p95kit
 from p95kit import Prometheus, PrometheusAuthError
 from p95kit.cli.main import main
 from p95kit.query.payloads import error_payload
-from tests.proxy import Proxy
+from tests.support import dataset
+from tests.support.proxy import Proxy
 
 TOKEN = "CANARY-7d1e-p95kit-token"
 NEEDLES = (TOKEN.encode(), base64.b64encode(TOKEN.encode()))

@@ -1,26 +1,27 @@
 """Summaries (``histogram="summary"``): one row per model *and* instance, never averaged.
 
-Two real Prometheus servers: ``prom`` has dataset.py's backfilled ``rpc_duration_seconds``
-(quantiles 0.5, 0.9, 0.99 on two instances per model), ``native_prom`` has
-remote_write.py's pushed ``rpc_latency_seconds`` (with 0.95, and two series of one model
-on one instance told apart by ``job``). Expected values are the exported ones, in ms.
+Two real Prometheus servers: ``prom`` has tests/support/dataset.py's backfilled
+``rpc_duration_seconds`` (quantiles 0.5, 0.9, 0.99 on two instances per model), ``native_prom``
+has tests/support/remote_write.py's pushed ``rpc_latency_seconds`` (with 0.95, and two series
+of one model on one instance told apart by ``job``). Expected values are the exported ones, in
+ms.
 """
 
 from __future__ import annotations
 
 import json
 
-import dataset
 import numpy as np
 import pandas as pd
 import pytest
-import remote_write as rw
 from click.testing import CliRunner
 
 import p95kit
 from p95kit.cli.main import main
 from p95kit.query.frames import instance_names, parse_instant, parse_matrix, parse_quantiles
 from p95kit.query.payloads import from_payload
+from tests.support import dataset
+from tests.support import remote_write as rw
 
 
 def exported(summaries, q: float) -> dict[tuple[str, str], float]:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import p95kit
 from p95kit import PrometheusUnavailableError
 from p95kit.cli.main import main
-from tests.faultserver import FaultServer, success
+from tests.support.faultserver import FaultServer, success
 
 AT = "2026-11-21T00:00:00Z"
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]

@@ -1,7 +1,8 @@
 """A loopback HTTP proxy in front of a real Prometheus that injects faults between the two.
 
 ``with Proxy(prom.url, ...) as proxy: proxy.url``. Every request is recorded in ``seen``
-(:class:`loopback.Seen`, ``forwarded`` when it was passed on). Options, all optional:
+(:class:`~tests.support.loopback.Seen`, ``forwarded`` when it was passed on). Options, all
+optional:
 
 - ``prefix``: the path prefix a gateway such as Mimir's serves Prometheus under
   (``/prometheus``); requests without it get a 401, the rest lose it on the way.
@@ -25,7 +26,7 @@ from collections.abc import Callable
 
 import requests
 
-from tests.loopback import Exchange, LoopbackServer
+from tests.support.loopback import Exchange, LoopbackServer
 
 
 class Proxy(LoopbackServer):

@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import dataset
 import pytest
 
 from p95kit.demo.local_prometheus import (
@@ -16,6 +15,7 @@ from p95kit.demo.local_prometheus import (
     PrometheusNotInstalledError,
     find_binaries,
 )
+from tests.support import dataset
 
 HOURS = 3  # enough for a 1h report and the hour before it
 BOUNDS = dataset.SECONDS_BOUNDS

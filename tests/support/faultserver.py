@@ -10,7 +10,7 @@ import json
 import ssl
 from dataclasses import dataclass, field
 
-from tests.loopback import Exchange, LoopbackServer
+from tests.support.loopback import Exchange, LoopbackServer
 
 
 @dataclass

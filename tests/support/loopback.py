@@ -1,7 +1,6 @@
 """The plumbing the test servers share: a threaded HTTP server on 127.0.0.1 and a record
-of every request. :class:`~tests.faultserver.FaultServer` scripts answers;
-:class:`~tests.proxy.Proxy`
-forwards to a real Prometheus."""
+of every request. :class:`~tests.support.faultserver.FaultServer` scripts answers;
+:class:`~tests.support.proxy.Proxy` forwards to a real Prometheus."""
 
 from __future__ import annotations
 
