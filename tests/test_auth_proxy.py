@@ -14,10 +14,8 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli.main import main
 from p95kit.query.payloads import dumps
 from tests.support import dataset
 from tests.support.proxy import AuthProxy
@@ -45,10 +43,6 @@ def proxy(prom, canary, monkeypatch) -> Iterator[AuthProxy]:
         monkeypatch.delenv(name, raising=False)
     with AuthProxy(prom.url, canary) as running:
         yield running
-
-
-def run(*args: str, env: dict | None = None):
-    return CliRunner().invoke(main, list(args), env=env or {})
 
 
 def query_args(proxy: AuthProxy, *extra: str) -> list[str]:
@@ -114,10 +108,10 @@ def test_library_without_the_credentials_gets_the_auth_error(
     assert canary not in str(info.value) and canary not in repr(info.value.details)
 
 
-def test_cli_with_token_file_and_header(prom, proxy, canary, tmp_path):
+def test_cli_with_token_file_and_header(prom, proxy, canary, tmp_path, cli):
     token_file = tmp_path / "token"
     token_file.write_text(canary + "\n")
-    result = run(
+    result = cli(
         *query_args(
             proxy,
             "--bearer-token-file",
@@ -133,22 +127,22 @@ def test_cli_with_token_file_and_header(prom, proxy, canary, tmp_path):
     assert proxy.seen[-1].params["partial_response"] == ["true"]  # passed through
 
 
-def test_cli_with_environment_variables(prom, proxy, canary):
+def test_cli_with_environment_variables(prom, proxy, canary, cli):
     env = {
         "P95KIT_BEARER_TOKEN": canary,
         "P95KIT_HEADERS": "X-Scope-OrgID: team-a",
         "P95KIT_PROMETHEUS_URL": proxy.url + "/prometheus",
     }
-    result = run("query", "p95", "--at", str(END), "--format", "json", env=env)
+    result = cli("query", "p95", "--at", str(END), "--format", "json", env=env)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == expected_payload(prom)
-    models = run("models", "--end", str(END), env=env)
+    models = cli("models", "--end", str(END), env=env)
     assert models.exit_code == 0, models.stderr
     assert "gpt-4" in models.stdout.splitlines()
 
 
 def test_token_file_from_the_environment_serves_cli_and_notebooks_alike(
-    prom, proxy, canary, tmp_path, monkeypatch
+    prom, proxy, canary, tmp_path, monkeypatch, cli
 ):
     """P95KIT_BEARER_TOKEN_FILE is read by clientconfig, so the report notebook's live
     mode (collect_live -> build_client) authenticates like the CLI does."""
@@ -161,46 +155,46 @@ def test_token_file_from_the_environment_serves_cli_and_notebooks_alike(
     with build_client(proxy.url + "/prometheus") as client:
         frame = p95kit.p95(client=client, at=END)
     assert frame["model"].tolist() == p95kit.p95(prometheus_url=prom.url, at=END)["model"].tolist()
-    result = run(*query_args(proxy))
+    result = cli(*query_args(proxy))
     assert result.exit_code == 0, result.stderr
 
 
-def test_cli_without_credentials_exits_3_saying_authentication_failed(proxy):
-    result = run(*query_args(proxy, "--header", "X-Scope-OrgID: team-a"))
+def test_cli_without_credentials_exits_3_saying_authentication_failed(proxy, cli):
+    result = cli(*query_args(proxy, "--header", "X-Scope-OrgID: team-a"))
     assert result.exit_code == 3
     assert result.stdout == ""
     assert "authentication failed" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_a_rotated_token_file_is_read_again_on_each_run(prom, proxy, canary, tmp_path):
+def test_a_rotated_token_file_is_read_again_on_each_run(prom, proxy, canary, tmp_path, cli):
     token_file = tmp_path / "token"
     token_file.write_text(canary)
     args = query_args(
         proxy, "--bearer-token-file", str(token_file), "--header", "X-Scope-OrgID: team-a"
     )
-    assert run(*args).exit_code == 0
+    assert cli(*args).exit_code == 0
     proxy.token = rotated = f"rotated-{uuid.uuid4().hex}"  # the server rotates first
-    assert run(*args).exit_code == 3
+    assert cli(*args).exit_code == 3
     token_file.write_text(rotated)  # then the file
-    result = run(*args)
+    result = cli(*args)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == expected_payload(prom)
     assert proxy.seen[-1].headers["Authorization"] == f"Bearer {rotated}"
 
 
 @pytest.mark.parametrize("flags", [[], ["-v"], ["-vv"], ["--debug"]])
-def test_the_token_never_appears_in_output_logs_or_tracebacks(proxy, canary, tmp_path, flags):
+def test_the_token_never_appears_in_output_logs_or_tracebacks(proxy, canary, tmp_path, flags, cli):
     token_file = tmp_path / "token"
     token_file.write_text(canary)
     auth = ["--bearer-token-file", str(token_file), "--header", "X-Scope-OrgID: team-a"]
     texts = []
     for output in ("json", "table"):
-        ok = run(*flags, *query_args(proxy, *auth, "--format", output))
+        ok = cli(*flags, *query_args(proxy, *auth, "--format", output))
         assert ok.exit_code == 0, ok.stderr
         texts += [ok.stdout, ok.stderr]
     proxy.token = "something-else"  # now the canary is refused
-    failed = run(*flags, *query_args(proxy, *auth))
+    failed = cli(*flags, *query_args(proxy, *auth), catch_exceptions=True)
     assert failed.exit_code != 0
     texts += [failed.stdout, failed.stderr]
     if failed.exception is not None and not isinstance(failed.exception, SystemExit):

@@ -5,38 +5,30 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from p95kit import InvalidParameterError
-from p95kit.cli.main import main
 from tests.support import dataset
+from tests.support.cli import report_argv
 from tests.support.faultserver import FaultServer, Reply
 
 END = str(dataset.END)
 
 
-def run(*args: str, env: dict | None = None):
-    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
-
-
-def test_query_p95_json_is_exactly_the_payload(prom):
+def test_query_p95_json_is_exactly_the_payload(prom, cli):
     import p95kit
 
-    result = run("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "json")
+    result = cli("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     expected = p95kit.to_payload(p95kit.p95(prometheus_url=prom.url, at=int(END)))
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
 
 
-def test_query_range_csv_and_percentiles_table(prom):
-    result = run(
+def test_query_range_csv_and_percentiles_table(prom, cli):
+    result = cli(
         "query",
         "range",
         "--prometheus-url",
@@ -58,7 +50,7 @@ def test_query_range_csv_and_percentiles_table(prom):
         *[f"gpt-4,2026-11-20T23:5{m}:00.000Z,375.0" for m in (8, 9)],
         "gpt-4,2026-11-21T00:00:00.000Z,375.0",
     ]
-    result = run(
+    result = cli(
         "query",
         "percentiles",
         "--prometheus-url",
@@ -80,8 +72,8 @@ def test_table_escapes_terminal_control_characters():
     assert terminal_safe("evil\x1b[31mred\nx") == "evil\\x1b[31mred\\nx"
 
 
-def test_env_url_and_models_command(prom):
-    result = run("models", "--end", END, env={"P95KIT_PROMETHEUS_URL": prom.url})
+def test_env_url_and_models_command(prom, cli):
+    result = cli("models", "--end", END, env={"P95KIT_PROMETHEUS_URL": prom.url})
     assert result.exit_code == 0
     assert "gpt-4" in result.stdout.splitlines()
     assert "\\" in result.stdout  # the hostile name's backslash is shown, escaped or not
@@ -98,9 +90,9 @@ def test_env_url_and_models_command(prom):
         ("--header", "no colon"),
     ],
 )
-def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args):
+def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args, cli):
     with FaultServer() as server:
-        result = run("query", "p95", "--prometheus-url", server.url, *args)
+        result = cli("query", "p95", "--prometheus-url", server.url, *args)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
@@ -108,49 +100,43 @@ def test_invalid_parameters_exit_2_with_one_line_and_send_nothing(args):
     assert server.seen == []
 
 
-def test_unreachable_exits_3_and_rejected_exits_4(no_retry_waits):
-    result = run("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--timeout", "1")
+def test_unreachable_exits_3_and_rejected_exits_4(no_retry_waits, cli):
+    result = cli("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--timeout", "1")
     assert result.exit_code == 3
     assert result.stderr.startswith("p95kit: error: cannot reach Prometheus at http://127.0.0.1:9")
     body = {"status": "error", "errorType": "bad_data", "error": "invalid parameter"}
     with FaultServer([Reply(400, body)]) as server:
-        result = run("query", "p95", "--prometheus-url", server.url)
+        result = cli("query", "p95", "--prometheus-url", server.url)
     assert result.exit_code == 4
     assert "invalid parameter" in result.stderr
 
 
-def test_debug_shows_the_traceback():
-    result = CliRunner().invoke(main, ["--debug", "query", "p95", "--time-range", "5x"])
+def test_debug_shows_the_traceback(cli):
+    result = cli("--debug", "query", "p95", "--time-range", "5x", catch_exceptions=True)
     assert result.exit_code != 0
     assert isinstance(result.exception, InvalidParameterError)  # re-raised for the traceback
 
 
-def test_help_has_examples():
+def test_help_has_examples(cli):
     for args in (["--help"], ["query", "--help"], ["query", "p95", "--help"], ["report", "--help"]):
-        result = run(*args)
+        result = cli(*args)
         assert result.exit_code == 0
         assert "Example" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["models"], ["query", "range", "--format", "csv"]])
-def test_a_reader_that_went_away_is_not_an_error(prom, command):
+def test_a_reader_that_went_away_is_not_an_error(prom, command, cli_process):
     """`p95kit ... | head -1`: the pipe closes early; no error line, no traceback, exit 1."""
     read, write = os.pipe()
-    p95kit = Path(sys.executable).with_name("p95kit")
-    proc = subprocess.Popen(
-        [str(p95kit), *command, "--prometheus-url", prom.url, "--end", END],
-        stdout=write,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli_process.start(*command, "--prometheus-url", prom.url, "--end", END, stdout=write)
     os.close(write)
     os.close(read)  # gone before p95kit has asked Prometheus, so its first write fails
     _, stderr = proc.communicate(timeout=60)
     assert (proc.returncode, stderr) == (1, "")
 
 
-def test_a_model_that_has_no_series_is_a_warning(prom):
-    result = run(
+def test_a_model_that_has_no_series_is_a_warning(prom, cli):
+    result = cli(
         "query",
         "p95",
         "--prometheus-url",
@@ -167,10 +153,10 @@ def test_a_model_that_has_no_series_is_a_warning(prom):
     assert "no request_duration_seconds series for model 'gpt-5'" in result.stderr
 
 
-def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom):
-    upper = run("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "JSON")
+def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom, cli):
+    upper = cli("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "JSON")
     assert upper.exit_code == 0 and json.loads(upper.stdout)["status"] == "success"
-    empty = run(
+    empty = cli(
         "query", "p95", "--prometheus-url", prom.url, "--at", END, "--metric-name", "typo_seconds"
     )
     assert empty.exit_code == 0
@@ -181,38 +167,23 @@ def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom)
     "args",
     [["demo", "--duration", "5x"], ["doctor", "--lookback", "0"], ["doctor", "--metric-name", "9"]],
 )
-def test_setup_commands_check_parameters_before_starting_anything(args):
+def test_setup_commands_check_parameters_before_starting_anything(args, cli):
     url = ["--prometheus-url", "http://127.0.0.1:9"] if args[0] == "doctor" else []
-    result = run(*args, *url)
+    result = cli(*args, *url)
     assert result.exit_code == 2, result.stderr
     assert result.stdout == "" and len(result.stderr.splitlines()) == 1  # no "starting ..."
 
 
-def test_a_bad_value_from_the_environment_names_the_variable():
-    result = run("query", "p95", env={"P95KIT_TIMEOUT": "abc"})
+def test_a_bad_value_from_the_environment_names_the_variable(cli):
+    result = cli("query", "p95", env={"P95KIT_TIMEOUT": "abc"})
     assert result.exit_code == 2
     assert "(from $P95KIT_TIMEOUT)" in result.stderr and len(result.stderr.splitlines()) == 1
-    assert "$P95KIT" not in run("query", "p95", "--timeout", "abc").stderr
+    assert "$P95KIT" not in cli("query", "p95", "--timeout", "abc").stderr
 
 
-def test_sigterm_cleans_up_and_exits_143(prom, tmp_path):
+def test_sigterm_cleans_up_and_exits_143(prom, tmp_path, cli_process):
     """`timeout` or systemd stop a report with SIGTERM: one line, exit 128 + 15."""
-    p95kit_cli = Path(sys.executable).with_name("p95kit")
-    proc = subprocess.Popen(
-        [
-            str(p95kit_cli),
-            "report",
-            "--prometheus-url",
-            prom.url,
-            "--end",
-            END,
-            "--out",
-            str(tmp_path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli_process.start(*report_argv(prom.url, tmp_path))
     deadline = time.monotonic() + 60
     # A payload in the staging folder: the run is well inside the part that cleans up.
     while not list(tmp_path.glob(".staging-*/*.json")) and time.monotonic() < deadline:

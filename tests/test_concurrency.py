@@ -11,8 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,8 +19,8 @@ import pytest
 
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset
+from tests.support.cli import report_argv
 
-EXE = Path(sys.executable).parent / "p95kit"
 SNAPSHOT_FILES = (
     "report.html",
     "report.ipynb",
@@ -32,34 +30,6 @@ SNAPSHOT_FILES = (
     "summary.json",
     "run.json",
 )
-
-
-def start(prom_url: str, out: Path, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
-    return subprocess.Popen(
-        [
-            str(EXE),
-            "report",
-            "--prometheus-url",
-            prom_url,
-            "--end",
-            str(dataset.END),
-            "--duration",
-            "1h",
-            "--out",
-            str(out),
-            *args,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
-    stdout, stderr = proc.communicate(timeout=900)
-    return proc.returncode, stdout, stderr
 
 
 def assert_complete(snapshot: Path) -> None:
@@ -84,11 +54,12 @@ def assert_consistent(out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def raced(prom, tmp_path_factory):
+def raced(prom, tmp_path_factory, cli_process):
     """Two runs started together on one empty --out, without --wait."""
     out = tmp_path_factory.mktemp("raced")
-    procs = [start(prom.url, out), start(prom.url, out)]
-    return out, [finish(p) for p in procs]
+    argv = report_argv(prom.url, out, duration="1h")
+    procs = [cli_process.start(*argv), cli_process.start(*argv)]
+    return out, [cli_process.finish(p) for p in procs]
 
 
 def test_two_runs_at_once_one_publishes_the_other_exits_75(raced):
@@ -109,10 +80,12 @@ def test_two_runs_at_once_one_publishes_the_other_exits_75(raced):
     assert not list(out.glob(".staging-*"))
 
 
-def test_a_run_that_finds_out_held_exits_75_and_writes_nothing(prom, tmp_path):
+def test_a_run_that_finds_out_held_exits_75_and_writes_nothing(prom, tmp_path, cli_process):
     """The exit-75 path on its own, deterministically (the race above may go either way)."""
     with SnapshotStore(tmp_path).lock():  # another run holds --out
-        code, stdout, stderr = finish(start(prom.url, tmp_path))
+        code, stdout, stderr = cli_process.finish(
+            cli_process.start(*report_argv(prom.url, tmp_path, duration="1h"))
+        )
     assert (code, stdout) == (75, "")
     assert stderr == (
         f"p95kit: error: another p95kit report is running on {tmp_path}; "
@@ -148,19 +121,24 @@ class LatestWatcher(threading.Thread):
             time.sleep(0.005)
 
 
-def test_with_wait_both_publish_in_turn_and_retention_keeps_latest(prom, seeded):
+def test_with_wait_both_publish_in_turn_and_retention_keeps_latest(prom, seeded, cli_process):
     out, seed = seeded
     watcher = LatestWatcher(out)
     watcher.start()
     with SnapshotStore(out).lock():  # another run holds --out while both start
-        procs = [start(prom.url, out, "--wait", "600", "--keep", "1") for _ in range(2)]
+        procs = [
+            cli_process.start(
+                *report_argv(prom.url, out, "--wait", "600", "--keep", "1", duration="1h")
+            )
+            for _ in range(2)
+        ]
         deadline = time.monotonic() + 60
         while not all(has_open(p.pid, out / ".lock") for p in procs):  # both are waiting
             assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
             time.sleep(0.05)
         time.sleep(0.3)
         released = time.time()
-    results = [finish(p) for p in procs]
+    results = [cli_process.finish(p) for p in procs]
     watcher.stop.set()
     watcher.join()
     assert results == [(0, "", ""), (0, "", "")]
@@ -246,12 +224,12 @@ MOMENTS = [
 ]
 
 
-def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded):
+def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded, cli_process):
     out, seed = seeded
     killed_mid_run = []  # moments at which a run died holding a staging folder
     for marker, moment in MOMENTS:
         before = SnapshotStore(out).latest()  # an earlier run may have finished before its kill
-        proc = start(prom.url, out)
+        proc = cli_process.start(*report_argv(prom.url, out, duration="1h"))
         began, kernels, polls = time.monotonic(), [], 0
         while proc.poll() is None and time.monotonic() - began < 60:
             if isinstance(marker, float) and time.monotonic() - began >= marker:
@@ -263,7 +241,7 @@ def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded):
                 kernels = kernel_pids(proc.pid) or kernels
             time.sleep(0.002)
         proc.send_signal(signal.SIGKILL)
-        code, _, _ = finish(proc)
+        code, _, _ = cli_process.finish(proc)
         if code == -signal.SIGKILL and list(out.glob(f".staging-*-{proc.pid}")):
             killed_mid_run.append(moment)
         latest = assert_consistent(out)  # latest intact, no half snapshot
@@ -285,7 +263,9 @@ def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded):
     (out / ".index.html.999999.tmp").write_text("half an index", encoding="utf-8")
     (out / ".latest-999999").symlink_to(seed.name)
 
-    code, stdout, stderr = finish(start(prom.url, out))
+    code, stdout, stderr = cli_process.finish(
+        cli_process.start(*report_argv(prom.url, out, duration="1h"))
+    )
     assert (code, stdout, stderr) == (0, "", "")
     latest = assert_consistent(out)
     assert latest != seed

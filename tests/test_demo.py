@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
-from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli.main import main
 from p95kit.demo.synthetic import MODELS, demo_prometheus
 from p95kit.report.kernel import prepare_environment
 
@@ -39,9 +35,9 @@ def _prometheus_pids() -> set[int]:
     return pids
 
 
-def test_demo_publishes_a_report_and_leaves_no_process(tmp_path):
+def test_demo_publishes_a_report_and_leaves_no_process(tmp_path, cli):
     before = _prometheus_pids()
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
+    result = cli("demo", "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     printed = Path(result.stdout.strip())
     assert printed.name == "report.html" and printed.is_file()
@@ -49,9 +45,9 @@ def test_demo_publishes_a_report_and_leaves_no_process(tmp_path):
     assert _prometheus_pids() <= before
 
 
-def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch):
+def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch, cli):
     monkeypatch.setenv("P95KIT_PROMETHEUS_BIN", str(tmp_path / "missing"))
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)])
+    result = cli("demo", "--out", str(tmp_path))
     assert result.exit_code == 2
     assert "apt-get install prometheus" in result.stderr
     assert "prometheus.io/download" in result.stderr
@@ -123,15 +119,13 @@ def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
     assert len(images) == 1  # no chart.png here: the notebook drew the chart itself
 
 
-def test_doctor(demo):
-    ok = CliRunner().invoke(main, ["doctor", "--prometheus-url", demo.url])
+def test_doctor(demo, cli):
+    ok = cli("doctor", "--prometheus-url", demo.url)
     assert ok.exit_code == 0, ok.stdout
     assert "FAIL" not in ok.stdout and "13 values of label 'model'" in ok.stdout
-    wrong = CliRunner().invoke(
-        main, ["doctor", "--prometheus-url", demo.url, "--metric-name", "absent_seconds"]
-    )
+    wrong = cli("doctor", "--prometheus-url", demo.url, "--metric-name", "absent_seconds")
     assert wrong.exit_code == 1 and "fix: pass the histogram's name" in wrong.stdout
-    down = CliRunner().invoke(main, ["doctor", "--prometheus-url", "http://127.0.0.1:9"])
+    down = cli("doctor", "--prometheus-url", "http://127.0.0.1:9")
     assert down.exit_code == 3 and "FAIL prometheus" in down.stdout
 
 
@@ -143,16 +137,10 @@ def test_styled_frames_escape_and_format():
     assert "<b>x" not in html and "&lt;b&gt;x" in html and "no traffic" in html
 
 
-def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
+def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path, cli_process):
     """`kill`, systemd or a closed terminal stop the demo like Ctrl-C: Prometheus goes too."""
     before = _prometheus_pids()
-    p95kit_cli = Path(sys.executable).with_name("p95kit")
-    demo = subprocess.Popen(
-        [str(p95kit_cli), "demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    demo = cli_process.start("demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h")
     for line in demo.stderr:
         if "press Ctrl-C" in line:
             break
@@ -164,13 +152,13 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
     assert not _prometheus_pids() & started
 
 
-def test_doctor_checks_the_selector_and_histogram_kind_the_reports_use(demo):
+def test_doctor_checks_the_selector_and_histogram_kind_the_reports_use(demo, cli):
     url = ["doctor", "--prometheus-url", demo.url]
     classic_prod = ["--histogram", "classic", "--selector", 'env="prod"']
-    filtered = CliRunner().invoke(main, [*url, *classic_prod])
+    filtered = cli(*url, *classic_prod)
     assert filtered.exit_code == 0, filtered.stdout
     assert "FAIL" not in filtered.stdout and "values of label" in filtered.stdout
-    nowhere = CliRunner().invoke(main, [*url, "--selector", 'env="nowhere"'])
+    nowhere = cli(*url, "--selector", 'env="nowhere"')
     assert nowhere.exit_code == 1
     assert "FAIL models: the metric has no label 'model' on series matching env=\"nowhere\"" in (
         nowhere.stdout

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 import p95kit
 from p95kit.cli.main import main
@@ -27,9 +26,9 @@ COMMANDS = sorted(_commands(main))
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
-def test_every_command_is_in_the_readme_and_has_help_with_an_example(path):
+def test_every_command_is_in_the_readme_and_has_help_with_an_example(path, cli):
     assert f"p95kit {' '.join(path)}" in README
-    result = CliRunner().invoke(main, [*path, "--help"])
+    result = cli(*path, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout
 

@@ -18,11 +18,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
 import p95kit
 from p95kit import Prometheus, PrometheusUnavailableError
-from p95kit.cli.main import main
 from p95kit.prometheus import config
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset, smallprom
@@ -32,25 +30,6 @@ from tests.support.proxy import Proxy
 END = str(dataset.END)
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "report.ipynb"
 WARNING = 'partial response: store "eu-1" <b>unavailable</b> & retrying'
-
-
-def report(url: str, out: Path, *args: str):
-    return CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--prometheus-url",
-            url,
-            "--end",
-            END,
-            "--duration",
-            "1h",
-            "--out",
-            str(out),
-            *args,
-        ],
-        catch_exceptions=False,
-    )
 
 
 @pytest.fixture
@@ -66,7 +45,7 @@ def fast_retries(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def warned(prom, tmp_path_factory):
+def warned(prom, tmp_path_factory, cli):
     """A report through a proxy that adds a partial-response warning to every answer.
 
     Also the good snapshot the failure tests start from (see ``seeded``)."""
@@ -76,7 +55,7 @@ def warned(prom, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("warned")
     with Proxy(prom.url, edit=add_warning) as proxy:
-        result = report(proxy.url, out)
+        result = cli.report(proxy.url, out, duration="1h")
     assert result.exit_code == 0, result.stderr
     return out, result
 
@@ -117,11 +96,11 @@ def refused_port():
         yield sock.getsockname()[1]
 
 
-def test_prometheus_down_at_the_start(seeded, fast_retries, monkeypatch):
+def test_prometheus_down_at_the_start(seeded, fast_retries, monkeypatch, cli):
     waits: list[float] = []
     monkeypatch.setattr("p95kit.prometheus.client._sleep", waits.append)
     with refused_port() as port:
-        result = report(f"http://127.0.0.1:{port}", seeded, "--timeout", "1")
+        result = cli.report(f"http://127.0.0.1:{port}", seeded, "--timeout", "1", duration="1h")
     # The queries run 3 at a time and none starts after the first failure: at most the 3
     # that were running spend their budget of 3 waits, never all 6 queries.
     assert sorted(set(waits)) == [0.01, 0.02, 0.04] and len(waits) in (3, 6, 9)
@@ -138,9 +117,9 @@ def victim(tmp_path):
     server.stop()
 
 
-def test_a_server_that_never_answers_is_bounded_by_the_timeout(seeded, fast_retries):
+def test_a_server_that_never_answers_is_bounded_by_the_timeout(seeded, fast_retries, cli):
     with FaultServer([Reply(hang=True)]) as server:
-        result = report(server.url, seeded, "--timeout", "1")
+        result = cli.report(server.url, seeded, "--timeout", "1", duration="1h")
     assert result.exit_code == 3
     assert one_line(result.stderr) == (
         f"p95kit: error: Prometheus at {server.url} did not answer within 1 s\n"
@@ -148,7 +127,7 @@ def test_a_server_that_never_answers_is_bounded_by_the_timeout(seeded, fast_retr
     assert_untouched(seeded)
 
 
-def test_prometheus_dies_between_queries(seeded, victim, fast_retries):
+def test_prometheus_dies_between_queries(seeded, victim, fast_retries, cli):
     first_answered = threading.Event()
 
     def kill_after_first(number: int) -> None:
@@ -161,7 +140,7 @@ def test_prometheus_dies_between_queries(seeded, victim, fast_retries):
             first_answered.wait(120)
 
     with Proxy(victim.url, before=wait_for_the_kill, after=kill_after_first) as proxy:
-        result = report(proxy.url, seeded)
+        result = cli.report(proxy.url, seeded, duration="1h")
     assert first_answered.is_set() and len(proxy.seen) > 1
     assert result.exit_code == 3
     assert one_line(result.stderr).startswith(
@@ -173,10 +152,10 @@ def test_prometheus_dies_between_queries(seeded, victim, fast_retries):
 
 
 @pytest.mark.parametrize("status", [502, 504])
-def test_proxy_html_error_exits_3_naming_the_status(seeded, fast_retries, status):
+def test_proxy_html_error_exits_3_naming_the_status(seeded, fast_retries, status, cli):
     page = f"<html><body><h1>{status} Gateway</h1><p>nginx</p></body></html>"
     with FaultServer([Reply(status, page)]) as server:
-        result = report(server.url, seeded)
+        result = cli.report(server.url, seeded, duration="1h")
     assert result.exit_code == 3
     reason = {502: "502 Bad Gateway", 504: "504 Gateway Timeout"}[status]
     assert reason in one_line(result.stderr)
@@ -200,11 +179,9 @@ def test_partial_response_warnings_are_visible_in_the_report(warned):
     assert summary["meta"]["warnings"] == [WARNING]
 
 
-def test_query_shows_a_warning_once_on_stderr(prom):
+def test_query_shows_a_warning_once_on_stderr(prom, cli):
     with Proxy(prom.url, edit=lambda body: {**body, "warnings": [WARNING]}) as proxy:
-        result = CliRunner().invoke(
-            main, ["query", "percentiles", "--prometheus-url", proxy.url, "--at", END]
-        )
+        result = cli("query", "percentiles", "--prometheus-url", proxy.url, "--at", END)
     assert result.exit_code == 0
     assert result.stderr == f"p95kit: Prometheus warning: {WARNING}\n"
 
@@ -233,10 +210,10 @@ def test_unexpected_result_type_is_a_clear_error(result_type, result):
         p95kit.p95_range(client=Prometheus(server.url), end=dataset.END)
 
 
-def test_unexpected_result_type_in_a_report_and_a_query(seeded):
+def test_unexpected_result_type_in_a_report_and_a_query(seeded, cli):
     with FaultServer([success([1795219200, "1"], "scalar")]) as server:
-        result = report(server.url, seeded)
-        query = CliRunner().invoke(main, ["query", "p95", "--prometheus-url", server.url])
+        result = cli.report(server.url, seeded, duration="1h")
+        query = cli("query", "p95", "--prometheus-url", server.url)
     for outcome in (result, query):
         assert outcome.exit_code == 3
         assert "resultType 'scalar', expected 'vector'" in one_line(outcome.stderr)
@@ -259,9 +236,9 @@ def broken_notebook(folder: Path, code: str) -> Path:
         ("cell_timeout", "import time\ntime.sleep(60)", ["--cell-timeout", "2"]),
     ],
 )
-def test_notebook_kernel_death_and_cell_timeout(prom, seeded, tmp_path, reason, code, args):
+def test_notebook_kernel_death_and_cell_timeout(prom, seeded, tmp_path, reason, code, args, cli):
     notebook = broken_notebook(tmp_path, code)
-    result = report(prom.url, seeded, "--notebook", str(notebook), *args)
+    result = cli.report(prom.url, seeded, "--notebook", str(notebook), *args, duration="1h")
     assert result.exit_code == 1
     message = {"kernel_died": "the notebook kernel died", "cell_timeout": "ran longer than 2"}
     assert message[reason] in one_line(result.stderr)
@@ -272,9 +249,9 @@ def test_notebook_kernel_death_and_cell_timeout(prom, seeded, tmp_path, reason, 
     assert run["status"] == "failed" and run["error"]["reason"] == reason
 
 
-def test_a_multi_line_cell_error_is_one_line_on_stderr(prom, seeded, tmp_path):
+def test_a_multi_line_cell_error_is_one_line_on_stderr(prom, seeded, tmp_path, cli):
     notebook = broken_notebook(tmp_path, "raise ValueError('first line\\nsecond line')")
-    result = report(prom.url, seeded, "--notebook", str(notebook))
+    result = cli.report(prom.url, seeded, "--notebook", str(notebook), duration="1h")
     assert result.exit_code == 1
     assert "ValueError: first line second line" in one_line(result.stderr)
     failed = next(p for p in SnapshotStore(seeded).snapshots() if p.name.endswith(".failed"))
@@ -290,9 +267,9 @@ def test_a_multi_line_cell_error_is_one_line_on_stderr(prom, seeded, tmp_path):
         ("--wait", "nan"),
     ],
 )
-def test_invalid_run_options_exit_2_before_anything_is_written(tmp_path, args):
+def test_invalid_run_options_exit_2_before_anything_is_written(tmp_path, args, cli):
     with FaultServer() as server:
-        result = report(server.url, tmp_path / "out", *args)
+        result = cli.report(server.url, tmp_path / "out", *args, duration="1h")
     assert result.exit_code == 2
     assert one_line(result.stderr).startswith("p95kit: error: ")
     assert server.seen == [] and not (tmp_path / "out").exists()

@@ -19,13 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import p95kit
 from p95kit import InvalidParameterError, Prometheus, PrometheusQueryError
-from p95kit.cli.main import main
 from p95kit.display.plotting import _label, figure_png, plot_p95
 from p95kit.report import sections
 from p95kit.report.data import ReportData, ReportSettings, plan
@@ -226,7 +224,7 @@ CLI_TEXT = st.one_of(DURATIONS, PERCENTILES, TIMES).filter(lambda v: isinstance(
 
 @pytest.mark.parametrize(("command", "option"), CLI_OPTIONS)
 def test_any_option_text_exits_0_or_2_never_a_traceback(
-    matrix_server, vector_server, command, option
+    matrix_server, vector_server, command, option, cli
 ):
     server = matrix_server if command == "range" else vector_server
     # As in the library test: few points per range, whatever is fuzzed.
@@ -239,7 +237,7 @@ def test_any_option_text_exits_0_or_2_never_a_traceback(
     def check(value):
         before = len(server.seen)
         args = ["query", command, f"--prometheus-url={server.url}", *fixed, f"{option}={value}"]
-        result = CliRunner().invoke(main, args)
+        result = cli(*args, catch_exceptions=True)
         assert result.exit_code in (0, 2), (result.exit_code, result.stderr, result.exception)
         assert "Traceback" not in result.stderr
         if result.exit_code == 2:
@@ -278,25 +276,9 @@ def hostile_prom(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hostile_report(hostile_prom, tmp_path_factory):
+def hostile_report(hostile_prom, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("hostile-reports")
-    result = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--prometheus-url",
-            hostile_prom.url,
-            "--end",
-            str(END),
-            "--duration",
-            "1h",
-            "--out",
-            str(out),
-            "--max-chart-models",
-            "3",
-        ],
-        catch_exceptions=False,
-    )
+    result = cli.report(hostile_prom.url, out, "--max-chart-models", "3", duration="1h")
     assert result.exit_code == 0, result.stderr
     return out
 
@@ -348,12 +330,12 @@ def test_chart_legend_draws_names_literally(hostile_report):
     assert figure_png(figure).startswith(b"\x89PNG")
 
 
-def test_cli_json_round_trips_and_table_is_terminal_safe(hostile_prom):
+def test_cli_json_round_trips_and_table_is_terminal_safe(hostile_prom, cli):
     base = ["query", "p95", "--prometheus-url", hostile_prom.url, "--at", str(END)]
-    result = CliRunner().invoke(main, [*base, "--format", "json"], catch_exceptions=False)
+    result = cli(*base, "--format", "json")
     assert result.exit_code == 0
     assert sorted(d["model"] for d in json.loads(result.stdout)["data"]) == sorted(HOSTILE)
-    table = CliRunner().invoke(main, base, catch_exceptions=False).stdout
+    table = cli(*base).stdout
     assert "two\\nlines\\tand a tab" in table and "\t" not in table
     assert len(table.splitlines()) == 1 + len(HOSTILE)
 

@@ -7,45 +7,23 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli.main import main
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset
+from tests.support.cli import report_argv, scrubbed_env
 
-END = str(dataset.END)
 DAY = 86400
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 
-def report(prom_url: str, out: Path, *args: str):
-    return CliRunner().invoke(
-        main,
-        ["report", "--prometheus-url", prom_url, "--end", END, "--out", str(out), *args],
-        catch_exceptions=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def published(prom, tmp_path_factory):
-    """One full 24 h report with an SLO, shared by the read-only tests below."""
-    out = tmp_path_factory.mktemp("reports")
-    result = report(prom.url, out, "--duration", "24h", "--slo-ms", "500")
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""  # silent on success, for cron
-    return out
-
-
-def test_snapshot_layout(published):
-    latest = published / "latest"
+def test_snapshot_layout(published_report):
+    latest = published_report / "latest"
     assert latest.is_symlink()
     snapshot = latest.resolve()
     assert re.fullmatch(r"\d{8}T\d{6}Z_24h", snapshot.name)
@@ -59,8 +37,8 @@ def test_snapshot_layout(published):
         "summary.json",
     ):
         assert (snapshot / name).is_file(), name
-    assert not list(published.glob(".staging-*"))
-    index = (published / "index.html").read_text(encoding="utf-8")
+    assert not list(published_report.glob(".staging-*"))
+    index = (published_report / "index.html").read_text(encoding="utf-8")
     assert snapshot.name in index and "success" in index
     for name in ("p95.json", "p95_range.json", "percentiles.json", "summary.json", "run.json"):
         assert f'href="{snapshot.name}/{name}"' in index  # what a frontend reads, one click away
@@ -77,8 +55,8 @@ def test_snapshot_layout(published):
     assert run["versions"]["prometheus"].startswith("2.")
 
 
-def test_payloads_match_the_contract_and_the_data(published, prom):
-    snapshot = (published / "latest").resolve()
+def test_payloads_match_the_contract_and_the_data(published_report, prom):
+    snapshot = (published_report / "latest").resolve()
     p95 = json.loads((snapshot / "p95.json").read_text(encoding="utf-8"))
     expected = p95kit.to_payload(p95kit.p95(prometheus_url=prom.url, at=dataset.END))
     assert p95 == json.loads(json.dumps(expected))
@@ -102,8 +80,10 @@ def test_payloads_match_the_contract_and_the_data(published, prom):
         assert not re.search(r"\b(NaN|Infinity)\b", text), name  # strict JSON
 
 
-def test_summary_regression_slo_and_top_bucket(published):
-    summary = json.loads(((published / "latest") / "summary.json").read_text(encoding="utf-8"))
+def test_summary_regression_slo_and_top_bucket(published_report):
+    summary = json.loads(
+        ((published_report / "latest") / "summary.json").read_text(encoding="utf-8")
+    )
     rows = {m["model"]: m for m in summary["models"]}
     drift = rows["drifting-model"]
     assert drift["p95_previous_ms"] == 437.5 and drift["delta_p95_ms"] > 0
@@ -114,8 +94,8 @@ def test_summary_regression_slo_and_top_bucket(published):
     assert p95s == sorted(p95s, reverse=True)  # slowest first
 
 
-def test_html_is_offline_escaped_and_shows_every_model(published):
-    html = ((published / "latest") / "report.html").read_text(encoding="utf-8")
+def test_html_is_offline_escaped_and_shows_every_model(published_report):
+    html = ((published_report / "latest") / "report.html").read_text(encoding="utf-8")
     assert not EXTERNAL.findall(html)
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -123,7 +103,7 @@ def test_html_is_offline_escaped_and_shows_every_model(published):
     for model in dataset.REQUEST_MODELS:
         assert model in text, model
     assert "no traffic" in html and "≥ 10000" in html
-    chart = base64.b64encode(((published / "latest") / "chart.png").read_bytes()).decode()
+    chart = base64.b64encode(((published_report / "latest") / "chart.png").read_bytes()).decode()
     assert html.count(f"data:image/png;base64,{chart}") == 1  # the chart drawn beside the data
     img = next(t for t in re.findall(r"<img [^>]*>", html) if chart in t)
     alt = re.search(r'alt="([^"]*)"', img).group(1)
@@ -133,8 +113,8 @@ def test_html_is_offline_escaped_and_shows_every_model(published):
     assert "import p95kit" not in html and "from p95kit" not in html  # code cells hidden
 
 
-def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published):
-    executed = nbformat.read((published / "latest") / "report.ipynb", as_version=4)
+def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published_report):
+    executed = nbformat.read((published_report / "latest") / "report.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters["data_dir"]
     source = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
     tagged = [c for c in source.cells if "parameters" in c.metadata.get("tags", [])]
@@ -145,7 +125,7 @@ def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published
             assert "%%" not in cell.source
 
 
-def test_browser_renders_with_no_failed_requests(published, tmp_path):
+def test_browser_renders_with_no_failed_requests(published_report, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
     from playwright.sync_api import sync_playwright
 
@@ -155,7 +135,7 @@ def test_browser_renders_with_no_failed_requests(published, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed")
         pytest.skip("chromium is not installed")
-    page_url = ((published / "latest") / "report.html").resolve().as_uri()
+    page_url = ((published_report / "latest") / "report.html").resolve().as_uri()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1500})
@@ -186,9 +166,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def test_two_runs_move_latest_and_keep_both(prom, tmp_path):
+def test_two_runs_move_latest_and_keep_both(prom, tmp_path, cli):
     for _ in range(2):
-        assert report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
+        assert cli.report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
     store = SnapshotStore(tmp_path)
     snapshots = store.snapshots()
     assert len(snapshots) == 2
@@ -197,22 +177,22 @@ def test_two_runs_move_latest_and_keep_both(prom, tmp_path):
     assert index.index(snapshots[0].name) < index.index(snapshots[1].name)  # newest first
 
 
-def test_retention_keeps_latest(prom, tmp_path):
+def test_retention_keeps_latest(prom, tmp_path, cli):
     for _ in range(3):
-        assert report(prom.url, tmp_path, "--duration", "1h", "--keep", "2").exit_code == 0
+        assert cli.report(prom.url, tmp_path, "--duration", "1h", "--keep", "2").exit_code == 0
     store = SnapshotStore(tmp_path)
     assert len(store.snapshots()) == 2
     assert store.latest() == store.snapshots()[0]
 
 
-def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path):
-    assert report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
+def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path, cli):
+    assert cli.report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
     good = SnapshotStore(tmp_path).latest()
     broken = tmp_path / "broken.ipynb"
     notebook = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
     notebook.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart exploded')"))
     nbformat.write(notebook, broken)
-    result = report(prom.url, tmp_path, "--duration", "1h", "--notebook", str(broken))
+    result = cli.report(prom.url, tmp_path, "--duration", "1h", "--notebook", str(broken))
     assert result.exit_code == 1
     assert "chart exploded" in result.stderr and len(result.stderr.splitlines()) == 1
     store = SnapshotStore(tmp_path)
@@ -225,47 +205,30 @@ def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path):
     assert "failed" in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
-def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path):
+def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path, cli):
     out = tmp_path / "out"
-    result = report("http://127.0.0.1:9", out, "--duration", "24x")
+    result = cli.report("http://127.0.0.1:9", out, "--duration", "24x")
     assert result.exit_code == 2 and "duration must be a Prometheus duration" in result.stderr
-    result = report("http://127.0.0.1:9", out, "--histogram", "summary")
+    result = cli.report("http://127.0.0.1:9", out, "--histogram", "summary")
     assert result.exit_code == 2 and "reports need a histogram" in result.stderr
     assert not out.exists()
 
 
-def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path, no_retry_waits):
-    result = report("http://127.0.0.1:9", tmp_path, "--timeout", "1")
+def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path, no_retry_waits, cli):
+    result = cli.report("http://127.0.0.1:9", tmp_path, "--timeout", "1")
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1 and "cannot reach Prometheus" in result.stderr
     assert SnapshotStore(tmp_path).latest() is None
 
 
-def test_cron_like_run_in_a_scrubbed_environment(prom, tmp_path):
+def test_cron_like_run_in_a_scrubbed_environment(prom, tmp_path, cli_process):
     home = tmp_path / "home"
     home.mkdir()
     home.chmod(0o500)  # not writable, as for some cron users
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C"}
-    exe = Path(sys.executable).parent / "p95kit"
+    env = scrubbed_env(home=home)
     out = tmp_path / "reports"
-    done = subprocess.run(
-        [
-            str(exe),
-            "report",
-            "--duration",
-            "1h",
-            "--end",
-            END,
-            "--out",
-            str(out),
-            "--prometheus-url",
-            prom.url,
-        ],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = cli_process.run(
+        *report_argv(prom.url, out, "--duration", "1h"), env=env, cwd=tmp_path, timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
@@ -283,14 +246,14 @@ def _visible_text(page: str) -> str:
     return "".join(parts)
 
 
-def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path):
+def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path, cli):
     """A typo'd metric must not publish empty data over `latest` with exit 0; a report of
     an older window (a backfill with --end) is kept but does not replace `latest`."""
     out = tmp_path / "out"
-    assert report(prom.url, out, "--duration", "6h").exit_code == 0
+    assert cli.report(prom.url, out, "--duration", "6h").exit_code == 0
     latest = (out / "latest").resolve()
 
-    typo = report(prom.url, out, "--duration", "6h", "--metric-name", "typo_seconds")
+    typo = cli.report(prom.url, out, "--duration", "6h", "--metric-name", "typo_seconds")
     assert (typo.exit_code, typo.stdout) == (1, "")
     assert len(typo.stderr.splitlines()) == 1
     assert "no series of typo_seconds with a 'model' label between 2026-11-20T18:00:00Z" in (
@@ -301,25 +264,12 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
     assert (out / "latest").resolve() == latest
 
     earlier = str(dataset.END - 6 * 3600)
-    older = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--prometheus-url",
-            prom.url,
-            "--out",
-            str(out),
-            "--end",
-            earlier,
-            "--duration",
-            "6h",
-        ],
-    )
+    older = cli.report(prom.url, out, "--duration", "6h", end=earlier)
     assert (older.exit_code, older.stderr) == (0, "")
     assert (out / "latest").resolve() == latest  # still the window that ends last
     assert len(SnapshotStore(out).snapshots()) == 3  # the backfill is kept, and listed
 
-    filtered = report(prom.url, out, "--duration", "6h", "--model", "gpt-4", "--model", "gpt-5")
+    filtered = cli.report(prom.url, out, "--duration", "6h", "--model", "gpt-4", "--model", "gpt-5")
     assert (filtered.exit_code, filtered.stderr) == (0, "")  # cron stays silent ...
     newest = (out / "latest").resolve()
     assert newest != latest

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
 import p95kit
 from p95kit import Prometheus, PrometheusAuthError
-from p95kit.cli.main import main
 from p95kit.query.payloads import error_payload
 from tests.support import dataset
 from tests.support.proxy import Proxy
@@ -41,27 +39,6 @@ def token_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("secret") / "token"
     path.write_text(TOKEN + "\n", encoding="utf-8")
     return path
-
-
-def invoke(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), env=env or {})
-
-
-def report(url: str, out: Path, *args: str, flags: tuple[str, ...] = (), env=None):
-    return invoke(
-        *flags,
-        "report",
-        "--prometheus-url",
-        url,
-        "--end",
-        str(dataset.END),
-        "--duration",
-        "1h",
-        "--out",
-        str(out),
-        *args,
-        env=env,
-    )
 
 
 def assert_no_leak(result, out: Path | None = None) -> None:
@@ -90,11 +67,13 @@ WAYS = {
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_token_never_written_or_printed_by_a_report(guard, token_file, tmp_path, way):
+def test_token_never_written_or_printed_by_a_report(guard, token_file, tmp_path, way, cli):
     args, env, flags = WAYS[way]
     args = [a.replace("{file}", str(token_file)) for a in args]
     out = tmp_path / "out"
-    result = report(guard.url, out, *args, flags=flags, env=env)
+    result = cli.report(
+        guard.url, out, *args, duration="1h", flags=flags, env=env, catch_exceptions=True
+    )
     assert result.exit_code == 0, result.stderr
     assert (out / "latest" / "report.html").is_file()
     assert_no_leak(result, out)
@@ -103,11 +82,14 @@ def test_token_never_written_or_printed_by_a_report(guard, token_file, tmp_path,
 
 
 @pytest.mark.parametrize("flags", [(), ("-v",), ("--debug",)])
-def test_token_not_in_an_authentication_failure(prom, tmp_path, flags):
+def test_token_not_in_an_authentication_failure(prom, tmp_path, flags, cli):
     with Proxy(prom.url, require={"Authorization": "Bearer another-token"}) as proxy:
         out = tmp_path / "out"
-        result = report(proxy.url, out, flags=flags, env={"P95KIT_BEARER_TOKEN": TOKEN})
-        query = invoke(
+        env = {"P95KIT_BEARER_TOKEN": TOKEN}
+        result = cli.report(
+            proxy.url, out, duration="1h", flags=flags, env=env, catch_exceptions=True
+        )
+        query = cli(
             *flags,
             "query",
             "p95",
@@ -115,6 +97,7 @@ def test_token_not_in_an_authentication_failure(prom, tmp_path, flags):
             proxy.url,
             "--bearer-token-file",
             str(_token_file(tmp_path)),
+            catch_exceptions=True,
         )
     for outcome in (result, query):
         if "--debug" in flags:
@@ -125,7 +108,7 @@ def test_token_not_in_an_authentication_failure(prom, tmp_path, flags):
     assert_no_leak(result, out)  # the .failed run's run.json and the index
 
 
-def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(guard, tmp_path):
+def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(guard, tmp_path, cli):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     dump = "import os\nprint(dict(os.environ))\nraise RuntimeError(str(sorted(os.environ)))"
     notebook.cells.insert(2, nbformat.v4.new_code_cell(dump))
@@ -134,7 +117,16 @@ def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(gua
     out = tmp_path / "out"
     env = {"P95KIT_BEARER_TOKEN": TOKEN, "P95KIT_HEADERS": f"X-Token: {TOKEN}"}
     for flags in ((), ("--debug",)):
-        result = report(guard.url, out, "--notebook", str(path), flags=flags, env=env)
+        result = cli.report(
+            guard.url,
+            out,
+            "--notebook",
+            str(path),
+            duration="1h",
+            flags=flags,
+            env=env,
+            catch_exceptions=True,
+        )
         assert result.exit_code == 1 or isinstance(result.exception, p95kit.ReportError)
         assert_no_leak(result, out)
     failed = next(out.glob("*.failed"))
@@ -162,9 +154,16 @@ def test_token_not_in_library_errors_or_reprs(prom):
 @pytest.mark.parametrize(
     "header", [f"Authorization: Bearer {TOKEN}\rX", f"Authorization: Bearer {TOKEN}€"]
 )
-def test_a_header_requests_would_refuse_is_invalid_without_showing_it(header, tmp_path):
-    result = invoke(
-        "--debug", "query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--header", header
+def test_a_header_requests_would_refuse_is_invalid_without_showing_it(header, tmp_path, cli):
+    result = cli(
+        "--debug",
+        "query",
+        "p95",
+        "--prometheus-url",
+        "http://127.0.0.1:9",
+        "--header",
+        header,
+        catch_exceptions=True,
     )
     assert isinstance(result.exception, p95kit.InvalidParameterError)
     assert "Authorization header" in str(result.exception)

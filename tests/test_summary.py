@@ -14,10 +14,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli.main import main
 from p95kit.query.frames import instance_names, parse_instant, parse_matrix, parse_quantiles
 from p95kit.query.payloads import from_payload
 from tests.support import dataset
@@ -147,24 +145,20 @@ def test_range_per_instance(native_prom):
         assert np.allclose(points["p95_latency_ms"], value, rtol=1e-12)
 
 
-def test_cli_csv_shows_the_instance_column(native_prom):
-    result = CliRunner().invoke(
-        main,
-        [
-            "query",
-            "p95",
-            "--prometheus-url",
-            native_prom.url,
-            "--at",
-            str(native_prom.end),
-            "--metric-name",
-            rw.SUMMARY_METRIC,
-            "--histogram",
-            "summary",
-            "--format",
-            "csv",
-        ],
-        env={},
+def test_cli_csv_shows_the_instance_column(native_prom, cli):
+    result = cli(
+        "query",
+        "p95",
+        "--prometheus-url",
+        native_prom.url,
+        "--at",
+        str(native_prom.end),
+        "--metric-name",
+        rw.SUMMARY_METRIC,
+        "--histogram",
+        "summary",
+        "--format",
+        "csv",
     )
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -14,11 +14,9 @@ import uuid
 import pytest
 import requests
 import trustme
-from click.testing import CliRunner
 
 import p95kit
 from p95kit import PrometheusUnavailableError
-from p95kit.cli.main import main
 from tests.support.faultserver import FaultServer, success
 
 AT = "2026-11-21T00:00:00Z"
@@ -52,9 +50,8 @@ def tls_server(ca: trustme.CA, *, client_certificates: bool = False) -> FaultSer
     return FaultServer([success(VECTOR)], tls=context)
 
 
-def query(url: str, *extra: str, env: dict | None = None):
-    args = ["query", "p95", "--prometheus-url", url, "--at", AT, "--format", "json", *extra]
-    return CliRunner().invoke(main, args, env=env or {})
+def query_args(url: str, *extra: str) -> list[str]:
+    return ["query", "p95", "--prometheus-url", url, "--at", AT, "--format", "json", *extra]
 
 
 def test_basic_auth_is_sent_as_an_authorization_header():
@@ -69,30 +66,30 @@ def test_basic_auth_is_sent_as_an_authorization_header():
 
 
 @pytest.mark.parametrize("how", ["--basic-auth-file", "P95KIT_BASIC_AUTH_FILE"])
-def test_basic_auth_file_by_flag_or_environment(tmp_path, how):
+def test_basic_auth_file_by_flag_or_environment(tmp_path, how, cli):
     password = f"canary-{uuid.uuid4().hex}"
     secret = tmp_path / "basic-auth"
     secret.write_text(f"alice:{password}\n", encoding="utf-8")
     with FaultServer([success(VECTOR)]) as server:
         if how.startswith("--"):
-            result = query(server.url, how, str(secret))
+            result = cli(*query_args(server.url, how, str(secret)))
         else:
-            result = query(server.url, env={how: str(secret)})
+            result = cli(*query_args(server.url), env={how: str(secret)})
     assert result.exit_code == 0, result.output
     expected = base64.b64encode(f"alice:{password}".encode()).decode()
     assert server.seen[0].headers["Authorization"] == f"Basic {expected}"
     assert password not in result.output and expected not in result.output
 
 
-def test_a_private_ca_is_refused_until_trusted_or_skipped(ca, tmp_path, monkeypatch):
+def test_a_private_ca_is_refused_until_trusted_or_skipped(ca, tmp_path, monkeypatch, cli):
     # Set on many machines; requests would let it override a session's own verify.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     with tls_server(ca) as server:
-        refused = query(server.url)
-        trusted = query(server.url, "--ca-bundle", str(bundle))
-        skipped = query(server.url, "--insecure")
+        refused = cli(*query_args(server.url))
+        trusted = cli(*query_args(server.url, "--ca-bundle", str(bundle)))
+        skipped = cli(*query_args(server.url, "--insecure"))
         with p95kit.Prometheus(server.url, verify=str(bundle)) as client:
             frame = p95kit.p95(client=client, at=AT)
     assert refused.exit_code == 3
