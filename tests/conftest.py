@@ -1,13 +1,22 @@
-"""Shared fixtures.
+"""Shared fixtures, and the markers that say what a test needs.
 
 - ``prom``, ``native_prom``: real Prometheus servers with known answers (tests/support/).
 - ``cli``: ``p95kit`` in this process (click's CliRunner; stdout and stderr apart);
   ``cli_process``: ``p95kit`` as a process in a scrubbed, cron-like environment.
 - ``published_report``: the ``--out`` folder of one finished report on ``prom``.
+
+Markers (registered in pyproject.toml): ``prometheus`` and ``kernel`` come by themselves
+with the ``prometheus_binaries`` and ``jupyter_kernel`` fixtures, which every fixture that
+starts a Prometheus or runs a kernel depends on; a test that does either itself carries the
+marker, as ``browser`` and ``slow`` tests do. A test without ``prometheus`` finds no
+Prometheus binary and one without ``kernel`` finds a ``python3`` kernelspec that cannot
+start, so a missing marker fails the test in every run rather than slipping into the fast
+lane: ``pytest -m "not prometheus and not kernel and not browser"``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,16 +26,78 @@ import pytest
 from p95kit.demo.local_prometheus import LocalPrometheus
 from tests.support import dataset
 from tests.support.cli import Cli, CliProcess
-from tests.support.smallprom import require_prometheus
+from tests.support.smallprom import NOT_MARKED, require_prometheus
+
+#: What a test needs, as a marker, from the fixture that provides it.
+NEEDS = {"prometheus_binaries": "prometheus", "jupyter_kernel": "kernel"}
+#: The program of the kernelspec a test not marked ``kernel`` finds (it does not exist).
+NO_KERNEL = "/nonexistent/mark-the-test-kernel/python"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in NEEDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
-def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
+def prometheus_binaries() -> tuple[str, str]:
+    """``(prometheus, promtool)``; skips the test when they are missing, fails under CI.
+    Every fixture that starts a Prometheus depends on it (its tests are ``prometheus``)."""
+    return require_prometheus()
+
+
+@pytest.fixture(scope="session")
+def jupyter_kernel() -> list[str]:
+    """The command line of the ``python3`` kernel reports run (it must be this Python).
+    Every fixture that runs a report or a notebook depends on it (its tests are ``kernel``)."""
+    from p95kit.report.kernel import check_kernel, prepare_environment
+
+    prepare_environment()
+    return check_kernel()
+
+
+@pytest.fixture(scope="session")
+def _kernelspec_that_cannot_start(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("no-kernel")
+    spec = folder / "kernels" / "python3" / "kernel.json"
+    spec.parent.mkdir(parents=True)
+    argv = [NO_KERNEL, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.write_text(json.dumps({"argv": argv, "display_name": "no kernel", "language": "python"}))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _needs_are_declared(request, monkeypatch, _kernelspec_that_cannot_start: Path) -> None:
+    """Hide Prometheus from a test not marked ``prometheus`` and the kernel from one not
+    marked ``kernel`` (JUPYTER_PATH is searched before every other kernelspec folder)."""
+    if request.node.get_closest_marker("prometheus") is None:
+        monkeypatch.setenv("P95KIT_PROMETHEUS_BIN", NOT_MARKED)
+        monkeypatch.setenv("P95KIT_PROMTOOL_BIN", NOT_MARKED)
+    if request.node.get_closest_marker("kernel") is None:
+        monkeypatch.setenv("JUPYTER_PATH", str(_kernelspec_that_cannot_start))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Say which marker a test that failed for want of one lacks."""
+    outcome = yield
+    report = outcome.get_result()
+    text = str(report.longrepr) if report.failed else ""
+    if "apt-get install prometheus" in text and item.get_closest_marker("prometheus") is None:
+        report.sections.append(("needs", "it starts a Prometheus: mark it prometheus"))
+    if NO_KERNEL in text:
+        report.sections.append(("needs", "it runs a Jupyter kernel: mark it kernel"))
+
+
+@pytest.fixture(scope="session")
+def prom(prometheus_binaries, tmp_path_factory) -> Iterator[LocalPrometheus]:
     """A LocalPrometheus with tests/support/dataset.py backfilled: ``prom.url``, ``prom.timings``.
 
     Skipped when prometheus/promtool are missing, except under CI (env ``CI`` set): fails.
     """
-    require_prometheus()
     workdir = tmp_path_factory.mktemp("prometheus")
     began = time.monotonic()
     path = dataset.build(workdir / "dataset.om")
@@ -38,14 +109,13 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
 
 
 @pytest.fixture(scope="session")
-def native_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def native_prom(prometheus_binaries, tmp_path_factory) -> Iterator:
     """A LocalPrometheus with native histograms and the remote-write receiver enabled,
     holding tests/support/remote_write.py's dataset (native histograms, a summary) pushed up to
     the current minute: a ``remote_write.Pushed`` with ``url`` and ``end``. Skipped or
     failed like ``prom``."""
     from tests.support import remote_write  # needs cramjam (snappy), a test extra
 
-    require_prometheus()
     flags = ["--enable-feature=native-histograms", "--web.enable-remote-write-receiver"]
     server = LocalPrometheus(None, tmp_path_factory.mktemp("native"), extra_args=flags)
     end = int(time.time()) // 60 * 60
@@ -75,7 +145,7 @@ def cli_process() -> CliProcess:
 
 
 @pytest.fixture(scope="session")
-def published_report(prom, cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published_report(prom, jupyter_kernel, cli: Cli, tmp_path_factory) -> Path:
     """The ``--out`` folder of one successful, silent ``p95kit report`` on ``prom``: 24 h
     ending at ``dataset.END``, ``--slo-ms 500``; ``latest`` points at its snapshot.
 

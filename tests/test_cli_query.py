@@ -181,6 +181,7 @@ def test_a_bad_value_from_the_environment_names_the_variable(cli):
     assert "$P95KIT" not in cli("query", "p95", "--timeout", "abc").stderr
 
 
+@pytest.mark.kernel
 def test_sigterm_cleans_up_and_exits_143(prom, tmp_path, cli_process):
     """`timeout` or systemd stop a report with SIGTERM: one line, exit 128 + 15."""
     proc = cli_process.start(*report_argv(prom.url, tmp_path))

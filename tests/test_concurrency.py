@@ -54,7 +54,7 @@ def assert_consistent(out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def raced(prom, tmp_path_factory, cli_process):
+def raced(prom, jupyter_kernel, tmp_path_factory, cli_process):
     """Two runs started together on one empty --out, without --wait."""
     out = tmp_path_factory.mktemp("raced")
     argv = report_argv(prom.url, out, duration="1h")
@@ -121,6 +121,7 @@ class LatestWatcher(threading.Thread):
             time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_with_wait_both_publish_in_turn_and_retention_keeps_latest(prom, seeded, cli_process):
     out, seed = seeded
     watcher = LatestWatcher(out)
@@ -224,6 +225,7 @@ MOMENTS = [
 ]
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_no_half_snapshot(prom, seeded, cli_process):
     out, seed = seeded
     killed_mid_run = []  # moments at which a run died holding a staging folder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
@@ -12,37 +13,44 @@ import pytest
 import p95kit
 from p95kit.demo.synthetic import MODELS, demo_prometheus
 from p95kit.report.kernel import prepare_environment
+from tests.support.cli import scrubbed_env
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(prometheus_binaries, tmp_path_factory):
     with demo_prometheus(tmp_path_factory.mktemp("demo")) as server:
         yield server
 
 
-def _prometheus_pids() -> set[int]:
+def _prometheus_pids(parent: int | None = None) -> set[int]:
+    """Demo Prometheus processes (children of ``parent`` only, when given: other runs of
+    the suite on this machine start demo processes of their own)."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            if b"p95kit-demo-" in cmdline and cmdline.startswith(b"/"):
+            ours = parent is None or ppid == parent
+            if ours and b"p95kit-demo-" in cmdline and cmdline.startswith(b"/"):
                 pids.add(int(entry.name))
     return pids
 
 
-def test_demo_publishes_a_report_and_leaves_no_process(tmp_path, cli):
-    before = _prometheus_pids()
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_demo_publishes_a_report_and_leaves_no_process(prometheus_binaries, tmp_path, cli):
+    before = _prometheus_pids(os.getpid())
     result = cli("demo", "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     printed = Path(result.stdout.strip())
     assert printed.name == "report.html" and printed.is_file()
     assert (tmp_path / "latest" / "report.html").resolve() == printed.resolve()
-    assert _prometheus_pids() <= before
+    assert _prometheus_pids(os.getpid()) <= before  # in-process: ours are our children
 
 
 def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch, cli):
@@ -53,6 +61,7 @@ def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch, cli)
     assert "prometheus.io/download" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_data_is_realistic(demo):
     frame = p95kit.percentiles(prometheus_url=demo.url, time_range="24h")
     assert frame["model"].tolist() == sorted(p.name for p in MODELS)
@@ -69,6 +78,8 @@ def test_demo_data_is_realistic(demo):
     assert after["p95_latency_ms"].iloc[0] > 1.5 * before["p95_latency_ms"].iloc[0]  # regression
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", ["request_duration_seconds", "absent_seconds"])
 def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path, metric):
     """Also with a metric that has no series: every cell runs and says so."""
@@ -91,6 +102,8 @@ def test_exploration_notebook_runs_top_to_bottom(demo, tmp_path, metric):
     assert all(not c.get("outputs") for c in source.cells if c.cell_type == "code")
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
     prepare_environment()
     executed = papermill.execute_notebook(
@@ -119,7 +132,9 @@ def test_report_notebook_runs_live_when_opened_interactively(demo, tmp_path):
     assert len(images) == 1  # no chart.png here: the notebook drew the chart itself
 
 
-def test_doctor(demo, cli):
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_doctor(demo, cli):  # doctor checks the kernelspec
     ok = cli("doctor", "--prometheus-url", demo.url)
     assert ok.exit_code == 0, ok.stdout
     assert "FAIL" not in ok.stdout and "13 values of label 'model'" in ok.stdout
@@ -137,14 +152,21 @@ def test_styled_frames_escape_and_format():
     assert "<b>x" not in html and "&lt;b&gt;x" in html and "no traffic" in html
 
 
-def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path, cli_process):
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_demo_keep_running_stops_its_prometheus_on_sigterm(
+    prometheus_binaries, tmp_path, cli_process
+):
     """`kill`, systemd or a closed terminal stop the demo like Ctrl-C: Prometheus goes too."""
     before = _prometheus_pids()
-    demo = cli_process.start("demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h")
+    prometheus, promtool = prometheus_binaries  # wherever they are, not only on a cron PATH
+    env = scrubbed_env(P95KIT_PROMETHEUS_BIN=prometheus, P95KIT_PROMTOOL_BIN=promtool)
+    args = ["demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"]
+    demo = cli_process.start(*args, env=env)
     for line in demo.stderr:
         if "press Ctrl-C" in line:
             break
-    started = _prometheus_pids() - before
+    started = _prometheus_pids(demo.pid) - before
     demo.send_signal(signal.SIGTERM)
     _, stderr = demo.communicate(timeout=60)
     assert started and demo.returncode == 0, stderr
@@ -152,6 +174,8 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path, cli_process
     assert not _prometheus_pids() & started
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
 def test_doctor_checks_the_selector_and_histogram_kind_the_reports_use(demo, cli):
     url = ["doctor", "--prometheus-url", demo.url]
     classic_prod = ["--histogram", "classic", "--selector", 'env="prod"']

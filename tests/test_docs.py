@@ -47,6 +47,14 @@ def test_the_readme_gives_the_two_commands_and_the_test_command():
     assert ".venv/bin/python -m pytest" in test_script
 
 
+def test_the_readme_gives_the_fast_lane_and_its_markers_are_registered():
+    fast_lane = '.venv/bin/python -m pytest -m "not prometheus and not kernel and not browser"'
+    assert fast_lane in README
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    for marker in ("prometheus", "kernel", "browser", "slow"):
+        assert f'"{marker}: ' in pyproject, marker
+
+
 def test_setup_looks_for_the_cjk_fonts_the_charts_use():
     """scripts/setup runs before p95kit is installed, so it keeps its own copy of the list."""
     from p95kit.display.fonts import CJK_FILES

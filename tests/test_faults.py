@@ -45,7 +45,7 @@ def fast_retries(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def warned(prom, tmp_path_factory, cli):
+def warned(prom, jupyter_kernel, tmp_path_factory, cli):
     """A report through a proxy that adds a partial-response warning to every answer.
 
     Also the good snapshot the failure tests start from (see ``seeded``)."""
@@ -110,7 +110,7 @@ def test_prometheus_down_at_the_start(seeded, fast_retries, monkeypatch, cli):
 
 
 @pytest.fixture
-def victim(tmp_path):
+def victim(prometheus_binaries, tmp_path):
     """A Prometheus of its own, for a test that kills it (never the shared ``prom``)."""
     server = smallprom.start(tmp_path / "victim", {"gpt-4": [0, 0, 0, 6, 30, 4, 0, 0, 0, 0, 0, 0]})
     yield server
@@ -233,7 +233,12 @@ def broken_notebook(folder: Path, code: str) -> Path:
     ("reason", "code", "args"),
     [
         ("kernel_died", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", []),
-        ("cell_timeout", "import time\ntime.sleep(60)", ["--cell-timeout", "2"]),
+        pytest.param(
+            "cell_timeout",
+            "import time\ntime.sleep(60)",
+            ["--cell-timeout", "2"],
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_notebook_kernel_death_and_cell_timeout(prom, seeded, tmp_path, reason, code, args, cli):

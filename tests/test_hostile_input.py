@@ -265,7 +265,7 @@ def counts(bucket: int, n: int = 10) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def hostile_prom(tmp_path_factory):
+def hostile_prom(prometheus_binaries, tmp_path_factory):
     """SCRIPT is the slowest model, LONG the one that got slower (the headline names both)."""
     models = {name: counts(2 + i % 4) for i, name in enumerate(HOSTILE)}
     models[SCRIPT] = counts(9)
@@ -276,7 +276,7 @@ def hostile_prom(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hostile_report(hostile_prom, tmp_path_factory, cli):
+def hostile_report(hostile_prom, jupyter_kernel, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("hostile-reports")
     result = cli.report(hostile_prom.url, out, "--max-chart-models", "3", duration="1h")
     assert result.exit_code == 0, result.stderr

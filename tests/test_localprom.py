@@ -33,7 +33,6 @@ from tests.support.dataset import (
     expected,
     expected_quantile,
 )
-from tests.support.smallprom import require_prometheus
 
 P95 = "histogram_quantile(0.95, sum by (le, {by}) (rate({metric}_bucket{sel}[5m])))"
 
@@ -187,7 +186,7 @@ def test_summary_per_instance(prom: LocalPrometheus) -> None:
     assert got == pytest.approx(wanted, rel=1e-9)
 
 
-def test_stop_and_kill_leave_no_process(tmp_path: Path) -> None:
+def test_stop_and_kill_leave_no_process(prometheus_binaries, tmp_path: Path) -> None:
     server = LocalPrometheus(None, tmp_path)
     with server:
         pid = server.pid
@@ -206,7 +205,7 @@ def test_stop_and_kill_leave_no_process(tmp_path: Path) -> None:
 
 
 def test_a_port_taken_before_prometheus_binds_it_is_retried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prometheus_binaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     taken = socket.create_server(("127.0.0.1", 0))  # someone else got there first
     ports = [taken.getsockname()[1]]
@@ -221,7 +220,7 @@ def test_a_port_taken_before_prometheus_binds_it_is_retried(
 
 
 def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prometheus_binaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with LocalPrometheus(None, tmp_path / "thief") as thief:
         ports = [thief.port]
@@ -235,7 +234,7 @@ def test_a_port_taken_by_another_prometheus_is_not_mistaken_for_ours(
             assert flags["storage.tsdb.path"] == str(tmp_path / "ours" / "data")
 
 
-def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
+def test_stopped_at_interpreter_exit(prometheus_binaries, tmp_path: Path) -> None:
     script = (
         "import sys; from pathlib import Path\n"
         "from p95kit.demo.local_prometheus import LocalPrometheus\n"
@@ -254,7 +253,7 @@ def test_stopped_at_interpreter_exit(tmp_path: Path) -> None:
         os.kill(int(done.stdout), 0)
 
 
-def test_writer_escapes_newlines_and_rejects_mistakes(tmp_path: Path) -> None:
+def test_writer_escapes_newlines_and_rejects_mistakes(prometheus_binaries, tmp_path: Path) -> None:
     values = ["line1\nline2", "back\\n-slash", 'quo"te\\', "tab\there", "emoji 🙂 ü"]
     writer = OpenMetricsWriter()
     for value in values:
@@ -282,7 +281,9 @@ def test_missing_binaries_explain_install(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "prometheus.io/download" in str(info.value) and "promtool" in str(info.value)
 
 
-def test_failures_raise_with_details(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failures_raise_with_details(
+    prometheus_binaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = LocalPrometheus(None, tmp_path / "flag", extra_args=["--no-such-flag"], ready_timeout=60)
     with pytest.raises(LocalPrometheusError, match="no-such-flag"):
         bad.start()
@@ -323,9 +324,8 @@ with LocalPrometheus(None, Path(sys.argv[1])) as prom:
 """
 
 
-def test_a_local_prometheus_dies_with_its_owner_even_on_sigkill(tmp_path):
+def test_a_local_prometheus_dies_with_its_owner_even_on_sigkill(prometheus_binaries, tmp_path):
     """SIGKILL skips every clean-up; the kernel's death signal still stops Prometheus."""
-    require_prometheus()
     owner = subprocess.Popen(
         [sys.executable, "-c", RUN_PROMETHEUS, str(tmp_path)], stdout=subprocess.PIPE, text=True
     )

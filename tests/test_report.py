@@ -125,6 +125,7 @@ def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published
             assert "%%" not in cell.source
 
 
+@pytest.mark.browser
 def test_browser_renders_with_no_failed_requests(published_report, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
     from playwright.sync_api import sync_playwright
@@ -166,6 +167,7 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.mark.kernel
 def test_two_runs_move_latest_and_keep_both(prom, tmp_path, cli):
     for _ in range(2):
         assert cli.report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
@@ -177,6 +179,7 @@ def test_two_runs_move_latest_and_keep_both(prom, tmp_path, cli):
     assert index.index(snapshots[0].name) < index.index(snapshots[1].name)  # newest first
 
 
+@pytest.mark.kernel
 def test_retention_keeps_latest(prom, tmp_path, cli):
     for _ in range(3):
         assert cli.report(prom.url, tmp_path, "--duration", "1h", "--keep", "2").exit_code == 0
@@ -185,6 +188,7 @@ def test_retention_keeps_latest(prom, tmp_path, cli):
     assert store.latest() == store.snapshots()[0]
 
 
+@pytest.mark.kernel
 def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path, cli):
     assert cli.report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
     good = SnapshotStore(tmp_path).latest()
@@ -214,6 +218,7 @@ def test_invalid_parameters_exit_2_before_anything_is_written(tmp_path, cli):
     assert not out.exists()
 
 
+@pytest.mark.kernel  # started before the data is fetched
 def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path, no_retry_waits, cli):
     result = cli.report("http://127.0.0.1:9", tmp_path, "--timeout", "1")
     assert result.exit_code == 3
@@ -221,6 +226,7 @@ def test_unreachable_prometheus_exits_3_and_publishes_nothing(tmp_path, no_retry
     assert SnapshotStore(tmp_path).latest() is None
 
 
+@pytest.mark.kernel
 def test_cron_like_run_in_a_scrubbed_environment(prom, tmp_path, cli_process):
     home = tmp_path / "home"
     home.mkdir()
@@ -246,6 +252,7 @@ def _visible_text(page: str) -> str:
     return "".join(parts)
 
 
+@pytest.mark.kernel
 def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path, cli):
     """A typo'd metric must not publish empty data over `latest` with exit 0; a report of
     an older window (a backfill with --end) is kept but does not replace `latest`."""

@@ -61,6 +61,7 @@ def _pid_gone(pid: int) -> bool:
     return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
+@pytest.mark.kernel
 def test_report_kernel_runs_a_notebook_and_is_gone_after_the_block(tmp_path):
     """The kernel starts at once (before the data is fetched), the notebook runs on it
     in its folder, and leaving the block kills it and closes the client's sockets."""
@@ -82,6 +83,7 @@ def test_report_kernel_runs_a_notebook_and_is_gone_after_the_block(tmp_path):
     assert _pid_gone(pid) and not client.channels_running
 
 
+@pytest.mark.kernel
 def test_ready_check_waits_for_a_booting_kernel_and_drains_iopub(tmp_path):
     """Asked at once, the ready check waits for the kernel to boot. It ends when its own
     kernel_info's idle status has been read (not after a quiet period), so the next
@@ -100,6 +102,7 @@ def test_ready_check_waits_for_a_booting_kernel_and_drains_iopub(tmp_path):
             run_sync(client.wait_for_ready)(timeout=60)  # reads that request's idle too
 
 
+@pytest.mark.kernel
 def test_a_kernel_that_dies_at_start_is_a_report_error(tmp_path):
     nbformat_path = tmp_path / "in.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nbformat_path)
@@ -151,6 +154,7 @@ with report_kernel(Path(tempfile.mkdtemp())) as kernel:
 """
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
 def test_a_kernel_dies_with_the_run_even_while_it_boots():
     """A run SIGKILLed right after launching its kernel must not leave the kernel behind."""
@@ -163,6 +167,7 @@ def test_a_kernel_dies_with_the_run_even_while_it_boots():
     assert watch.stdout.strip() == "gone", watch.stderr[-2000:]
 
 
+@pytest.mark.kernel
 def test_a_start_that_fails_after_the_launch_leaves_no_kernel(tmp_path, monkeypatch):
     import zmq
 
@@ -210,6 +215,7 @@ def test_the_kernel_preload_covers_the_report_notebooks_imports():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.kernel
 def test_the_report_kernel_has_the_preload_imported_before_any_cell(tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(

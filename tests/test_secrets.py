@@ -66,6 +66,7 @@ WAYS = {
 }
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("way", WAYS)
 def test_token_never_written_or_printed_by_a_report(guard, token_file, tmp_path, way, cli):
     args, env, flags = WAYS[way]
@@ -81,6 +82,7 @@ def test_token_never_written_or_printed_by_a_report(guard, token_file, tmp_path,
         assert "p95kit: report: " in result.stderr  # -v did print something
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("flags", [(), ("-v",), ("--debug",)])
 def test_token_not_in_an_authentication_failure(prom, tmp_path, flags, cli):
     with Proxy(prom.url, require={"Authorization": "Bearer another-token"}) as proxy:
@@ -108,6 +110,7 @@ def test_token_not_in_an_authentication_failure(prom, tmp_path, flags, cli):
     assert_no_leak(result, out)  # the .failed run's run.json and the index
 
 
+@pytest.mark.kernel
 def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(guard, tmp_path, cli):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     dump = "import os\nprint(dict(os.environ))\nraise RuntimeError(str(sorted(os.environ)))"

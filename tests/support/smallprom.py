@@ -21,11 +21,18 @@ HOURS = 3  # enough for a 1h report and the hour before it
 BOUNDS = dataset.SECONDS_BOUNDS
 
 
-def require_prometheus() -> None:
-    """Skip the test when prometheus/promtool are missing; fail instead under CI (``CI`` set),
-    where .ci/run installs them and a skip would hide a broken set-up."""
+#: Where a test not marked ``prometheus`` finds its binaries (tests/conftest.py): nowhere.
+NOT_MARKED = "/nonexistent/mark-the-test-prometheus"
+
+
+def require_prometheus() -> tuple[str, str]:
+    """``(prometheus, promtool)``. Skip the test when they are missing; fail instead under CI
+    (``CI`` set), where .ci/run installs them and a skip would hide a broken set-up, and in
+    a test not marked ``prometheus`` (tests/conftest.py hides the binaries from it)."""
+    if os.environ.get("P95KIT_PROMETHEUS_BIN") == NOT_MARKED:
+        pytest.fail("this test starts a Prometheus: mark it prometheus", pytrace=False)
     try:
-        find_binaries()
+        return find_binaries()
     except PrometheusNotInstalledError as exc:
         if os.environ.get("CI"):
             pytest.fail(str(exc), pytrace=False)
