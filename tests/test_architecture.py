@@ -1,0 +1,260 @@
+"""docs/ARCHITECTURE.md is true of the code, and the test suite keeps its own layout.
+
+The doc's layer table is the one declaration: every subpackage it names exists (unless it
+is still coming), every subpackage is in it and its ``__init__`` docstring says what it may
+import, and no module imports a layer its row does not list, lazy imports, ``TYPE_CHECKING``
+blocks and names taken through a package's lazy ``_EXPORTS`` included. The table itself
+only ever points down, so imports only go downward.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "p95kit"
+DOC = ROOT / "docs" / "ARCHITECTURE.md"
+TESTS = ROOT / "tests"
+#: The facade (p95kit/__init__.py) is the library's API: never the applications on top.
+NOT_FROM_THE_FACADE = {"cli", "demo"}
+#: Upward imports waiting for their fix, with where it comes from. Delete an entry once its
+#: import is gone (test_known_exceptions_are_still_there says when).
+KNOWN_EXCEPTIONS = {
+    ("p95kit/display/plotting.py", "p95kit.report.data"): (
+        "issue #10, the code side: report_chart (and its ReportData annotation) moves to report/"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str  # "base" or a subpackage
+    may_import: frozenset[str]
+    coming: bool  # named in the doc, not written yet
+
+
+@cache
+def layers() -> dict[str, Layer]:
+    """The doc's layer table, lowest first: ``| layer | holds | may import |``."""
+    found: dict[str, Layer] = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("layer", "") or set(cells[0]) <= {"-", " "}:
+            continue
+        name = re.match(r"`?(\w+)/?`?", cells[0]).group(1)
+        allowed = frozenset(n.strip() for n in cells[2].split(","))
+        found[name] = Layer(name, allowed, "coming" in cells[0])
+    return found
+
+
+def subpackages() -> list[str]:
+    return sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def layer_of(module: str) -> str:
+    """``p95kit.query.latency`` -> ``query``; a module directly in p95kit/ -> ``base``."""
+    parts = module.split(".")
+    is_package = len(parts) > 1 and (PACKAGE / parts[1] / "__init__.py").is_file()
+    return parts[1] if is_package else "base"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    relative = Path(*name.split("."))
+    return (ROOT / relative).with_suffix(".py").is_file() or (ROOT / relative).is_dir()
+
+
+@cache
+def lazy_exports(package: str) -> dict[str, str]:
+    """A package's ``_EXPORTS = {"name": "module", ...}`` (imported on first use)."""
+    init = ROOT / Path(*package.split(".")) / "__init__.py"
+    if not init.is_file():
+        return {}
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in targets):
+            return ast.literal_eval(node.value)
+    return {}
+
+
+def resolve(dotted: str) -> str:
+    """The module that ``dotted`` (a module, or a name in one) comes from: the longest
+    prefix that is a module, through the package's ``_EXPORTS`` for a lazy name."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        if is_module(prefix):
+            if end < len(parts) and parts[end] in lazy_exports(prefix):
+                return lazy_exports(prefix)[parts[end]]
+            return prefix
+    return dotted
+
+
+def imports(path: Path, source: str | None = None) -> set[str]:
+    """Every p95kit module ``path`` (or ``source``, as if it were there) imports, resolved
+    (:func:`resolve`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent)
+    found, roots = set(), set()  # roots: local names bound to the p95kit package itself
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.add(alias.name)
+                if alias.name.split(".")[0] == "p95kit" and alias.asname in (None, "p95kit"):
+                    roots.add("p95kit")
+                elif alias.name == "p95kit":
+                    roots.add(alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    for node in ast.walk(tree):  # import p95kit; p95kit.p95(...)
+        if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) in roots:
+            found.add(f"p95kit.{node.attr}")
+    if path.name == "__init__.py":  # what its lazy names are imported from
+        found.update(lazy_exports(package).values())
+    return {resolve(name) for name in found if name.split(".")[0] == "p95kit"}
+
+
+def violations() -> dict[tuple[str, str], str]:
+    """``{(module path, imported module): why}`` for every import the table forbids."""
+    table, bad = layers(), {}
+    for path in modules():
+        relative = str(path.relative_to(ROOT))
+        if relative == "p95kit/__init__.py":
+            continue  # the facade: test_the_facade_never_imports_the_applications
+        own = layer_of(module_name(path))
+        if own not in table:
+            continue  # test_every_subpackage_is_in_the_doc
+        allowed = {own, *table[own].may_import}
+        for module in sorted(imports(path)):
+            if layer_of(module) not in allowed:
+                bad[relative, module] = f"{own} may import {sorted(table[own].may_import)}"
+    return bad
+
+
+def test_every_layer_the_doc_names_exists():
+    table = layers()
+    assert next(iter(table)) == "base"
+    assert {"prometheus", "query", "display", "report", "cli"} <= set(table)
+    missing = [n for n, layer in table.items() if n != "base" and not layer.coming]
+    missing = [n for n in missing if not (PACKAGE / n / "__init__.py").is_file()]
+    assert missing == [], f"docs/ARCHITECTURE.md names subpackages that do not exist: {missing}"
+
+
+def test_every_subpackage_is_in_the_doc():
+    assert set(subpackages()) <= set(layers()), "add the subpackage to docs/ARCHITECTURE.md"
+
+
+def test_the_table_only_points_down():
+    table = list(layers().values())
+    assert table[0].may_import == {"base"}
+    for index, layer in enumerate(table):
+        below = {lower.name for lower in table[:index]} | {"base"}
+        assert layer.may_import <= below, f"{layer.name} may only import layers below it"
+
+
+@pytest.mark.parametrize("name", subpackages())
+def test_every_subpackage_says_what_it_may_import(name):
+    init = PACKAGE / name / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    stated = re.search(r"May import\b(.*?)(?:\.\s|$)", docstring, re.DOTALL)
+    assert stated, f"{init}: say which layers it may import ('May import: ...')"
+    # Every layer that sentence names must be one the table allows.
+    named = re.findall(r"p95kit\.(\w+)", stated.group(1))
+    allowed = {name, *layers()[name].may_import}
+    assert {layer_of(f"p95kit.{n}") for n in named} <= allowed, (init, named)
+
+
+def test_imports_only_go_downward():
+    found = {key: why for key, why in violations().items() if key not in KNOWN_EXCEPTIONS}
+    assert found == {}
+
+
+def test_known_exceptions_are_still_there():
+    fixed = set(KNOWN_EXCEPTIONS) - set(violations())
+    assert not fixed, f"fixed: delete {sorted(fixed)} from KNOWN_EXCEPTIONS"
+
+
+def test_the_check_sees_every_kind_of_import():
+    """Plain, from, relative, lazy (in a function), TYPE_CHECKING and through a facade."""
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from . import fonts\n"
+        "from .. import errors\n"
+        "import p95kit\n"
+        "if TYPE_CHECKING:\n"
+        "    from p95kit.report.data import ReportData\n"
+        "def f():\n"
+        "    import p95kit.cli.main\n"
+        "    return p95kit.p95\n"
+    )
+    found = imports(PACKAGE / "display" / "probe.py", source)
+    assert found == {
+        "p95kit",  # the package itself: base (only its own names, such as __version__)
+        "p95kit.display.fonts",
+        "p95kit.errors",
+        "p95kit.report.data",
+        "p95kit.cli.main",
+        "p95kit.query.latency",  # p95kit.p95, through the facade's _EXPORTS
+    }, found
+
+
+def test_the_facade_never_imports_the_applications():
+    found = imports(PACKAGE / "__init__.py")
+    assert {layer_of(m) for m in found} & NOT_FROM_THE_FACADE == set(), found
+
+
+def test_paths_in_the_doc_exist():
+    text = DOC.read_text(encoding="utf-8")
+    paths = [p for p in re.findall(r"`([\w./-]+(?:\.py|\.ipynb|/))`", text) if "/" in p]
+    coming = {name for name, layer in layers().items() if layer.coming}
+    paths = [p for p in paths if p.split("/")[0] not in coming]
+    assert len(paths) > 10
+    missing = [p for p in paths if not ((PACKAGE / p).exists() or (ROOT / p).exists())]
+    assert missing == [], f"docs/ARCHITECTURE.md names paths that do not exist: {missing}"
+
+
+def test_the_readme_links_the_architecture():
+    assert "docs/ARCHITECTURE.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# -- the test suite's own layout -------------------------------------------------------------
+
+SUPPORT = sorted(p.stem for p in (TESTS / "support").glob("*.py") if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.glob("**/*.py")), ids=lambda p: p.name)
+def test_helpers_come_from_tests_support_and_no_test_imports_another(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    names += [
+        f"{n.module}.{a.name}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module in ("tests", "tests.support")
+        for a in n.names
+    ]
+    for name in names:
+        parts = name.split(".")
+        assert not any(p.startswith("test_") or p == "conftest" for p in parts), name
+        if parts[0] in SUPPORT:
+            pytest.fail(f"{path.name}: import {name} as tests.support.{name}")
+        if parts[0] == "tests" and len(parts) > 1:
+            assert parts[1] == "support", f"{path.name}: {name} is not in tests.support"
