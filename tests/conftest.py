@@ -4,6 +4,8 @@
 - ``cli``: ``p95kit`` in this process (click's CliRunner; stdout and stderr apart);
   ``cli_process``: ``p95kit`` as a process in a scrubbed, cron-like environment.
 - ``published_report``: the ``--out`` folder of one finished report on ``prom``.
+- ``no_connection_env``: no P95KIT_* connection variables from this machine;
+  ``no_retry_waits``: retries without the backoff.
 
 Markers (registered in pyproject.toml): ``prometheus`` and ``kernel`` come by themselves
 with the ``prometheus_binaries`` and ``jupyter_kernel`` fixtures, which every fixture that
@@ -30,6 +32,15 @@ from tests.support.smallprom import NOT_MARKED, require_prometheus
 
 #: What a test needs, as a marker, from the fixture that provides it.
 NEEDS = {"prometheus_binaries": "prometheus", "jupyter_kernel": "kernel"}
+#: The variables that say which Prometheus to ask and how (README, Configuration).
+CONNECTION_ENV = (
+    "P95KIT_PROMETHEUS_URL",
+    "P95KIT_BEARER_TOKEN",
+    "P95KIT_BEARER_TOKEN_FILE",
+    "P95KIT_BASIC_AUTH_FILE",
+    "P95KIT_HEADERS",
+    "P95KIT_TIMEOUT",
+)
 #: The program of the kernelspec a test not marked ``kernel`` finds (it does not exist).
 NO_KERNEL = "/nonexistent/mark-the-test-kernel/python"
 
@@ -122,6 +133,13 @@ def native_prom(prometheus_binaries, tmp_path_factory) -> Iterator:
     with server:
         remote_write.push(server.url, remote_write.dataset_request(end))
         yield remote_write.Pushed(server.url, end)
+
+
+@pytest.fixture
+def no_connection_env(monkeypatch) -> None:
+    """No Prometheus URL, credentials, headers or timeout from this machine's environment."""
+    for name in CONNECTION_ENV:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

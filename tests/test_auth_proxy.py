@@ -22,14 +22,6 @@ from tests.support.proxy import AuthProxy
 
 END = dataset.END
 TENANT = {"X-Scope-OrgID": "team-a"}
-ENV_VARS = (
-    "P95KIT_PROMETHEUS_URL",
-    "P95KIT_BEARER_TOKEN",
-    "P95KIT_BEARER_TOKEN_FILE",
-    "P95KIT_BASIC_AUTH_FILE",
-    "P95KIT_HEADERS",
-    "P95KIT_TIMEOUT",
-)
 
 
 @pytest.fixture
@@ -38,9 +30,7 @@ def canary() -> str:
 
 
 @pytest.fixture
-def proxy(prom, canary, monkeypatch) -> Iterator[AuthProxy]:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+def proxy(prom, canary, no_connection_env) -> Iterator[AuthProxy]:
     with AuthProxy(prom.url, canary) as running:
         yield running
 

@@ -21,19 +21,7 @@ from tests.support.faultserver import FaultServer, success
 
 AT = "2026-11-21T00:00:00Z"
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
-ENV_VARS = (
-    "P95KIT_PROMETHEUS_URL",
-    "P95KIT_BEARER_TOKEN",
-    "P95KIT_BEARER_TOKEN_FILE",
-    "P95KIT_BASIC_AUTH_FILE",
-    "P95KIT_HEADERS",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_auth_from_the_environment(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_connection_env")
 
 
 @pytest.fixture(scope="module")

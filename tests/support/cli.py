@@ -128,11 +128,11 @@ class CliProcess:
         timeout: float = 300,
     ) -> subprocess.CompletedProcess:
         """Run ``p95kit ARGS...`` to the end: ``returncode``, ``stdout``, ``stderr``."""
-        return subprocess.run(
-            [str(EXECUTABLE), *args],
-            env=dict(scrubbed_env() if env is None else env),
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        proc = self.start(*args, env=env, cwd=cwd)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
