@@ -198,7 +198,8 @@ def _check_not_empty(data: ReportData) -> None:
 
 def _draw_chart(data: ReportData, path: Path) -> None:
     """Draw the report's chart here, from the data just saved, for the notebook to show."""
-    from p95kit.display.plotting import figure_png, report_chart
+    from p95kit.display.plotting import figure_png
+    from p95kit.report.chart import report_chart
 
     path.write_bytes(figure_png(report_chart(data)))
 
