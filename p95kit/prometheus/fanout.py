@@ -9,12 +9,16 @@ first failure is known. An interrupt in the waiting thread counts as a failure.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+
+_SIGNAL_CHECK_S = 0.2  # longest a pending Ctrl-C/SIGTERM waits to be raised
 
 
 class _Skipped(Exception):
@@ -30,20 +34,32 @@ def run_all(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
     the calls already running end in the background.
     """
     failed = threading.Event()
+    # Each call puts a token when it ends, and this thread waits for the tokens in short
+    # slices: a signal that lands just before a blocking wait starts does not interrupt
+    # that wait (CPython runs handlers between bytecodes), so a wait without a timeout
+    # could sleep through Ctrl-C or SIGTERM until every running call had ended.
+    ended: queue.SimpleQueue[None] = queue.SimpleQueue()
 
     def guarded(call: Callable[[], T]) -> T:
-        if failed.is_set():
-            raise _Skipped
         try:
-            return call()
-        except BaseException:
-            failed.set()
-            raise
+            if failed.is_set():
+                raise _Skipped
+            try:
+                return call()
+            except BaseException:
+                failed.set()
+                raise
+        finally:
+            ended.put(None)
 
     pool = ThreadPoolExecutor(max(1, min(workers, len(calls))))
     try:
         futures = [pool.submit(guarded, call) for call in calls]
-        wait(futures)
+        remaining = len(futures)
+        while remaining:
+            with contextlib.suppress(queue.Empty):
+                ended.get(timeout=_SIGNAL_CHECK_S)
+                remaining -= 1
     except BaseException:  # Ctrl-C or SIGTERM in this thread: start nothing more either
         failed.set()
         pool.shutdown(wait=False, cancel_futures=True)
