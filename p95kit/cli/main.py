@@ -223,7 +223,7 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     fields = {field.name for field in dataclasses.fields(ReportSettings)}
     settings = ReportSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in fields})
     with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
+        outcome = run_report(client, settings, progress=None, **run_options)  # -v on a tty
     log.info("report: %s", outcome.path / "report.html")
 
 
