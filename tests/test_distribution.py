@@ -121,7 +121,7 @@ def test_no_traffic_and_wrong_frames(frame):
 def test_readme_picture(frame):
     """Writes docs/distribution.png when asked (P95KIT_DISTRIBUTION_PNG=path); always renders it."""
     fig = p95kit.plot_distribution(frame, models=["gpt-3.5-turbo", "claude-3", "slow-model"])
-    png = figure_png(fig, dpi=60)
+    png = figure_png(fig, dpi=72)
     assert png.startswith(b"\x89PNG")
     target = os.environ.get("P95KIT_DISTRIBUTION_PNG")
     if target:

@@ -109,7 +109,8 @@ def plot_distribution(
             group = frame[frame["model"] == name].sort_values("upper_ms")
             _panel(ax, group, marks[marks["model"] == name], edges)
         _x_axis(axes[-1], edges)
-        _literal(fig.suptitle(title or _heading(frame, marks, names), fontsize=11))
+        heading = title or _heading(frame, marks, names, chosen=models is not None)
+        _literal(fig.suptitle(heading, fontsize=11))
         _legend(fig, axes[0], marks)
     return fig
 
@@ -208,8 +209,8 @@ def _panel(ax, group: pd.DataFrame, marks: pd.DataFrame, edges: tuple) -> None:
         color = _MARK_COLORS[i % len(_MARK_COLORS)]
         lo = max(row.lower_ms, left)
         hi = right if row.overflow else row.upper_ms
-        ax.axvspan(lo, hi, color=color, alpha=0.12, linewidth=0)
-        ax.axvline(row.value_ms, color=color, linewidth=1.4)
+        ax.axvspan(lo, hi, color=color, alpha=0.15, linewidth=0, zorder=0)  # behind the bars
+        ax.axvline(row.value_ms, color=color, linewidth=1.4, zorder=3)
     ax.set_ylabel("% of requests", fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_ylim(bottom=0)
@@ -229,8 +230,22 @@ def _x_axis(ax, edges: tuple) -> None:
     ax.set_xscale("log")
     ax.set_xlim(left, right)
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    # No latency is written over the overflow bar: its right end is only where it is drawn.
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: f"{value:g}" if value <= top * 1.0001 else "")
+    )
     ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.annotate(
+        "+Inf",
+        xy=(math.sqrt(top * right), 0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, -4),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize="small",
+        color=_OVERFLOW_COLOR,
+    )
     ax.set_xlabel(f"Latency (ms, log scale); hatched: over {number(top)} ms (+Inf bucket)")
 
 
@@ -249,12 +264,12 @@ def _legend(fig: Figure, ax, marks: pd.DataFrame) -> None:
     ax.legend(handles, labels, loc="upper right", fontsize=7, framealpha=0.9)
 
 
-def _heading(frame: pd.DataFrame, marks: pd.DataFrame, names: list[str]) -> str:
+def _heading(frame: pd.DataFrame, marks: pd.DataFrame, names: list[str], chosen: bool) -> str:
     total = frame["model"].nunique()
     idle = total - marks["model"].nunique()
     text = "Latency distribution per model"
     if len(names) < total - idle:
-        text += f" (slowest {len(names)} of {total - idle})"
+        text += f" ({'' if chosen else 'slowest '}{len(names)} of {total - idle})"
     if idle:
         text += f"; {idle} with no traffic not shown"
     return text
