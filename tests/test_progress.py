@@ -171,3 +171,17 @@ def test_import_and_help_do_not_load_tqdm():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_report_run_counts_its_stages_when_asked(prom, tmp_path, capsys):
+    from p95kit.prometheus.client import Prometheus
+    from p95kit.report.data import ReportSettings
+    from p95kit.report.pipeline import run_report
+
+    settings = ReportSettings(duration="1h", end=END)
+    with Prometheus(prom.url) as client:
+        run_report(client, settings, tmp_path / "forced", progress=True)
+        shown = capsys.readouterr().err
+        run_report(client, settings, tmp_path / "auto")  # no terminal, no kernel: nothing
+        assert capsys.readouterr().err == ""
+    assert "report: 100%" in shown and "4/4" in shown
