@@ -5,6 +5,7 @@
     p95kit.p95_range(duration="24h", step="5m")                   # P95 over time
     p95kit.percentiles(percentiles="50,95,99")                    # several percentiles
     p95kit.to_payload(frame)                                      # the original API's JSON
+    p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -33,6 +34,7 @@ _EXPORTS = {
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
     "percentiles": "p95kit.query.latency",
+    "plot_distribution": "p95kit.display.distribution",
     "plot_p95": "p95kit.display.plotting",
     "styled": "p95kit.display.styling",
 }
@@ -52,12 +54,14 @@ __all__ = [
     "p95",
     "p95_range",
     "percentiles",
+    "plot_distribution",
     "plot_p95",
     "styled",
     "to_payload",
 ]
 
 if TYPE_CHECKING:
+    from p95kit.display.distribution import plot_distribution
     from p95kit.display.plotting import plot_p95
     from p95kit.display.styling import styled
     from p95kit.errors import (

@@ -92,5 +92,5 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     names = [field.name for field in dataclasses.fields(ReportSettings)]
     settings = ReportSettings(**{name: kwargs.pop(name) for name in names})
     with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
+        outcome = run_report(client, settings, progress=None, **run_options)  # -v on a tty
     log.info("report: %s", outcome.path / "report.html")

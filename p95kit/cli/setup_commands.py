@@ -6,6 +6,7 @@ Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -20,7 +21,13 @@ from p95kit.cli.options import client_from, connection_options, metric_options, 
 @click.option(
     "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
 )
-def demo(out: str, duration: str, keep_running: bool) -> None:
+@click.option(
+    "--jupyter",
+    is_flag=True,
+    help="Instead of a report: JupyterLab on notebooks/explore.ipynb until Ctrl-C "
+    "(the jupyter extra); prints its URL.",
+)
+def demo(out: str, duration: str, keep_running: bool, jupyter: bool) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -30,7 +37,11 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
     Examples:
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
+      p95kit demo --jupyter           # JupyterLab on it, P95KIT_PROMETHEUS_URL set
     """
+    if jupyter:
+        _demo_jupyter()
+        return
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
     from p95kit.report.data import ReportSettings, plan
@@ -50,6 +61,25 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
                 f"press Ctrl-C (or kill {os.getpid()}) to stop it"
             )
     click.echo("demo Prometheus stopped", err=True)
+
+
+def _demo_jupyter() -> None:
+    """The demo Prometheus and JupyterLab on explore.ipynb; the Lab URL on stdout."""
+    from p95kit.demo.jupyter_lab import jupyter_lab, require_jupyterlab
+    from p95kit.demo.synthetic import demo_prometheus
+
+    require_jupyterlab()  # before starting anything
+    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    with demo_prometheus() as server, jupyter_lab(server.url) as lab:
+        click.echo(lab.url)
+        click.echo(
+            f"JupyterLab (pid {lab.pid}) on explore.ipynb, demo Prometheus at {server.url}; "
+            f"press Ctrl-C (or kill {os.getpid()}) to stop both",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: a normal stop
+            lab.process.wait()  # or until JupyterLab is shut down from its File menu
+    click.echo("JupyterLab and the demo Prometheus stopped", err=True)
 
 
 def _wait_for_interrupt(message: str) -> None:

@@ -31,6 +31,7 @@ import pandas as pd
 from p95kit import validation
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
@@ -106,6 +107,7 @@ def p95_range(
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
 
@@ -114,11 +116,14 @@ def p95_range(
     is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
     ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
-    chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
-    (sorted by model, instance, time) and each point is the value the client
-    exported at that time; ``time_range`` does not apply.
+    chunks, with a bar counting them when ``progress`` says so (None: in Jupyter, or on
+    a terminal with ``-v``; never under cron; True/False force it; see
+    :mod:`p95kit.progress`). With ``histogram="summary"`` an ``instance`` column
+    follows ``model`` (sorted by model, instance, time) and each point is the value
+    the client exported at that time; ``time_range`` does not apply.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    check_progress(progress)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -128,7 +133,9 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop)
+        frame = fetch_range(
+            prom, target, duration_text, span, step_text, step_s, window, stop, progress=progress
+        )
         return warn_missing_series(frame, target)
 
 
@@ -211,11 +218,15 @@ def fetch_range(
     step_s: float,
     window: str,
     stop: float,
+    *,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
-    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
+    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned.
+
+    ``progress``: a bar over the chunks of a long range (default: none)."""
     start = stop - (span // step_s) * step_s
     query = promql.quantile(target, 0.95, window)
-    result = prom.query_range(query, start, stop, step_s)
+    result = prom.query_range(query, start, stop, step_s, progress=progress)
     frame = frames.parse_matrix(
         result.result,
         target.model_label,

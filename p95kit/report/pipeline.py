@@ -19,12 +19,13 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from p95kit import __version__, validation
 from p95kit.errors import P95kitError, ReportError
+from p95kit.progress import Advance, bar, no_progress
 from p95kit.prometheus.client import Prometheus
 from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
@@ -61,7 +62,7 @@ class RunOptions:
 
     notebook: Path
     cell_timeout: float
-    progress: bool
+    advance: Advance = no_progress  # one step per stage: fetch, chart, notebook, HTML
 
 
 def run_report(
@@ -73,16 +74,19 @@ def run_report(
     keep: int | None = None,
     wait: float = 0.0,
     cell_timeout: float = 600.0,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> ReportRun:
     """Publish one report snapshot under ``out``; see :mod:`p95kit.report.snapshots` for the layout.
+
+    ``progress``: a bar over the run's stages (None: in Jupyter, or on a terminal with
+    ``-v``; never under cron; see :mod:`p95kit.progress`).
 
     Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
     """
     plan(settings)  # invalid parameters: exit before anything is written or sent
     backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
-    options = RunOptions(_notebook(notebook), cell_timeout, progress)
+    options = RunOptions(_notebook(notebook), cell_timeout)
     store = SnapshotStore(out)
     with store.lock(wait):
         # Stamp and window from when the lock is held: a run that waited for another one
@@ -96,7 +100,8 @@ def run_report(
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
-            _build(staging, client, validated, run, options)
+            with bar(4, "report", progress) as advance:
+                _build(staging, client, validated, run, replace(options, advance=advance))
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
@@ -136,6 +141,7 @@ def _build(
             data = collect(client, validated)
             data.save(staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
+        options.advance(1)
         _check_not_empty(data)
         run["headline"] = headline(data)
         run["versions"] = _versions(client)
@@ -143,6 +149,7 @@ def _build(
 
         with _timed(timings, "chart_s"):
             _draw_chart(data, staging / CHART_FILE)
+        options.advance(1)
 
         with _timed(timings, "execute_s"):
             executed = execute(
@@ -155,13 +162,14 @@ def _build(
                 ),
                 kernel=kernel,
                 cell_timeout=options.cell_timeout,
-                progress=options.progress,
             )
         log.info("executed the notebook in %.2f s", timings["execute_s"])
+        options.advance(1)
 
     with _timed(timings, "export_s"):
         html = notebook_to_html(executed)
         (staging / "report.html").write_text(html, encoding="utf-8")
+    options.advance(1)
 
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
