@@ -65,8 +65,8 @@ class RunOptions:
 
 
 def run_report(
-    client: Prometheus,
-    settings: ReportSettings,
+    client: Prometheus | str | None = None,
+    settings: ReportSettings | None = None,
     out: Path | str = "reports",
     *,
     notebook: Path | str | None = None,
@@ -75,16 +75,31 @@ def run_report(
     cell_timeout: float = 600.0,
     progress: bool = False,
 ) -> ReportRun:
-    """Publish one report snapshot under ``out``; see :mod:`p95kit.report.snapshots` for the layout.
+    """Publish one report snapshot under ``out``, as ``p95kit report`` does.
 
-    Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
+    - ``client``: a :class:`p95kit.Prometheus`, or a Prometheus URL, or None
+      (``P95KIT_PROMETHEUS_URL``, else ``http://localhost:9090``). For a URL or None the
+      credentials come from the environment, as for the CLI (``P95KIT_BEARER_TOKEN_FILE``,
+      ``P95KIT_BEARER_TOKEN``, ``P95KIT_BASIC_AUTH_FILE``, ``P95KIT_HEADERS``).
+    - ``settings``: what the report covers (default: the last 24 h).
+    - ``out``: the snapshots folder (layout in :mod:`p95kit.report.snapshots`);
+      ``notebook`` the report notebook to run (default :data:`DEFAULT_NOTEBOOK`);
+      ``keep`` the number of snapshots to keep; ``wait`` the seconds to wait for another
+      run holding ``out``; ``cell_timeout`` the seconds one cell may run; ``progress``
+      a progress bar on stderr.
+
+    Returns the snapshot folder and its ``run.json`` (:class:`ReportRun`). Raises the
+    :class:`~p95kit.errors.P95kitError` that stopped the run: ``InvalidParameterError``
+    before anything is sent or written, ``ReportLockedError`` when another run holds
+    ``out``, the Prometheus errors, or ``ReportError`` (a ``.failed`` folder is kept).
     """
+    settings = settings if settings is not None else ReportSettings()
     plan(settings)  # invalid parameters: exit before anything is written or sent
     backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout, progress)
     store = SnapshotStore(out)
-    with store.lock(wait):
+    with _connected(client) as client, store.lock(wait):
         # Stamp and window from when the lock is held: a run that waited for another one
         # must not publish under an older name (or for an older window) than that one.
         started = time.time()
@@ -116,6 +131,18 @@ def run_report(
                 log.info("retention removed %s", removed.name)
             store.write_index(render_index(store))
     return ReportRun(final, run)
+
+
+@contextlib.contextmanager
+def _connected(client: Prometheus | str | None) -> Iterator[Prometheus]:
+    """``client`` itself, or a client for that URL (closed at the end)."""
+    if isinstance(client, Prometheus):
+        yield client
+        return
+    from p95kit.prometheus.config import build_client
+
+    with build_client(client) as built:
+        yield built
 
 
 def _build(
