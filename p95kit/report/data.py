@@ -28,9 +28,10 @@ from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import latency, promql
+from p95kit.query.buckets import fetch_buckets
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
-from p95kit.query.target import Spec, make_spec
+from p95kit.query.target import Target, make_target
 from p95kit.report.parameters import ReportSettings, settings_from_notebook
 from p95kit.report.summary import summarize
 from p95kit.times import parse_time, to_rfc3339
@@ -115,7 +116,7 @@ class Plan:
     #: The settings as run: durations normalised, the step chosen, ``end`` aligned
     #: (RFC 3339), the percentiles sorted with 95 in them.
     settings: ReportSettings
-    spec: Spec
+    target: Target
     duration: str
     span: float
     step: str
@@ -132,7 +133,7 @@ class Plan:
 
 def plan(settings: ReportSettings) -> Plan:
     """Validate every setting; raises InvalidParameterError before anything is sent."""
-    spec = make_spec(
+    target = make_target(
         settings.metric_name,
         settings.model_label,
         settings.models,
@@ -140,7 +141,7 @@ def plan(settings: ReportSettings) -> Plan:
         settings.histogram,
         settings.unit,
     )
-    if spec.target.histogram == "summary":
+    if target.histogram == "summary":
         raise InvalidParameterError(
             "histogram",
             "reports need a histogram (classic or native): a summary's precomputed quantiles "
@@ -173,7 +174,7 @@ def plan(settings: ReportSettings) -> Plan:
     )
     return Plan(
         settings=as_run,
-        spec=spec,
+        target=target,
         duration=duration,
         span=span,
         step=step,
@@ -190,30 +191,28 @@ def plan(settings: ReportSettings) -> Plan:
 def collect(client: Prometheus, p: Plan) -> ReportData:
     """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
     started = time.time()
-    target = p.spec.target
     tasks: dict[str, Callable[[], Any]] = {
         "window": lambda: latency.fetch_percentiles(
-            client, p.spec, p.percentiles, p.duration, p.end, "increase"
+            client, p.target, p.percentiles, p.duration, p.end, "increase"
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, p.spec, (95.0,), p.duration, p.end - p.span, "increase"
+            client, p.target, (95.0,), p.duration, p.end - p.span, "increase"
         ),
-        "current": lambda: latency.fetch_p95(client, p.spec, p.time_range, p.end),
+        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end),
         "range": lambda: latency.fetch_range(
-            client, p.spec, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+            client, p.target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
         ),
     }
+    target = p.target
+    tasks["buckets"] = lambda: fetch_buckets(client, target, p.duration, p.end)
     extra = {"requests": promql.request_count(target, p.duration)}
-    if target.histogram in ("auto", "classic"):
-        extra["buckets"] = promql.bucket_increase(target, p.duration)
     for name, query in extra.items():
         tasks[name] = lambda query=query: client.query(query, p.end)
     # One failure decides the run: the queries not yet started are skipped.
     results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
-    summary = summarize(p.spec, p.slo_ms, results)
+    summary = summarize(p.target, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
-    target = p.spec.target
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
@@ -226,6 +225,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "current P95": results["current"].attrs["query"],
         "P95 over time": results["range"].attrs["query"],
         **extra,
+        "buckets": results["buckets"].attrs["query"],
     }
     warnings = []
     for result in results.values():
@@ -240,7 +240,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "time_range": p.time_range,
         "chart_range": p.chart_range,
         "percentiles": list(p.percentiles),
-        **p.spec.attrs(),
+        **p.target.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
         "queries": query_text,
