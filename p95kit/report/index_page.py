@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from p95kit.display.formatting import fmt_ms
+from p95kit.display.formatting import MISSING, fmt_ms
 from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, read_run
 
@@ -46,15 +46,15 @@ def _row(path: Path, is_latest: bool) -> str:
     slowest_text = (
         f"{escape(str(slowest))}: {escape(fmt_ms(headline.get('slowest_p95_ms')))}"
         if slowest
-        else "–"
+        else MISSING
     )
     error = run.get("error", {}).get("message", "")
     status_text = escape(status) + (f": {escape(str(error))}" if error else "")
     return (
         f'<tr class="{"latest" if is_latest else ""}"><td>{link}{" (latest)" if is_latest else ""}'
         f'</td><td class="{escape(status, quote=True)}">{status_text}</td>'
-        f"<td>{escape(str(window.get('start', '')))} – {escape(str(window.get('end', '')))}</td>"
-        f"<td>{escape(str(headline.get('models', '–')))}</td><td>{slowest_text}</td>"
+        f"<td>{escape(str(window.get('start', '')))} → {escape(str(window.get('end', '')))}</td>"
+        f"<td>{escape(str(headline.get('models', MISSING)))}</td><td>{slowest_text}</td>"
         f"<td>{_files(name, status)}</td></tr>"
     )
 

@@ -30,14 +30,7 @@ from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
 from p95kit.report.index_page import render_index
 from p95kit.report.parameters import notebook_parameters
-from p95kit.report.snapshots import (
-    RUN_FILE,
-    SnapshotStore,
-    read_run,
-    stamp,
-    window_end,
-    write_atomic,
-)
+from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
 
 log = logging.getLogger("p95kit")
@@ -95,7 +88,6 @@ def run_report(
     """
     settings = settings if settings is not None else ReportSettings()
     plan(settings)  # invalid parameters: exit before anything is written or sent
-    backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout, progress)
     store = SnapshotStore(out)
@@ -107,7 +99,7 @@ def run_report(
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
         run = _run_record(client, settings, validated, started)
-        run["moves_latest"] = not (backfill and _ends_before_latest(store, run))
+        run["moves_latest"] = moves_latest(store, run, explicit_end=settings.end is not None)
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
@@ -193,15 +185,6 @@ def _build(
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
-
-
-def _ends_before_latest(store: SnapshotStore, run: dict[str, Any]) -> bool:
-    """True when ``latest`` shows a window that ends after this run's: a report for an
-    older ``--end`` (a backfill) is published but must not replace it."""
-    latest = store.latest()
-    shown = window_end(read_run(latest)) if latest is not None else None
-    mine = window_end(run)
-    return shown is not None and mine is not None and mine < shown
 
 
 def _check_not_empty(data: ReportData) -> None:

@@ -27,6 +27,7 @@ from p95kit.display.formatting import (
     delta,
     finite,
     fmt_ms,
+    given_ms,
     share,
     trend,
     utc,
@@ -77,7 +78,7 @@ def headline(data: ReportData) -> str:
         + (f" ({idle} with no traffic)" if idle else "")
         + f" · metric <code>{_esc(meta.get('metric_name', ''))}</code>"
         + f" by <code>{_esc(meta.get('model_label', ''))}</code>"
-        + (f" · SLO {_esc(format(meta['slo_ms'], 'g'))} ms" if meta.get("slo_ms") else "")
+        + (f" · SLO {_esc(given_ms(meta['slo_ms']))}" if meta.get("slo_ms") else "")
         + "</p>",
     ]
     if summary.empty:  # opened live with a wrong metric, label or selector
@@ -126,7 +127,7 @@ def summary_table(data: ReportData) -> str:
     headers = ["Model", "Requests", *[c.upper() for c in columns]]
     headers.append(f"Current P95 (last {meta.get('time_range', '?')})")
     if slo:  # interpolated inside the bucket that holds the SLO, like histogram_quantile
-        headers.append(f"Requests ≤ {slo:g} ms (est.)")
+        headers.append(f"Requests ≤ {given_ms(slo)} (est.)")
     rows = []
     for _, row in summary.iterrows():
         cells: list[Cell] = [row["model"], count(row["requests"])]
@@ -208,7 +209,7 @@ def footer(data: ReportData) -> str:
     ]
     if meta.get("slo_ms"):
         estimate = "the share under it is interpolated inside its histogram bucket"
-        items.insert(3, ("SLO", f"{meta['slo_ms']:g} ms; {estimate}"))
+        items.insert(3, ("SLO", f"{given_ms(meta['slo_ms'])}; {estimate}"))
     if meta.get("selector"):
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):
