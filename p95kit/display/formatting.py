@@ -66,7 +66,7 @@ def number(value: float) -> str:
     return f"{value:.2f}" if size < 10 else f"{value:.1f}" if size < 1000 else f"{value:.0f}"
 
 
-def count(value: float) -> str:
+def fmt_count(value: float) -> str:
     """A request count: ``12,345``."""
     return f"{round(value):,}" if finite(value) else MISSING
 

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from p95kit.display.formatting import MISSING, fmt_ms
-from p95kit.validation import is_latency_column
+from p95kit.query.columns import is_latency_column
 
 
 def styled(frame: pd.DataFrame, digits: int = 1):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from p95kit.display.formatting import fmt_ms
+from p95kit.query.columns import is_latency_column
 from p95kit.query.payloads import dumps, to_payload
-from p95kit.validation import is_latency_column
 
 
 def render(frame: pd.DataFrame, output_format: str) -> str:

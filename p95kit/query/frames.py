@@ -23,8 +23,8 @@ import pandas as pd
 
 from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.range_answers import Columns, from_lists
+from p95kit.query.columns import percentile_column
 from p95kit.query.promql import string_literal
-from p95kit.validation import percentile_column
 
 TIMESTAMP = "datetime64[ns, UTC]"
 INSTANCE = "instance"  # the column that keys summary rows next to ``model``

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from p95kit.display.formatting import MISSING, fmt_ms
-from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE
+from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE, ReportData
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, read_run
 
 _STYLE = """
@@ -33,6 +34,20 @@ def render_index(store: SnapshotStore) -> str:
 {body}
 </tbody></table></body></html>
 """
+
+
+def headline_numbers(data: ReportData) -> dict[str, Any]:
+    """run.json's ``headline``, which this page shows: model count, requests, the slowest
+    model and its window P95 (ms). (The report's own headline is ``sections.headline``.)"""
+    summary = data.summary
+    ranked = summary.dropna(subset=["p95"])
+    top = ranked.iloc[0] if len(ranked) else None
+    return {
+        "models": len(summary),
+        "requests": float(summary["requests"].fillna(0).sum()),
+        "slowest_model": None if top is None else str(top["model"]),
+        "slowest_p95_ms": None if top is None else round(float(top["p95"]), 2),
+    }
 
 
 def _row(path: Path, is_latest: bool) -> str:

@@ -28,7 +28,7 @@ from p95kit.errors import P95kitError, ReportError
 from p95kit.prometheus.client import Prometheus
 from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
-from p95kit.report.index_page import render_index
+from p95kit.report.index_page import headline_numbers, render_index
 from p95kit.report.parameters import notebook_parameters
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
@@ -149,14 +149,15 @@ def _build(
     from p95kit.report.kernel import execute, report_kernel
 
     timings = run["timings"]
-    # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
+    # The kernel boots in its own process while this process fetches and draws
+    # (what that saves: benchmarks/RESULTS.md).
     with report_kernel(staging) as kernel:
         with _timed(timings, "fetch_s"):
             data = collect(client, validated)
             data.save(staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
         _check_not_empty(data)
-        run["headline"] = headline(data)
+        run["headline"] = headline_numbers(data)
         run["versions"] = _versions(client)
         run["warnings"] = data.meta.get("warnings", [])
 
@@ -219,19 +220,6 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
     tick = time.time()
     yield
     timings[key] = round(time.time() - tick, 3)
-
-
-def headline(data: ReportData) -> dict[str, Any]:
-    """Numbers for the index page: model count, slowest model and its window P95 (ms)."""
-    summary = data.summary
-    ranked = summary.dropna(subset=["p95"])
-    top = ranked.iloc[0] if len(ranked) else None
-    return {
-        "models": len(summary),
-        "requests": float(summary["requests"].fillna(0).sum()),
-        "slowest_model": None if top is None else str(top["model"]),
-        "slowest_p95_ms": None if top is None else round(float(top["p95"]), 2),
-    }
 
 
 def _run_record(
