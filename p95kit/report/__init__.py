@@ -14,10 +14,11 @@ The public names, for a script or a scheduler (Airflow, cron in Python)::
 - :mod:`.sections` and :mod:`.chart`: the report's tables and chart, for sections of your own.
 
 Inside: the declared parameters (:mod:`.parameters`), the report's data (:mod:`.data`),
-per-model summary (:mod:`.summary`), the kernel and papermill run (:mod:`.kernel`),
-notebook to HTML (:mod:`.html_export`), the snapshot folder (:mod:`.snapshots`), the
-index page (:mod:`.index_page`), the whole pipeline (:mod:`.pipeline`), set-up checks
-(:mod:`.doctor`), and the report notebook and nbconvert template it ships.
+per-model summary (:mod:`.summary`), the kernel and papermill run (:mod:`.kernel`; its
+environment: :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot
+folder (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
+(:mod:`.pipeline`), set-up checks (:mod:`.doctor`), and the report notebook and nbconvert
+template it ships.
 
 May import: :mod:`p95kit.display`, :mod:`p95kit.query`, :mod:`p95kit.prometheus` and
 the base modules. Never serve, cli or demo.

@@ -1,9 +1,7 @@
 """Execute a report notebook with papermill, in-process, on one explicitly chosen kernel.
 
-Robust under cron: ``JUPYTER_PREFER_ENV_PATH=1`` so the virtual environment's
-kernelspec wins over one in the user's home, writable ``IPYTHONDIR`` /
-``MPLCONFIGDIR`` / ``JUPYTER_RUNTIME_DIR`` when HOME is not, a check that the
-kernel runs this very Python, no progress bar unless asked, and no kernel chatter
+Robust under cron: the environment and the kernel check of
+:mod:`p95kit.report.kernel_setup`, no progress bar unless asked, and no kernel chatter
 on stderr. papermill's and nbclient's exceptions become
 :class:`~p95kit.errors.ReportError` here and nowhere else.
 
@@ -24,11 +22,8 @@ import contextlib
 import logging
 import math
 import os
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,10 +36,13 @@ from jupyter_core.utils import run_sync
 
 from p95kit.errors import ReportError
 from p95kit.processes import die_with_parent
-from p95kit.prometheus.config import SECRET_ENV
-from p95kit.prometheus.urls import URL_ENV
+from p95kit.report.kernel_setup import (
+    KERNEL_NAME,
+    check_kernel,
+    kernel_environment,
+    prepare_environment,
+)
 
-KERNEL_NAME = "python3"
 # The report notebook's imports (pandas, numpy, p95kit), run by the kernel as it boots:
 # the report process is fetching and drawing meanwhile, so they leave the critical path.
 # The notebook still imports them itself; a name missing here only costs time.
@@ -162,52 +160,6 @@ class ReportKernelManager(AsyncKernelManager):
         if preexec is not None:
             kw.setdefault("preexec_fn", preexec)
         await super().start_kernel(**kw)
-
-
-def kernel_environment() -> dict[str, str]:
-    """This process's environment without :data:`SECRET_ENV` (nor a URL with user-info)."""
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-    if "@" in env.get(URL_ENV, ""):
-        del env[URL_ENV]
-    return env
-
-
-def prepare_environment() -> None:
-    """Set the environment variables that make kernels start reliably under cron."""
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    home = Path(os.environ.get("HOME") or tempfile.gettempdir())
-    if not (home.is_dir() and os.access(home, os.W_OK)):
-        scratch = Path(tempfile.gettempdir()) / f"p95kit-{os.getuid()}"
-        for variable in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR"):
-            folder = scratch / variable.lower()
-            folder.mkdir(parents=True, exist_ok=True)
-            os.environ.setdefault(variable, str(folder))
-
-
-def check_kernel(kernel_name: str = KERNEL_NAME) -> list[str]:
-    """Return the kernel's command line, or raise ReportError when it would start
-    another Python than the one p95kit runs in."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        raise ReportError(
-            f"no Jupyter kernel named {kernel_name!r}; install ipykernel in this environment "
-            f"({sys.executable} -m pip install ipykernel)"
-        ) from None
-    program = spec.argv[0] if spec.argv else ""
-    generic = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
-    if program in generic:  # jupyter_client substitutes sys.executable for these
-        return [sys.executable, *spec.argv[1:]]
-    resolved = shutil.which(program) or program
-    if Path(resolved).resolve() != Path(sys.executable).resolve():
-        raise ReportError(
-            f"the {kernel_name!r} kernel in {spec.resource_dir} runs {resolved}, not "
-            f"{sys.executable}; remove that kernelspec or set JUPYTER_PREFER_ENV_PATH=1"
-        )
-    return list(spec.argv)
 
 
 @contextlib.contextmanager
