@@ -39,28 +39,10 @@ _EXPORTS = {
     "styled": "p95kit.display.styling",
 }
 
-__all__ = [
-    "InvalidParameterError",
-    "P95kitError",
-    "Prometheus",
-    "PrometheusAuthError",
-    "PrometheusQueryError",
-    "PrometheusUnavailableError",
-    "ReportError",
-    "ReportLockedError",
-    "__version__",
-    "buckets",
-    "list_models",
-    "p95",
-    "p95_range",
-    "percentiles",
-    "plot_distribution",
-    "plot_p95",
-    "styled",
-    "to_payload",
-]
+__all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py keeps it in step
+    # ruff: noqa: F401 (these imports are the re-exports; __all__ comes from _EXPORTS)
     from p95kit.display.distribution import plot_distribution
     from p95kit.display.plotting import plot_p95
     from p95kit.display.styling import styled

@@ -29,6 +29,7 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import latency, promql
 from p95kit.query.buckets import fetch_buckets
+from p95kit.query.columns import is_latency_column, percentile_column
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.target import Target, make_target
@@ -75,7 +76,7 @@ class ReportData:
         for attribute, name in PAYLOAD_FILES.items():
             written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
         summary = self.summary.copy()
-        ms = [c for c in summary.columns if validation.is_latency_column(c)]
+        ms = [c for c in summary.columns if is_latency_column(c)]
         summary[ms] = summary[ms].round(2)
         body = {"meta": self.meta, "models": summary.to_dict(orient="records")}
         written.append(_write(folder / SUMMARY_FILE, dumps(body)))
@@ -271,7 +272,7 @@ def notebook_data(parameters: Mapping[str, Any]) -> ReportData:
 
 
 def _summary_columns(meta: dict) -> list[str]:
-    percentile_columns = [validation.percentile_column(p) for p in meta["percentiles"]]
+    percentile_columns = [percentile_column(p) for p in meta["percentiles"]]
     return [
         "model",
         "requests",

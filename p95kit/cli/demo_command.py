@@ -1,18 +1,17 @@
-"""``p95kit demo`` and ``p95kit doctor``: try p95kit out, and check a set-up.
+"""``p95kit demo``: try p95kit out on a throwaway Prometheus with synthetic data.
 
 Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
-:mod:`p95kit.demo.synthetic` and :mod:`p95kit.report.doctor`.
+:mod:`p95kit.demo.synthetic` and :func:`p95kit.report.run_report`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, metric_options, out_option
+from p95kit.cli.options import out_option
 
 
 @click.command()
@@ -92,38 +91,3 @@ def _wait_for_interrupt(message: str) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
-
-
-@click.command()
-@connection_options
-@metric_options
-@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(
-    metric_name: str,
-    model_label: str,
-    selector: str | None,
-    histogram: str,
-    lookback: str,
-    **kwargs: Any,
-) -> None:
-    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
-
-    \b
-    Example:
-      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
-    """
-    from p95kit.display.terminal import terminal_safe
-    from p95kit.report.doctor import run_checks
-
-    with client_from(kwargs) as client:
-        checks = run_checks(
-            client, metric_name, model_label, lookback, selector=selector, histogram=histogram
-        )
-    for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
-        if not check.ok:
-            click.echo(f"     fix: {check.fix}")
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        raise SystemExit(failed[0].exit_code or 1)
