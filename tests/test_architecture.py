@@ -23,13 +23,6 @@ DOC = ROOT / "docs" / "ARCHITECTURE.md"
 TESTS = ROOT / "tests"
 #: The facade (p95kit/__init__.py) is the library's API: never the applications on top.
 NOT_FROM_THE_FACADE = {"cli", "demo"}
-#: Upward imports waiting for their fix, with where it comes from. Delete an entry once its
-#: import is gone (test_known_exceptions_are_still_there says when).
-KNOWN_EXCEPTIONS = {
-    ("p95kit/display/plotting.py", "p95kit.report.data"): (
-        "issue #10, the code side: report_chart (and its ReportData annotation) moves to report/"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -183,13 +176,7 @@ def test_every_subpackage_says_what_it_may_import(name):
 
 
 def test_imports_only_go_downward():
-    found = {key: why for key, why in violations().items() if key not in KNOWN_EXCEPTIONS}
-    assert found == {}
-
-
-def test_known_exceptions_are_still_there():
-    fixed = set(KNOWN_EXCEPTIONS) - set(violations())
-    assert not fixed, f"fixed: delete {sorted(fixed)} from KNOWN_EXCEPTIONS"
+    assert violations() == {}
 
 
 def test_the_check_sees_every_kind_of_import():

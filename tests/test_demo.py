@@ -25,32 +25,38 @@ def demo(prometheus_binaries, tmp_path_factory):
 
 
 def _prometheus_pids(parent: int | None = None) -> set[int]:
-    """Demo Prometheus processes (children of ``parent`` only, when given: other runs of
-    the suite on this machine start demo processes of their own)."""
+    """PIDs of demo Prometheus processes (only the children of ``parent`` when given, so
+    demos that other test runs on the machine start at the same time do not count)."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmdline = (entry / "cmdline").read_bytes()
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
+            except OSError:
                 continue
-            ours = parent is None or ppid == parent
-            if ours and b"p95kit-demo-" in cmdline and cmdline.startswith(b"/"):
+            ours = parent is None or _parent_pid(entry) == parent
+            if b"p95kit-demo-" in cmdline and cmdline.startswith(b"/") and ours:
                 pids.add(int(entry.name))
     return pids
+
+
+def _parent_pid(entry: Path) -> int | None:
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])  # after "(comm)": state, ppid
 
 
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_demo_publishes_a_report_and_leaves_no_process(prometheus_binaries, tmp_path, cli):
-    before = _prometheus_pids(os.getpid())
     result = cli("demo", "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     printed = Path(result.stdout.strip())
     assert printed.name == "report.html" and printed.is_file()
     assert (tmp_path / "latest" / "report.html").resolve() == printed.resolve()
-    assert _prometheus_pids(os.getpid()) <= before  # in-process: ours are our children
+    assert not _prometheus_pids(parent=os.getpid())
 
 
 def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch, cli):
@@ -158,7 +164,6 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(
     prometheus_binaries, tmp_path, cli_process
 ):
     """`kill`, systemd or a closed terminal stop the demo like Ctrl-C: Prometheus goes too."""
-    before = _prometheus_pids()
     prometheus, promtool = prometheus_binaries  # wherever they are, not only on a cron PATH
     env = scrubbed_env(P95KIT_PROMETHEUS_BIN=prometheus, P95KIT_PROMTOOL_BIN=promtool)
     args = ["demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"]
@@ -166,7 +171,7 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(
     for line in demo.stderr:
         if "press Ctrl-C" in line:
             break
-    started = _prometheus_pids(demo.pid) - before
+    started = _prometheus_pids(parent=demo.pid)
     demo.send_signal(signal.SIGTERM)
     _, stderr = demo.communicate(timeout=60)
     assert started and demo.returncode == 0, stderr

@@ -31,6 +31,7 @@ import pandas as pd
 from p95kit import validation
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
@@ -66,11 +67,11 @@ def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[P
 def p95(
     metric_name: str = "request_duration_seconds",
     time_range: str = "5m",
+    *,
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
@@ -95,17 +96,18 @@ def p95(
 def p95_range(
     metric_name: str = "request_duration_seconds",
     duration: str = "1h",
+    *,
     step: str = "1m",
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
 
@@ -114,11 +116,14 @@ def p95_range(
     is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
     ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
-    chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
-    (sorted by model, instance, time) and each point is the value the client
-    exported at that time; ``time_range`` does not apply.
+    chunks, with a bar counting them when ``progress`` says so (None: in Jupyter, or on
+    a terminal with ``-v``; never under cron; True/False force it; see
+    :mod:`p95kit.progress`). With ``histogram="summary"`` an ``instance`` column
+    follows ``model`` (sorted by model, instance, time) and each point is the value
+    the client exported at that time; ``time_range`` does not apply.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    check_progress(progress)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -128,19 +133,21 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop)
+        frame = fetch_range(
+            prom, target, duration_text, span, step_text, step_s, window, stop, progress=progress
+        )
         return warn_missing_series(frame, target)
 
 
 def percentiles(
     metric_name: str = "request_duration_seconds",
     percentiles: Sequence[float] | str = (50, 95, 99),
+    *,
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
@@ -168,10 +175,10 @@ def percentiles(
 def list_models(
     metric_name: str = "request_duration_seconds",
     model_label: str = "model",
+    *,
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     lookback: str = "1d",
     selector: str | None = None,
     histogram: str = "auto",
@@ -211,11 +218,15 @@ def fetch_range(
     step_s: float,
     window: str,
     stop: float,
+    *,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
-    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
+    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned.
+
+    ``progress``: a bar over the chunks of a long range (default: none)."""
     start = stop - (span // step_s) * step_s
     query = promql.quantile(target, 0.95, window)
-    result = prom.query_range(query, start, stop, step_s)
+    result = prom.query_range(query, start, stop, step_s, progress=progress)
     frame = frames.parse_matrix(
         result.result,
         target.model_label,

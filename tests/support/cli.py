@@ -104,11 +104,13 @@ class CliProcess:
         stdout: int | IO | None = subprocess.PIPE,
         stderr: int | IO | None = subprocess.PIPE,
     ) -> subprocess.Popen:
-        """Start ``p95kit ARGS...`` and return at once (stdout and stderr piped apart)."""
+        """Start ``p95kit ARGS...`` and return at once: stdin empty (as under cron),
+        stdout and stderr piped apart unless given (a file, a pseudo-terminal)."""
         return subprocess.Popen(
             [str(EXECUTABLE), *args],
             env=dict(scrubbed_env() if env is None else env),
             cwd=cwd,
+            stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
             text=True,
