@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from p95kit import validation
@@ -34,7 +35,7 @@ from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
-from p95kit.query import frames, promql
+from p95kit.query import estimators, frames, promql
 from p95kit.query.frame_warnings import (
     add_warnings,
     missing_summary_quantiles,
@@ -75,6 +76,7 @@ def p95(
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """Current P95 latency per model (the original ``GET /api/metrics/p95/``).
 
@@ -84,12 +86,14 @@ def p95(
     ``time_range`` (str). ``at`` pins the evaluation time (default now).
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series, and ``time_range`` does not apply (see the module docstring).
+    ``estimator``: ``prometheus`` (histogram_quantile) or ``smooth`` (see the module docstring).
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_p95(prom, target, window, when), target)
+        return warn_missing_series(fetch_p95(prom, target, window, when, how), target)
 
 
 def p95_range(
@@ -106,6 +110,7 @@ def p95_range(
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
 
@@ -116,9 +121,10 @@ def p95_range(
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
     chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
     (sorted by model, instance, time) and each point is the value the client
-    exported at that time; ``time_range`` does not apply.
+    exported at that time; ``time_range`` does not apply. ``estimator``: as for :func:`p95`.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -128,7 +134,7 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop)
+        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop, how)
         return warn_missing_series(frame, target)
 
 
@@ -145,6 +151,7 @@ def percentiles(
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """Several percentiles per model in one request (``GET /api/metrics/percentiles/``).
 
@@ -155,13 +162,16 @@ def percentiles(
     ``timestamp`` (datetime64[ns, UTC]). One row per model, sorted by model.
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series; only the quantiles the summary exports can be answered.
+    ``estimator``: as for :func:`p95`.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
     wanted = validation.percentiles(percentiles)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        frame = warn_missing_series(fetch_percentiles(prom, target, wanted, window, when), target)
+        frame = fetch_percentiles(prom, target, wanted, window, when, estimator=how)
+        frame = warn_missing_series(frame, target)
     return warn_small_percentiles(frame, wanted)
 
 
@@ -185,18 +195,29 @@ def list_models(
         return prom.label_values(target.model_label, matches, stop - span, stop)
 
 
-def fetch_p95(prom: Prometheus, target: Target, window: str, when: float) -> pd.DataFrame:
+def fetch_p95(
+    prom: Prometheus, target: Target, window: str, when: float, estimator: str = "prometheus"
+) -> pd.DataFrame:
     """The :func:`p95` frame for validated parameters."""
-    query = promql.quantile(target, 0.95, window)
-    result = prom.query(query, when)
-    frame = frames.parse_instant(
-        result.result,
-        target.model_label,
-        "p95_latency_ms",
-        target.scale,
-        when,
-        target.instance_label,
-    )
+    args = (prom, target, (0.95,), window, when, "rate")
+    smooth = _smooth(estimator, target, estimators.instant, *args)
+    if isinstance(smooth, estimators.Answer):
+        query, result = smooth.query, _result_of(smooth)
+        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
+        frame["p95_latency_ms"] = smooth.values[:, 0]
+        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+    else:
+        query = promql.quantile(target, 0.95, window)
+        result = prom.query(query, when)
+        frame = frames.parse_instant(
+            result.result,
+            target.model_label,
+            "p95_latency_ms",
+            target.scale,
+            when,
+            target.instance_label,
+        )
+    _estimated_by(frame, smooth, estimator, target)
     frame["metric_name"] = pd.Series([target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
     return _finish(frame, "p95", target, result, query, prom, (0.95,), time_range=window, at=when)
@@ -211,19 +232,29 @@ def fetch_range(
     step_s: float,
     window: str,
     stop: float,
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
     start = stop - (span // step_s) * step_s
-    query = promql.quantile(target, 0.95, window)
-    result = prom.query_range(query, start, stop, step_s)
-    frame = frames.parse_matrix(
-        result.result,
-        target.model_label,
-        "p95_latency_ms",
-        target.scale,
-        target.instance_label,
-        result.columns,
-    )
+    args = (prom, target, 0.95, window, start, stop, step_s)
+    smooth = _smooth(estimator, target, estimators.over_range, *args)
+    if isinstance(smooth, estimators.Answer):
+        query, result = smooth.query, _result_of(smooth)
+        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
+        frame["timestamp"] = frames.to_timestamps(smooth.stamps)
+        frame["p95_latency_ms"] = smooth.values
+    else:
+        query = promql.quantile(target, 0.95, window)
+        result = prom.query_range(query, start, stop, step_s)
+        frame = frames.parse_matrix(
+            result.result,
+            target.model_label,
+            "p95_latency_ms",
+            target.scale,
+            target.instance_label,
+            result.columns,
+        )
+    _estimated_by(frame, smooth, estimator, target)
     return _finish(
         frame,
         "p95_range",
@@ -247,14 +278,24 @@ def fetch_percentiles(
     window: str,
     when: float,
     func: str = "rate",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
     qs = tuple(p / 100 for p in wanted)
-    query = promql.quantiles(target, qs, window, func)
-    result = prom.query(query, when)
-    frame = frames.parse_quantiles(
-        result.result, target.model_label, wanted, target.scale, when, target.instance_label
-    )
+    smooth = _smooth(estimator, target, estimators.instant, prom, target, qs, window, when, func)
+    if isinstance(smooth, estimators.Answer):
+        query, result = smooth.query, _result_of(smooth)
+        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
+        for column, p in enumerate(wanted):
+            frame[validation.percentile_column(p)] = smooth.values[:, column]
+        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+    else:
+        query = promql.quantiles(target, qs, window, func)
+        result = prom.query(query, when)
+        frame = frames.parse_quantiles(
+            result.result, target.model_label, wanted, target.scale, when, target.instance_label
+        )
+    _estimated_by(frame, smooth, estimator, target)
     return _finish(
         frame,
         "percentiles",
@@ -267,6 +308,23 @@ def fetch_percentiles(
         time_range=window,
         at=when,
     )
+
+
+def _smooth(estimator: str, target: Target, fetch: Any, *args: Any) -> Any:
+    """``fetch(*args)`` for ``estimator="smooth"`` (an Answer, or None: Prometheus answers);
+    False for ``prometheus``."""
+    return estimator == "smooth" and fetch(*args)
+
+
+def _result_of(answer: estimators.Answer) -> Result:
+    return Result("vector", [], list(answer.warnings), list(answer.infos))
+
+
+def _estimated_by(frame: pd.DataFrame, smooth: Any, estimator: str, target: Target) -> None:
+    """Record which estimator answered; warn when ``smooth`` left it to Prometheus."""
+    frame.attrs["estimator"] = "smooth" if smooth else "prometheus"
+    if estimator == "smooth" and smooth is None:
+        frame.attrs["estimator_notes"] = [estimators.fallback_note(target)]
 
 
 def _finish(
@@ -288,4 +346,5 @@ def _finish(
         warnings=list(result.warnings),
         infos=list(result.infos),
     )
-    return add_warnings(frame, missing_summary_quantiles(target, result, qs))
+    notes = frame.attrs.pop("estimator_notes", [])
+    return add_warnings(frame, [*notes, *missing_summary_quantiles(target, result, qs)])
