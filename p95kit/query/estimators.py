@@ -9,9 +9,9 @@ for only when a percentile lies in the ``+Inf`` bucket (a second, small query).
 ``smooth`` works on classic histograms. A native histogram's exponential buckets are
 narrow (ratio ``2**2**-schema``, 1.09 at the default schema 3), so linear interpolation
 inside them is already within a few percent, and Prometheus 3 interpolates them
-exponentially itself: for native histograms and summaries, and when no classic
-buckets answer, the answer is Prometheus's, with a warning saying so, and the frame's
-``attrs["estimator"]`` says ``prometheus``.
+exponentially itself: for native histograms and summaries (with ``histogram="auto"``:
+as soon as one model answers with a native histogram), the whole answer is Prometheus's,
+with a warning saying so, and the frame's ``attrs["estimator"]`` says ``prometheus``.
 
 The functions here return ``None`` to mean "answer as Prometheus does"; they never
 build the public frames themselves (:mod:`p95kit.query.latency` does, for both).
@@ -47,9 +47,7 @@ def estimator(value: object) -> str:
 
 def fallback_note(target: Target) -> str:
     """The warning for an answer that ``smooth`` left to Prometheus."""
-    kind = {"native": "a native histogram", "summary": "a summary"}.get(
-        target.histogram, "no classic histogram buckets"
-    )
+    kind = "a summary" if target.histogram == "summary" else "native histograms"
     return (
         f"estimator='smooth' needs classic histogram buckets; {target.metric_name} has {kind}, "
         "so these are Prometheus's own numbers (estimator='prometheus')"
@@ -78,10 +76,10 @@ def instant(
     if target.histogram in ("native", "summary"):
         return None
     classic = replace(target, histogram="classic")
-    query = promql.bucket_counts(classic, window, func)
+    query = promql.bucket_counts(target, window, func)
     result = prom.query(query, when)
-    if not result.result and target.histogram == "auto":
-        return None  # maybe a native histogram: Prometheus answers it
+    if _has_native(result.result):
+        return None
     histograms = per_model(parse_buckets(result.result, target.model_label, target.scale))
     models = sorted(histograms)
     answer = Answer(models, np.full((len(models), len(qs)), np.nan), query)
@@ -105,9 +103,9 @@ def over_range(
     if target.histogram in ("native", "summary"):
         return None
     classic = replace(target, histogram="classic")
-    query = promql.bucket_counts(classic, window, "rate")
+    query = promql.bucket_counts(target, window, "rate")
     result = prom.query_range(query, start, stop, step)
-    if not result.result and target.histogram == "auto":
+    if _has_native(result.result):
         return None
     points = round((stop - start) / step) + 1
     grids = _grids(result, target.model_label, start, step, points)
@@ -181,6 +179,11 @@ def _sum_grids(
             lo:hi
         ]
     return sums
+
+
+def _has_native(result: list[dict[str, Any]]) -> bool:
+    """True when a series is a native histogram (``histogram="auto"`` found one)."""
+    return any("histogram" in item or "histograms" in item for item in result)
 
 
 def _overflows(cumulative: np.ndarray, q: float) -> np.ndarray:
