@@ -22,6 +22,7 @@ from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.options import (
     client_from,
     connection_options,
+    estimator_option,
     metric_options,
     out_option,
     target_options,
@@ -57,6 +58,7 @@ def query_command(func: Callable) -> Callable:
 
     @connection_options
     @target_options
+    @estimator_option
     @click.option(
         "--format",
         "output_format",
@@ -164,6 +166,7 @@ def models(**kwargs: Any) -> None:
 @main.command()
 @connection_options
 @target_options
+@estimator_option
 @click.option("--duration", default="24h", show_default=True, help="Length of the window.")
 @click.option("--step", help="Chart resolution. [default: chosen from --duration, 24h -> 5m]")
 @click.option("--time-range", default="5m", show_default=True, help="Window of each P95 point.")

@@ -26,7 +26,7 @@ from p95kit.durations import align, choose_step, format_duration, normalize_dura
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import latency, promql
+from p95kit.query import estimators, latency, promql
 from p95kit.query.buckets import fetch_buckets
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
@@ -55,7 +55,8 @@ class ReportData:
       ``no_traffic`` (bool).
     - ``meta``: ``window_start``/``window_end`` (unix s), ``duration``, ``step``,
       ``time_range``, ``percentiles`` (list of float), ``metric_name``,
-      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``queries`` (dict
+      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``estimator``
+      (``prometheus`` or ``smooth``: which percentiles these are), ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
       ``generated_at`` (unix s), ``warnings`` (list of str).
     """
@@ -119,6 +120,7 @@ class ReportSettings:
     histogram: str = "auto"
     unit: str = "auto"
     max_chart_models: int = 10
+    estimator: str = "prometheus"
 
 
 PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
@@ -144,6 +146,7 @@ class Plan:
     end: float
     slo_ms: float | None
     max_chart_models: int
+    estimator: str = "prometheus"
 
 
 def plan(settings: ReportSettings) -> Plan:
@@ -187,6 +190,7 @@ def plan(settings: ReportSettings) -> Plan:
         end=align(parse_time(settings.end, "end"), step_s),
         slo_ms=float(slo) if slo else None,
         max_chart_models=settings.max_chart_models,
+        estimator=estimators.estimator(settings.estimator),
     )
 
 
@@ -195,14 +199,22 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
     started = time.time()
     tasks: dict[str, Callable[[], Any]] = {
         "window": lambda: latency.fetch_percentiles(
-            client, p.target, p.percentiles, p.duration, p.end, "increase"
+            client, p.target, p.percentiles, p.duration, p.end, "increase", p.estimator
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, p.target, (95.0,), p.duration, p.end - p.span, "increase"
+            client, p.target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
         ),
-        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end),
+        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end, p.estimator),
         "range": lambda: latency.fetch_range(
-            client, p.target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+            client,
+            p.target,
+            p.duration,
+            p.span,
+            p.step,
+            p.step_s,
+            p.chart_range,
+            p.end,
+            p.estimator,
         ),
     }
     target = p.target
@@ -245,6 +257,8 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         **p.target.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
+        # what answered: "smooth" falls back to "prometheus" for native histograms
+        "estimator": results["window"].attrs.get("estimator", p.estimator),
         "queries": query_text,
         "prometheus_url": client.safe_url,
         "version": __version__,

@@ -219,6 +219,7 @@ def notebook_parameters(validated: Plan, data: ReportData, staging: Path) -> dic
         "end": to_rfc3339(validated.end),
         "slo_ms": float(validated.slo_ms or 0.0),
         "max_chart_models": validated.max_chart_models,
+        "estimator": meta.get("estimator", validated.estimator),
         "data_dir": str(staging.resolve()),
     }
 
