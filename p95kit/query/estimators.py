@@ -2,16 +2,20 @@
 
 ``estimator="prometheus"`` (the default) asks Prometheus for ``histogram_quantile``, the
 number Grafana and alert rules show. ``estimator="smooth"`` asks for the bucket counts
-instead (one query of ``sum by (le, <model>) (rate|increase(<metric>_bucket[W]))``) and
-computes the percentiles with :mod:`p95kit.query.smooth`; the window's ``_sum`` is asked
-for only when a percentile lies in the ``+Inf`` bucket (a second, small query).
+instead, in one query with the window's ``_sum`` (for percentiles in the ``+Inf`` bucket)::
+
+    sum by (le, <model>) (rate(<metric>_bucket[W]))
+      or label_replace(sum by (<model>) (rate(<metric>_sum[W])), "le", "sum", "", "")
+
+and computes the percentiles in numpy with :mod:`p95kit.query.smooth`, all models at once.
 
 ``smooth`` works on classic histograms. A native histogram's exponential buckets are
 narrow (ratio ``2**2**-schema``, 1.09 at the default schema 3), so linear interpolation
 inside them is already within a few percent, and Prometheus 3 interpolates them
 exponentially itself: for native histograms and summaries (with ``histogram="auto"``:
-as soon as one model answers with a native histogram), the whole answer is Prometheus's,
+as soon as one model has only a native histogram), the whole answer is Prometheus's,
 with a warning saying so, and the frame's ``attrs["estimator"]`` says ``prometheus``.
+A model exported both ways is answered from its classic buckets.
 
 The functions here return ``None`` to mean "answer as Prometheus does"; they never
 build the public frames themselves (:mod:`p95kit.query.latency` does, for both).
@@ -24,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from p95kit.errors import InvalidParameterError
+from p95kit.errors import InvalidParameterError, PrometheusUnavailableError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.range_answers import from_lists
 from p95kit.query import frames, promql, smooth
@@ -67,32 +71,43 @@ class Answer:
     infos: list[str] = field(default_factory=list)
 
 
+def query(target: Target, window: str, func: str) -> str:
+    """The one query ``smooth`` asks: classic bucket counts and ``_sum`` (``le="sum"``) per
+    model; with ``histogram="auto"`` also native histograms, to notice them."""
+    classic = replace(target, histogram="classic")
+    selector = promql.series_selector(classic, "_sum")
+    sums = f"sum by ({target.model_label}) ({func}({selector}[{window}]))"
+    parts = [
+        promql.bucket_counts(classic, window, func),
+        f'label_replace({sums}, "le", "{SUM}", "", "")',
+    ]
+    if target.histogram == "auto":
+        parts.append(promql.bucket_counts(replace(target, histogram="native"), window, func))
+    return " or ".join(parts)
+
+
 def instant(
     prom: Prometheus, target: Target, qs: tuple[float, ...], window: str, when: float, func: str
 ) -> Answer | None:
     """Quantiles ``qs`` per model over ``window`` before ``when``; None: ask Prometheus."""
-    from p95kit.query.buckets import parse_buckets, per_model  # buckets imports latency
-
     if target.histogram in ("native", "summary"):
         return None
-    classic = replace(target, histogram="classic")
-    query = promql.bucket_counts(target, window, func)
-    result = prom.query(query, when)
-    if _has_native(result.result):
+    text = query(target, window, func)
+    result = prom.query(text, when)
+    layout = _Layout.of(result.result, target.model_label, "histogram")
+    if layout is None:
         return None
-    histograms = per_model(parse_buckets(result.result, target.model_label, target.scale))
-    models = sorted(histograms)
-    answer = Answer(models, np.full((len(models), len(qs)), np.nan), query)
-    answer.warnings, answer.infos = list(result.warnings), list(result.infos)
-    sums = {}
-    if any(_overflows(cum[None, :], max(qs)).any() for _, cum in histograms.values()):
-        sums = _instant_sums(prom, classic, window, when, func, answer)
-    for row, model in enumerate(models):
-        bounds, cumulative = histograms[model]
-        total_sum = sums.get(model)
+    samples = _numbers([item.get("value", (0, "nan"))[1] for item in result.result])
+    models = sorted(layout.buckets)
+    values = np.full((len(models), len(qs)), np.nan)
+    for bounds, group in layout.same_bounds().items():
+        rows = [models.index(model) for model in group]
+        cumulative = layout.matrix(group, bounds, samples)
+        sums = np.array([layout.sum_of(model, samples) for model in group]) * target.scale
+        scaled = np.array(bounds) * target.scale
         for column, q in enumerate(qs):
-            answer.values[row, column] = smooth.quantiles(bounds, cumulative, q, total_sum)
-    return answer
+            values[rows, column] = smooth.quantiles(scaled, cumulative, q, sums)
+    return Answer(models, values, text, None, list(result.warnings), list(result.infos))
 
 
 def over_range(
@@ -102,111 +117,122 @@ def over_range(
     ``window`` before it, from ``rate``); None: ask Prometheus."""
     if target.histogram in ("native", "summary"):
         return None
-    classic = replace(target, histogram="classic")
-    query = promql.bucket_counts(target, window, "rate")
-    result = prom.query_range(query, start, stop, step)
-    if _has_native(result.result):
+    text = query(target, window, "rate")
+    result = prom.query_range(text, start, stop, step)
+    layout = _Layout.of(result.result, target.model_label, "histograms")
+    if layout is None:
         return None
+    columns = result.columns or from_lists(result.result)
+    offsets = np.concatenate([[0], np.cumsum(columns.lengths)])
     points = round((stop - start) / step) + 1
-    grids = _grids(result, target.model_label, start, step, points)
-    sums = {}
-    if any(_overflows(grid.cumulative(), q).any() for grid in grids.values()):
-        sum_query = _sum_query(classic, window, "rate")
-        sum_result = prom.query_range(sum_query, start, stop, step)
-        query = f"{query}\n{sum_query}"
-        sums = _sum_grids(sum_result, target.model_label, start, step, points)
+
+    def grid(indexes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The series' values summed on the time grid, and where any of them has a point."""
+        total, seen = np.zeros(points), np.zeros(points, dtype=bool)
+        for index in indexes:
+            lo, hi = offsets[index], offsets[index + 1]
+            at = np.rint((columns.stamps[lo:hi] - start) / step).astype(np.int64)
+            np.add.at(total, at, np.nan_to_num(columns.values[lo:hi]))
+            seen[at] = True
+        return total, seen
+
     models, stamps, values = [], [], []
-    for model in sorted(grids):
-        grid = grids[model]
-        bounds = np.array(grid.bounds) * target.scale
-        total_sum = sums.get(model)
-        if total_sum is not None:
-            total_sum = total_sum[grid.seen] * target.scale
-        estimates = smooth.quantiles(bounds, grid.cumulative()[grid.seen], q, total_sum)
+    for model in sorted(layout.buckets):
+        by_bound = layout.buckets[model]
+        bounds = sorted(by_bound)
+        grids = [grid(by_bound[bound]) for bound in bounds]
+        seen = np.logical_or.reduce([g[1] for g in grids])
+        cumulative = np.stack([g[0] for g in grids], axis=1)[seen]
+        sums, has_sum = grid(layout.sums.get(model, []))
+        sums = np.where(has_sum, sums, np.nan)[seen] * target.scale
+        scaled = np.array(bounds) * target.scale
+        estimates = smooth.quantiles(scaled, cumulative, q, sums)
         models += [model] * len(estimates)
-        stamps.append(start + step * np.flatnonzero(grid.seen))
+        stamps.append(start + step * np.flatnonzero(seen))
         values.append(estimates)
-    answer = Answer(models, _concat(values), query, _concat(stamps))
+    answer = Answer(models, _concat(values), text, _concat(stamps))
     answer.warnings, answer.infos = list(result.warnings), list(result.infos)
     return answer
 
 
+SUM = "sum"  # the le value that marks the _sum series in :func:`query`'s answer
+
+
 @dataclass
-class _Grid:
-    """One model's bucket rates on the range's time grid: ``counts[t, i]`` per ``bounds[i]``."""
+class _Layout:
+    """Where each model's series are in an answer: ``buckets[model][bound]`` and
+    ``sums[model]`` list series indexes (one bound may be spelled ``1`` and ``1.0``)."""
 
-    bounds: list[float]
-    counts: np.ndarray
-    seen: np.ndarray
+    buckets: dict[str, dict[float, list[int]]]
+    sums: dict[str, list[int]]
 
-    def cumulative(self) -> np.ndarray:
-        return np.maximum.accumulate(self.counts, axis=1)
+    @classmethod
+    def of(cls, result: list[dict[str, Any]], label: str, native_key: str) -> _Layout | None:
+        """The layout of ``result``; None when a model has only a native histogram."""
+        buckets: dict[str, dict[float, list[int]]] = {}
+        sums: dict[str, list[int]] = {}
+        native = set()
+        parsed: dict[str, float] = {}  # each le spelling once
+        for index, item in enumerate(result):
+            metric = item["metric"]
+            model, le = metric.get(label, ""), metric.get("le")
+            if le is None or native_key in item:
+                native.add(model)
+            elif le == SUM:
+                sums.setdefault(model, []).append(index)
+            else:
+                by_bound = buckets.get(model)
+                if by_bound is None:
+                    by_bound = buckets[model] = {}
+                bound = parsed.get(le)
+                if bound is None:
+                    bound = parsed[le] = _number(le)
+                if bound in by_bound:
+                    by_bound[bound].append(index)
+                else:
+                    by_bound[bound] = [index]
+        if native - set(buckets):
+            return None
+        return cls(buckets, sums)
 
+    def same_bounds(self) -> dict[tuple[float, ...], list[str]]:
+        """Models grouped by their bucket bounds (usually one group: computed at once)."""
+        groups: dict[tuple[float, ...], list[str]] = {}
+        for model in sorted(self.buckets):
+            groups.setdefault(tuple(sorted(self.buckets[model])), []).append(model)
+        return groups
 
-def _grids(result: Any, label: str, start: float, step: float, points: int) -> dict[str, _Grid]:
-    columns = result.columns or from_lists(result.result)
-    offsets = np.concatenate([[0], np.cumsum(columns.lengths)])
-    series: dict[str, dict[float, list[int]]] = {}
-    for index, item in enumerate(result.result):
-        bound = float(item["metric"]["le"])
-        model = item["metric"].get(label, "")
-        series.setdefault(model, {}).setdefault(bound, []).append(index)
-    grids = {}
-    for model, by_bound in series.items():
-        bounds = sorted(by_bound)
-        counts = np.zeros((points, len(bounds)))
-        seen = np.zeros(points, dtype=bool)
-        for column, bound in enumerate(bounds):
-            for index in by_bound[bound]:
-                lo, hi = offsets[index], offsets[index + 1]
-                at = np.rint((columns.stamps[lo:hi] - start) / step).astype(np.int64)
-                np.add.at(counts[:, column], at, np.nan_to_num(columns.values[lo:hi]))
-                seen[at] = True
-        grids[model] = _Grid(bounds, counts, seen)
-    return grids
-
-
-def _sum_grids(
-    result: Any, label: str, start: float, step: float, points: int
-) -> dict[str, np.ndarray]:
-    columns = result.columns or from_lists(result.result)
-    offsets = np.concatenate([[0], np.cumsum(columns.lengths)])
-    sums: dict[str, np.ndarray] = {}
-    for index, item in enumerate(result.result):
-        grid = sums.setdefault(item["metric"].get(label, ""), np.full(points, np.nan))
-        lo, hi = offsets[index], offsets[index + 1]
-        grid[np.rint((columns.stamps[lo:hi] - start) / step).astype(np.int64)] = columns.values[
-            lo:hi
+    def matrix(
+        self, models: list[str], bounds: tuple[float, ...], samples: np.ndarray
+    ) -> np.ndarray:
+        """Cumulative counts, one row per model and a column per bound (spellings summed)."""
+        column = {bound: position for position, bound in enumerate(bounds)}
+        cells = [
+            (row, column[bound], index)
+            for row, model in enumerate(models)
+            for bound, indexes in self.buckets[model].items()
+            for index in indexes
         ]
-    return sums
+        rows, columns, indexes = np.array(cells, dtype=np.int64).reshape(-1, 3).T
+        out = np.zeros((len(models), len(bounds)))
+        np.add.at(out, (rows, columns), np.nan_to_num(samples[indexes]))
+        return out
+
+    def sum_of(self, model: str, samples: np.ndarray) -> float:
+        indexes = self.sums.get(model)
+        return float(samples[indexes].sum()) if indexes else np.nan
 
 
-def _has_native(result: list[dict[str, Any]]) -> bool:
-    """True when a series is a native histogram (``histogram="auto"`` found one)."""
-    return any("histogram" in item or "histograms" in item for item in result)
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError) as exc:
+        raise PrometheusUnavailableError(f"invalid answer from Prometheus: le={text!r}") from exc
 
 
-def _overflows(cumulative: np.ndarray, q: float) -> np.ndarray:
-    """Rows whose quantile ``q`` lies in the ``+Inf`` bucket (the last column)."""
-    if cumulative.shape[1] < 2:
-        return np.zeros(len(cumulative), dtype=bool)
-    return q * cumulative[:, -1] > cumulative[:, -2]
-
-
-def _sum_query(target: Target, window: str, func: str) -> str:
-    selector = promql.series_selector(target, "_sum")
-    return f"sum by ({target.model_label}) ({func}({selector}[{window}]))"
-
-
-def _instant_sums(
-    prom: Prometheus, target: Target, window: str, when: float, func: str, answer: Answer
-) -> dict[str, float]:
-    sum_query = _sum_query(target, window, func)
-    result = prom.query(sum_query, when)
-    answer.query = f"{answer.query}\n{sum_query}"
-    answer.warnings += result.warnings
-    frame = frames.parse_labelled_values(result.result, (target.model_label,), "sum", target.scale)
-    return dict(zip(frame[target.model_label], frame["sum"]))
+@frames.malformed_is_an_error
+def _numbers(texts: list[str]) -> np.ndarray:
+    return np.array(texts, dtype=np.float64)
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
