@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         "report": lambda: bench_report.run(rounds=2 if quick else 5, cli_rounds=1 if quick else 5),
         "scale": lambda: bench_scale.run(rounds=3 if quick else 5, long_rounds=1 if quick else 2),
         "startup": lambda: bench_startup.run(rounds=3 if quick else 7),
-        "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 9),
+        "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 15),
     }
     machine = common.machine_info()
     load_before = _load()
