@@ -4,8 +4,9 @@
 number Grafana and alert rules show. ``estimator="smooth"`` asks for the bucket counts
 instead, in one query with the window's ``_sum`` (for percentiles in the ``+Inf`` bucket)::
 
-    sum by (le, <model>) (rate(<metric>_bucket[W]))
-      or label_replace(sum by (<model>) (rate(<metric>_sum[W])), "le", "sum", "", "")
+    sum by (le, <model>) (rate({__name__=~"<metric>_bucket|<metric>_sum"}[W]))
+
+(``rate`` drops the name, so the ``_sum`` comes back as the series without ``le``)
 
 and computes the percentiles in numpy with :mod:`p95kit.query.smooth`, all models at once.
 
@@ -72,18 +73,18 @@ class Answer:
 
 
 def query(target: Target, window: str, func: str) -> str:
-    """The one query ``smooth`` asks: classic bucket counts and ``_sum`` (``le="sum"``) per
-    model; with ``histogram="auto"`` also native histograms, to notice them."""
+    """The one query ``smooth`` asks: bucket counts per ``le`` and model, and the ``_sum``
+    per model (the series without ``le``), from one selector; with ``histogram="auto"``
+    also native histograms, to notice them (``or`` keeps a classic twin's answer)."""
     classic = replace(target, histogram="classic")
-    selector = promql.series_selector(classic, "_sum")
-    sums = f"sum by ({target.model_label}) ({func}({selector}[{window}]))"
-    parts = [
-        promql.bucket_counts(classic, window, func),
-        f'label_replace({sums}, "le", "{SUM}", "", "")',
-    ]
+    name = promql.regex_literal(target.metric_name)
+    matchers = promql.series_selector(classic)[len(target.metric_name) + 1 :]
+    families = f'{{__name__=~"{name}_bucket|{name}_sum", {matchers}'
+    label = target.model_label
+    text = f"sum by (le, {label}) ({func}({families}[{window}]))"
     if target.histogram == "auto":
-        parts.append(promql.bucket_counts(replace(target, histogram="native"), window, func))
-    return " or ".join(parts)
+        text += " or " + promql.bucket_counts(replace(target, histogram="native"), window, func)
+    return text
 
 
 def instant(
@@ -155,9 +156,6 @@ def over_range(
     return answer
 
 
-SUM = "sum"  # the le value that marks the _sum series in :func:`query`'s answer
-
-
 @dataclass
 class _Layout:
     """Where each model's series are in an answer: ``buckets[model][bound]`` and
@@ -176,9 +174,9 @@ class _Layout:
         for index, item in enumerate(result):
             metric = item["metric"]
             model, le = metric.get(label, ""), metric.get("le")
-            if le is None or native_key in item:
+            if native_key in item:
                 native.add(model)
-            elif le == SUM:
+            elif le is None:
                 sums.setdefault(model, []).append(index)
             else:
                 by_bound = buckets.get(model)
