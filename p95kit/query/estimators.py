@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from p95kit.errors import InvalidParameterError, PrometheusUnavailableError
 from p95kit.prometheus.client import Prometheus
@@ -70,6 +71,21 @@ class Answer:
     stamps: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
+
+    def instant_frame(self, columns: list[str], when: float) -> pd.DataFrame:
+        """``model`` (str), one float64 column per quantile, ``timestamp`` (UTC ``when``)."""
+        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
+        for position, column in enumerate(columns):
+            frame[column] = self.values[:, position]
+        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+        return frame
+
+    def range_frame(self, column: str) -> pd.DataFrame:
+        """``model`` (str), ``timestamp`` (UTC), ``column`` (float64); by model, then time."""
+        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
+        frame["timestamp"] = frames.to_timestamps(self.stamps)
+        frame[column] = self.values
+        return frame
 
 
 def query(target: Target, window: str, func: str) -> str:

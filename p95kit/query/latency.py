@@ -26,7 +26,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from p95kit import validation
@@ -199,13 +198,12 @@ def fetch_p95(
     prom: Prometheus, target: Target, window: str, when: float, estimator: str = "prometheus"
 ) -> pd.DataFrame:
     """The :func:`p95` frame for validated parameters."""
-    args = (prom, target, (0.95,), window, when, "rate")
-    smooth = _smooth(estimator, target, estimators.instant, *args)
-    if isinstance(smooth, estimators.Answer):
+    smooth = estimator == "smooth" and estimators.instant(
+        prom, target, (0.95,), window, when, "rate"
+    )
+    if smooth:
         query, result = smooth.query, _result_of(smooth)
-        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
-        frame["p95_latency_ms"] = smooth.values[:, 0]
-        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+        frame = smooth.instant_frame(["p95_latency_ms"], when)
     else:
         query = promql.quantile(target, 0.95, window)
         result = prom.query(query, when)
@@ -236,13 +234,12 @@ def fetch_range(
 ) -> pd.DataFrame:
     """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
     start = stop - (span // step_s) * step_s
-    args = (prom, target, 0.95, window, start, stop, step_s)
-    smooth = _smooth(estimator, target, estimators.over_range, *args)
-    if isinstance(smooth, estimators.Answer):
+    smooth = estimator == "smooth" and estimators.over_range(
+        prom, target, 0.95, window, start, stop, step_s
+    )
+    if smooth:
         query, result = smooth.query, _result_of(smooth)
-        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
-        frame["timestamp"] = frames.to_timestamps(smooth.stamps)
-        frame["p95_latency_ms"] = smooth.values
+        frame = smooth.range_frame("p95_latency_ms")
     else:
         query = promql.quantile(target, 0.95, window)
         result = prom.query_range(query, start, stop, step_s)
@@ -282,13 +279,10 @@ def fetch_percentiles(
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
     qs = tuple(p / 100 for p in wanted)
-    smooth = _smooth(estimator, target, estimators.instant, prom, target, qs, window, when, func)
-    if isinstance(smooth, estimators.Answer):
+    smooth = estimator == "smooth" and estimators.instant(prom, target, qs, window, when, func)
+    if smooth:
         query, result = smooth.query, _result_of(smooth)
-        frame = pd.DataFrame({"model": pd.Series(smooth.models, dtype="str")})
-        for column, p in enumerate(wanted):
-            frame[validation.percentile_column(p)] = smooth.values[:, column]
-        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+        frame = smooth.instant_frame([validation.percentile_column(p) for p in wanted], when)
     else:
         query = promql.quantiles(target, qs, window, func)
         result = prom.query(query, when)
@@ -310,18 +304,13 @@ def fetch_percentiles(
     )
 
 
-def _smooth(estimator: str, target: Target, fetch: Any, *args: Any) -> Any:
-    """``fetch(*args)`` for ``estimator="smooth"`` (an Answer, or None: Prometheus answers);
-    False for ``prometheus``."""
-    return estimator == "smooth" and fetch(*args)
-
-
 def _result_of(answer: estimators.Answer) -> Result:
     return Result("vector", [], list(answer.warnings), list(answer.infos))
 
 
 def _estimated_by(frame: pd.DataFrame, smooth: Any, estimator: str, target: Target) -> None:
-    """Record which estimator answered; warn when ``smooth`` left it to Prometheus."""
+    """Record which estimator answered (``smooth``: an Answer; None when ``smooth`` left it
+    to Prometheus, which adds a warning; False for ``prometheus``)."""
     frame.attrs["estimator"] = "smooth" if smooth else "prometheus"
     if estimator == "smooth" and smooth is None:
         frame.attrs["estimator_notes"] = [estimators.fallback_note(target)]
