@@ -130,7 +130,7 @@ def test_overflow_uses_the_mean_and_stays_above_the_top_bound(measured, truth_pr
     assert (over["smooth_err"] < over["prometheus_err"]).all()
     kwargs = dict(prometheus_url=truth_prom.url, at=gt.END, estimator="smooth")
     tail = p95kit.p95(metric_name=gt.metric_name("prometheus_client"), **kwargs)
-    assert "_sum\"" in tail.attrs["query"] and "\n" not in tail.attrs["query"]
+    assert '_sum"' in tail.attrs["query"] and "\n" not in tail.attrs["query"]
 
 
 def test_smooth_frames_match_the_prometheus_frames(truth_prom):
