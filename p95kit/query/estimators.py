@@ -117,13 +117,12 @@ def instant(
     samples = _numbers([item.get("value", (0, "nan"))[1] for item in result.result])
     models = sorted(layout.buckets)
     values = np.full((len(models), len(qs)), np.nan)
+    position = {model: row for row, model in enumerate(models)}
     for bounds, group in layout.same_bounds().items():
-        rows = [models.index(model) for model in group]
+        rows = [position[model] for model in group]
         cumulative = layout.matrix(group, bounds, samples)
         sums = np.array([layout.sum_of(model, samples) for model in group]) * target.scale
-        scaled = np.array(bounds) * target.scale
-        for column, q in enumerate(qs):
-            values[rows, column] = smooth.quantiles(scaled, cumulative, q, sums)
+        values[rows] = smooth.quantiles_many(np.array(bounds) * target.scale, cumulative, qs, sums)
     return Answer(models, values, text, None, list(result.warnings), list(result.infos))
 
 

@@ -40,10 +40,10 @@ _T = np.linspace(0.0, 1.0, _GRID + 1)
 def quantiles(
     bounds: np.ndarray,
     cumulative: np.ndarray,
-    q: float,
+    q: float | np.ndarray,
     total_sum: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Quantile ``q`` (0 < q < 1) of each row of classic histogram buckets.
+    """Quantile ``q`` (0 < q < 1; or one ``q`` per row) of each row of classic histogram buckets.
 
     ``bounds``: the upper bounds, increasing, the last one ``inf`` (shape ``(B,)``).
     ``cumulative``: cumulative counts per bound (shape ``(T, B)`` or ``(B,)``); the last
@@ -61,12 +61,28 @@ def quantiles(
     rows = np.flatnonzero(total > 0)
     if len(rows):
         sums = None if total_sum is None else np.atleast_1d(total_sum)[rows]
-        out[rows] = _estimate(bounds, counts[rows], q, sums)
+        qs = np.broadcast_to(np.asarray(q, dtype=np.float64), total.shape)[rows]
+        out[rows] = _estimate(bounds, counts[rows], qs, sums)
     return out if np.ndim(cumulative) > 1 else out[0]
 
 
+def quantiles_many(
+    bounds: np.ndarray,
+    cumulative: np.ndarray,
+    qs: tuple[float, ...],
+    total_sum: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`quantiles` for several ``qs`` at once: shape ``(T, len(qs))``."""
+    counts = np.atleast_2d(cumulative)
+    rows = len(counts)
+    stacked = np.tile(counts, (len(qs), 1))
+    ranks = np.repeat(np.asarray(qs, dtype=np.float64), rows)
+    sums = None if total_sum is None else np.tile(np.atleast_1d(total_sum), len(qs))
+    return quantiles(bounds, stacked, ranks, sums).reshape(len(qs), rows).T
+
+
 def _estimate(
-    bounds: np.ndarray, counts: np.ndarray, q: float, sums: np.ndarray | None
+    bounds: np.ndarray, counts: np.ndarray, q: np.ndarray, sums: np.ndarray | None
 ) -> np.ndarray:
     total = counts[:, -1]
     rank = q * total
