@@ -25,6 +25,14 @@ layouts). :func:`quantiles` reads the same cumulative counts differently:
    Without ``_sum``, or when the mean is not above the top bound, the answer is the top
    bound, as Prometheus's.
 
+Choices measured on the ground-truth suite (benchmarks/groundtruth.py, 8 shapes x 4 layouts;
+mean |error| of P95 and P99, histogram_quantile 15.2 %): the cubic on a log axis 3.2 %,
+on a linear axis 4.6 %, on a square-root axis 3.6 %; scipy-style PCHIP slopes instead of
+Fritsch-Carlson's 4.5 % (and 6 points worse than Prometheus at one P50); without the
+``_sum`` tail 4.5 %. For the first bucket a power law fitted to the mean was tried: better
+on average, but it answered 0.5 ms for a true 22 ms when the first bucket mixes two modes,
+so the first bucket stays linear.
+
 Pure numpy, no I/O. Arrays are rows of histograms (one row per model or per time).
 Native histograms are not handled here (see :mod:`p95kit.query.estimators`).
 """
