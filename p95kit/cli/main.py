@@ -8,26 +8,17 @@ that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from p95kit import __version__
+from p95kit.cli.demo_command import demo
+from p95kit.cli.doctor_command import doctor
 from p95kit.cli.errors import ErrorHandlingGroup
-from p95kit.cli.options import (
-    client_from,
-    connection_options,
-    estimator_option,
-    metric_options,
-    out_option,
-    target_options,
-)
-from p95kit.cli.setup_commands import demo, doctor
+from p95kit.cli.query_commands import models, query
+from p95kit.cli.report_command import report
 
 log = logging.getLogger("p95kit")
 
@@ -53,182 +44,8 @@ def main(debug: bool, verbose: int) -> None:
     log.propagate = False
 
 
-def query_command(func: Callable) -> Callable:
-    """Shared options and output for the ``query`` subcommands."""
-
-    @connection_options
-    @target_options
-    @estimator_option
-    @click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["table", "json", "csv"], case_sensitive=False),
-        default="table",
-        show_default=True,
-        help="json prints exactly the original API's payload.",
-    )
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> None:
-        from p95kit.display.terminal import render
-
-        output_format = kwargs.pop("output_format")
-        with client_from(kwargs) as client:
-            frame = func(client=client, **kwargs)
-        click.echo(render(frame, output_format), nl=False)
-
-    return wrapper
-
-
-@main.group()
-def query() -> None:
-    """Answer one question on the terminal.
-
-    \b
-    Examples:
-      p95kit query p95 --time-range 10m
-      p95kit query range --duration 6h --step 5m --format json
-      p95kit query percentiles --percentiles 50,90,99.9 --format csv
-    """
-
-
-@query.command("p95")
-@click.option("--time-range", default="5m", show_default=True, help="Window of each P95.")
-@click.option("--at", "--end", "at", help="Evaluation time (RFC 3339 or unix s). [default: now]")
-@query_command
-def query_p95(**kwargs: Any):
-    """Current P95 latency per model (ms).
-
-    \b
-    Example:
-      p95kit query p95 --time-range 10m --metric-name api_response_time_seconds
-    """
-    from p95kit.query.latency import p95
-
-    return p95(**kwargs)
-
-
-@query.command("range")
-@click.option("--duration", default="1h", show_default=True, help="How far back.")
-@click.option("--step", default="1m", show_default=True, help="Distance between points.")
-@click.option("--time-range", default="5m", show_default=True, help="Window of each P95.")
-@click.option("--end", help="End of the range (RFC 3339 or unix s). [default: now]")
-@query_command
-def query_range(**kwargs: Any):
-    """P95 latency per model over time (ms).
-
-    \b
-    Example:
-      p95kit query range --duration 24h --step 1h --format csv > p95.csv
-    """
-    from p95kit.query.latency import p95_range
-
-    return p95_range(**kwargs)
-
-
-@query.command("percentiles")
-@click.option("--percentiles", default="50,95,99", show_default=True, help="Comma-separated.")
-@click.option("--time-range", default="5m", show_default=True, help="Window of the percentiles.")
-@click.option("--at", "--end", "at", help="Evaluation time (RFC 3339 or unix s). [default: now]")
-@query_command
-def query_percentiles(**kwargs: Any):
-    """Several percentiles per model in one request (ms).
-
-    \b
-    Example:
-      p95kit query percentiles --percentiles 50,90,95,99 --time-range 1h
-    """
-    from p95kit.query.latency import percentiles
-
-    return percentiles(**kwargs)
-
-
-@main.command()
-@connection_options
-@metric_options
-@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-@click.option("--end", help="End of the lookback (RFC 3339 or unix s). [default: now]")
-def models(**kwargs: Any) -> None:
-    """List the models that have the metric, one per line.
-
-    \b
-    Example:
-      p95kit models --metric-name request_duration_seconds --lookback 7d
-    """
-    from p95kit.display.terminal import terminal_safe
-    from p95kit.query.latency import list_models
-
-    with client_from(kwargs) as client:
-        names = list_models(client=client, **kwargs)
-    for name in names:
-        click.echo(terminal_safe(name))
-
-
-@main.command()
-@connection_options
-@target_options
-@estimator_option
-@click.option("--duration", default="24h", show_default=True, help="Length of the window.")
-@click.option("--step", help="Chart resolution. [default: chosen from --duration, 24h -> 5m]")
-@click.option("--time-range", default="5m", show_default=True, help="Window of each P95 point.")
-@click.option(
-    "--percentiles",
-    default="50,95,99",
-    show_default=True,
-    help="Comma-separated; P95 is always included (the chart and ranking use it).",
-)
-@click.option("--end", help="End of the window (RFC 3339 or unix s). [default: now]")
-@click.option("--slo-ms", type=click.FloatRange(min=0, min_open=True), help="SLO threshold (ms).")
-@out_option
-@click.option("--keep", type=click.IntRange(min=1), help="Keep only the N newest snapshots.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seconds to wait for another run on --out; then exit 75.",
-)
-@click.option(
-    "--max-chart-models",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Lines in the chart (the slowest models); the others get a table.",
-)
-@click.option("--notebook", type=click.Path(dir_okay=False), help="Report notebook to run.")
-@click.option(
-    "--cell-timeout",
-    default=600.0,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds one notebook cell may run.",
-)
-@click.pass_context
-def report(ctx: click.Context, **kwargs: Any) -> None:
-    """Run the report notebook for a window and publish an HTML + JSON snapshot.
-
-    Silent on success (cron mails any output); -v shows progress and the path.
-    A run that finds another one holding --out exits 75 unless --wait allows it.
-
-    \b
-    Examples:
-      p95kit report --duration 24h
-      p95kit report --duration 7d --step 1h --percentiles 50,90,95,99 --slo-ms 500
-      p95kit report --duration 24h --end 2026-11-27T00:00:00Z --out /srv/reports --keep 30
-    """
-    from p95kit.report.data import ReportSettings
-    from p95kit.report.pipeline import run_report
-
-    run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
-    verbose = ctx.find_root().params.get("verbose", 0)
-    if not verbose and not ctx.find_root().params.get("debug"):
-        # Silent on success under cron: Prometheus warnings go to the report and run.json.
-        log.setLevel(logging.ERROR)
-    fields = {field.name for field in dataclasses.fields(ReportSettings)}
-    settings = ReportSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in fields})
-    with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
-    log.info("report: %s", outcome.path / "report.html")
-
-
+main.add_command(query)
+main.add_command(models)
+main.add_command(report)
 main.add_command(demo)
 main.add_command(doctor)

@@ -22,22 +22,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 
-from p95kit.errors import P95kitError
+from p95kit.errors import LocalPrometheusError, PrometheusNotInstalledError
 from p95kit.processes import die_with_parent
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})  # OpenMetrics label values
-
-
-class LocalPrometheusError(P95kitError):
-    """The local Prometheus could not be prepared or started."""
-
-
-class PrometheusNotInstalledError(LocalPrometheusError):
-    """The ``prometheus`` or ``promtool`` binary cannot be found (CLI exit 2: a setup problem)."""
-
-    exit_code = 2
 
 
 def find_binaries() -> tuple[str, str]:

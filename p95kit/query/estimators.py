@@ -127,14 +127,22 @@ def instant(
 
 
 def over_range(
-    prom: Prometheus, target: Target, q: float, window: str, start: float, stop: float, step: float
+    prom: Prometheus,
+    target: Target,
+    q: float,
+    window: str,
+    start: float,
+    stop: float,
+    step: float,
+    progress: bool | None = False,
 ) -> Answer | None:
     """Quantile ``q`` per model at ``start, start + step, ..., stop`` (each over the
-    ``window`` before it, from ``rate``); None: ask Prometheus."""
+    ``window`` before it, from ``rate``); None: ask Prometheus. ``progress``: as for
+    :meth:`~p95kit.prometheus.client.Prometheus.query_range`."""
     if target.histogram in ("native", "summary"):
         return None
     text = query(target, window, "rate")
-    result = prom.query_range(text, start, stop, step)
+    result = prom.query_range(text, start, stop, step, progress=progress)
     layout = _Layout.of(result.result, target.model_label, "histograms")
     if layout is None:
         return None

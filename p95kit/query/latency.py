@@ -31,10 +31,12 @@ import pandas as pd
 from p95kit import validation
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
 from p95kit.query import estimators, frames, promql
+from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
     missing_summary_quantiles,
@@ -66,11 +68,11 @@ def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[P
 def p95(
     metric_name: str = "request_duration_seconds",
     time_range: str = "5m",
+    *,
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
@@ -98,18 +100,19 @@ def p95(
 def p95_range(
     metric_name: str = "request_duration_seconds",
     duration: str = "1h",
+    *,
     step: str = "1m",
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
     estimator: str = "prometheus",
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
 
@@ -118,12 +121,16 @@ def p95_range(
     is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
     ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
-    chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
-    (sorted by model, instance, time) and each point is the value the client
-    exported at that time; ``time_range`` does not apply. ``estimator``: as for :func:`p95`.
+    chunks, with a bar counting them when ``progress`` says so (None: in Jupyter, or on
+    a terminal with ``-v``; never under cron; True/False force it; see
+    :mod:`p95kit.progress`). With ``histogram="summary"`` an ``instance`` column
+    follows ``model`` (sorted by model, instance, time) and each point is the value
+    the client exported at that time; ``time_range`` does not apply.
+    ``estimator``: as for :func:`p95`.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
     how = estimators.estimator(estimator)
+    check_progress(progress)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -133,19 +140,30 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop, how)
+        frame = fetch_range(
+            prom,
+            target,
+            duration_text,
+            span,
+            step_text,
+            step_s,
+            window,
+            stop,
+            how,
+            progress=progress,
+        )
         return warn_missing_series(frame, target)
 
 
 def percentiles(
     metric_name: str = "request_duration_seconds",
     percentiles: Sequence[float] | str = (50, 95, 99),
+    *,
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
@@ -177,10 +195,10 @@ def percentiles(
 def list_models(
     metric_name: str = "request_duration_seconds",
     model_label: str = "model",
+    *,
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     lookback: str = "1d",
     selector: str | None = None,
     histogram: str = "auto",
@@ -231,18 +249,22 @@ def fetch_range(
     window: str,
     stop: float,
     estimator: str = "prometheus",
+    *,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
-    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
+    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned.
+
+    ``progress``: a bar over the chunks of a long range (default: none)."""
     start = stop - (span // step_s) * step_s
     smooth = estimator == "smooth" and estimators.over_range(
-        prom, target, 0.95, window, start, stop, step_s
+        prom, target, 0.95, window, start, stop, step_s, progress
     )
     if smooth:
         query, result = smooth.query, _result_of(smooth)
         frame = smooth.range_frame("p95_latency_ms")
     else:
         query = promql.quantile(target, 0.95, window)
-        result = prom.query_range(query, start, stop, step_s)
+        result = prom.query_range(query, start, stop, step_s, progress=progress)
         frame = frames.parse_matrix(
             result.result,
             target.model_label,
@@ -282,7 +304,7 @@ def fetch_percentiles(
     smooth = estimator == "smooth" and estimators.instant(prom, target, qs, window, when, func)
     if smooth:
         query, result = smooth.query, _result_of(smooth)
-        frame = smooth.instant_frame([validation.percentile_column(p) for p in wanted], when)
+        frame = smooth.instant_frame([percentile_column(p) for p in wanted], when)
     else:
         query = promql.quantiles(target, qs, window, func)
         result = prom.query(query, when)
