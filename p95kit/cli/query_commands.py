@@ -12,7 +12,13 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, metric_options, target_options
+from p95kit.cli.options import (
+    client_from,
+    connection_options,
+    estimator_option,
+    metric_options,
+    target_options,
+)
 
 
 def query_command(func: Callable) -> Callable:
@@ -20,6 +26,7 @@ def query_command(func: Callable) -> Callable:
 
     @connection_options
     @target_options
+    @estimator_option
     @click.option(
         "--format",
         "output_format",

@@ -30,7 +30,9 @@ def settings_options(func: Callable) -> Callable:
         option = field.metadata["option"]
         if option is None:
             continue
-        if option.number is None:
+        if option.choices:
+            kind = click.Choice(option.choices)
+        elif option.number is None:
             kind = click.STRING
         else:
             ranged = click.IntRange if option.number is int else click.FloatRange

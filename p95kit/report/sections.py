@@ -193,6 +193,21 @@ def models_table(data: ReportData, exclude_top: int | None = None) -> str:
     return _wrap(_table(headers, rows, caption))
 
 
+ESTIMATOR_NOTES = {
+    "prometheus": (
+        "estimator prometheus: Prometheus's histogram_quantile, linear inside each histogram "
+        "bucket; the number Grafana and alert rules show. Above the median it usually reads "
+        "high (latency thins out inside a bucket); p95kit report --estimator smooth is closer "
+        "to the true percentile"
+    ),
+    "smooth": (
+        "estimator smooth: p95kit's monotone interpolation of the bucket counts on a "
+        "log-latency axis, closer to the true percentile of the requests and always inside the "
+        "same bucket as histogram_quantile; expect it below Grafana's number for the same query"
+    ),
+}
+
+
 def footer(data: ReportData) -> str:
     """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
     meta = data.meta
@@ -206,6 +221,7 @@ def footer(data: ReportData) -> str:
         ("P95 over time", f"each point over the {_chart_range(meta)} before it"),
         ("Metric", f"{meta.get('metric_name', '?')} by label {meta.get('model_label', '?')}"),
         ("Unit", unit_text),
+        ("Percentiles", ESTIMATOR_NOTES.get(meta.get("estimator", "prometheus"), "?")),
     ]
     if meta.get("slo_ms"):
         estimate = "the share under it is interpolated inside its histogram bucket"
