@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 
-import dataset
 import pytest
-from click.testing import CliRunner
 
 import p95kit
-from p95kit.cli.main import main
+from tests.support import dataset
 
 END = str(dataset.END)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), env={}, catch_exceptions=False)
 
 
 @pytest.mark.parametrize(
@@ -26,8 +20,8 @@ def run(*args: str):
         ("range", p95kit.p95_range, {"end": dataset.END}),
     ],
 )
-def test_query_estimator_smooth_prints_the_library_payload(prom, command, call, when):
-    result = run("query", command, "--prometheus-url", prom.url, "--end", END,
+def test_query_estimator_smooth_prints_the_library_payload(prom, command, call, when, cli):
+    result = cli("query", command, "--prometheus-url", prom.url, "--end", END,
                  "--estimator", "smooth", "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     frame = call(prometheus_url=prom.url, estimator="smooth", **when)
@@ -35,15 +29,15 @@ def test_query_estimator_smooth_prints_the_library_payload(prom, command, call, 
     assert json.loads(result.stdout) == json.loads(json.dumps(p95kit.to_payload(frame)))
 
 
-def test_query_unknown_estimator_exits_2():
-    result = run("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--estimator", "lin")
+def test_query_unknown_estimator_exits_2(cli):
+    result = cli("query", "p95", "--prometheus-url", "http://127.0.0.1:9", "--estimator", "lin")
     assert result.exit_code == 2
     assert "--estimator" in result.stderr and result.stdout == ""
 
 
-def test_report_says_which_estimator_everywhere(prom, tmp_path):
-    args = ["report", "--prometheus-url", prom.url, "--end", END, "--out", str(tmp_path)]
-    result = run(*args, "--duration", "24h", "--estimator", "smooth")
+@pytest.mark.kernel
+def test_report_says_which_estimator_everywhere(prom, tmp_path, cli):
+    result = cli.report(prom.url, tmp_path, "--duration", "24h", "--estimator", "smooth")
     assert result.exit_code == 0, result.stderr
     latest = tmp_path / "latest"
     summary = json.loads((latest / "summary.json").read_text("utf-8"))

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
-from smallprom import require_prometheus
 
 import p95kit
 from benchmarks import groundtruth as gt
@@ -23,8 +22,7 @@ from p95kit.demo.local_prometheus import LocalPrometheus
 
 
 @pytest.fixture(scope="module")
-def truth_prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
-    require_prometheus()
+def truth_prom(prometheus_binaries, tmp_path_factory) -> Iterator[LocalPrometheus]:
     workdir = tmp_path_factory.mktemp("groundtruth")
     with LocalPrometheus(gt.write_openmetrics(workdir / "groundtruth.om"), workdir) as server:
         yield server

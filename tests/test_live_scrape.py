@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from smallprom import require_prometheus
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
@@ -41,9 +40,10 @@ def scraped_count(client: p95kit.Prometheus) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Iterator[tuple[str, dict[str, np.ndarray], float]]:
+def live(
+    prometheus_binaries, tmp_path_factory
+) -> Iterator[tuple[str, dict[str, np.ndarray], float]]:
     """Observations made once both sides are up; yields (url, observations, query time)."""
-    require_prometheus()
     registry = prometheus_client.CollectorRegistry()
     histogram = prometheus_client.Histogram(METRIC, "latency", ["model"], registry=registry)
     for model in SHAPES:
