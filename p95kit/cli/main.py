@@ -20,6 +20,7 @@ import click
 from p95kit import __version__
 from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.options import (
+    apply_preset,
     client_from,
     connection_options,
     metric_options,
@@ -70,6 +71,7 @@ def query_command(func: Callable) -> Callable:
         from p95kit.display.terminal import render
 
         output_format = kwargs.pop("output_format")
+        apply_preset(kwargs)
         with client_from(kwargs) as client:
             frame = func(client=client, **kwargs)
         click.echo(render(frame, output_format), nl=False)
@@ -155,6 +157,7 @@ def models(**kwargs: Any) -> None:
     from p95kit.display.terminal import terminal_safe
     from p95kit.query.latency import list_models
 
+    apply_preset(kwargs)
     with client_from(kwargs) as client:
         names = list_models(client=client, **kwargs)
     for name in names:
@@ -225,6 +228,31 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     with client_from(kwargs) as client:
         outcome = run_report(client, settings, progress=verbose > 1, **run_options)
     log.info("report: %s", outcome.path / "report.html")
+
+
+@main.command("presets")
+def presets_command() -> None:
+    """List the serving-stack presets: name, model label, latency metrics.
+
+    \b
+    Example:
+      p95kit report --preset vllm --duration 24h
+    """
+    from p95kit.query.presets import PRESETS
+
+    for preset in PRESETS.values():
+        click.echo(f"{preset.name} ({preset.description}): by {preset.model_label}")
+        for metric in preset.metrics:
+            extra = [metric.title]
+            if metric.histogram == "summary":
+                extra.append("summary: p95kit query only")
+            if metric.model_label:
+                extra.append(f"by {metric.model_label}")
+            if metric.optional:
+                extra.append("when present")
+            click.echo(f"  {metric.name}  ({', '.join(extra)})")
+        if preset.note:
+            click.echo(f"  note: {preset.note}")
 
 
 main.add_command(demo)

@@ -30,6 +30,7 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.query import frames, promql
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.latency import TimeLike, connect
+from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
 
@@ -70,10 +71,12 @@ def buckets(
             "a summary has no buckets, only the quantiles its clients computed; "
             "use histogram='auto', 'classic' or 'native'",
         )
-    window, _ = normalize_duration(time_range, "time_range")
+    window, span = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_buckets(prom, target, window, when), target)
+        frame = fetch_buckets(prom, target, window, when)
+        frame = explain_if_empty(prom, frame, target, when - max(span, 86400.0), when)
+        return warn_missing_series(frame, target)
 
 
 def fetch_buckets(

@@ -27,6 +27,7 @@ from p95kit.display.formatting import (
     trend,
     utc,
 )
+from p95kit.query.units import describe
 from p95kit.report.data import ReportData
 from p95kit.validation import percentile_column
 
@@ -168,10 +169,7 @@ def models_table(data: ReportData, exclude_top: int = 10) -> str:
 def footer(data: ReportData) -> str:
     """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
     meta = data.meta
-    unit = meta.get("unit", "s")
-    unit_text = "seconds, shown in ms" if unit == "s" else "milliseconds"
-    if meta.get("unit_assumed"):
-        unit_text = "assumed seconds (the metric name has no unit suffix), shown in ms"
+    unit_text = describe(meta.get("unit", "s"), bool(meta.get("unit_assumed")))
     items = [
         ("Window", f"{_window(meta)}, step {meta.get('step', '?')}"),
         ("Current P95", f"over the last {meta.get('time_range', '?')} before the window end"),

@@ -1,0 +1,244 @@
+"""Every stack of EXPORTERS.md in a real Prometheus: answered right with its preset or explicit
+options, or (a latency counter, a missing model label) refused with help that says what works.
+
+The data set is tests/servers_dataset.py; expected numbers come from its counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+import servers_dataset as sd
+from click.testing import CliRunner
+from smallprom import require_prometheus
+
+import p95kit
+from p95kit.cli.main import main
+from p95kit.demo.local_prometheus import LocalPrometheus
+from p95kit.query import presets
+
+END = sd.END
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
+    """A LocalPrometheus serving servers_dataset (3 h up to ``sd.END``)."""
+    require_prometheus()
+    workdir = tmp_path_factory.mktemp("servers")
+    with LocalPrometheus(sd.build(workdir / "servers.om"), workdir) as server:
+        yield server
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def by_model(frame, column="p95_latency_ms") -> dict[str, float]:
+    return dict(zip(frame["model"], frame[column]))
+
+
+# (preset, metric, label value, labels to match in the data set, unit scale to ms)
+HISTOGRAM_ROWS = [
+    ("vllm", "vllm:e2e_request_latency_seconds", sd.LLAMA, {"model_name": sd.LLAMA}, 1000),
+    ("vllm", "vllm:time_to_first_token_seconds", sd.LLAMA, {"model_name": sd.LLAMA}, 1000),
+    ("vllm", "vllm:inter_token_latency_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
+    ("sglang", "sglang:e2e_request_latency_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
+    ("sglang", "sglang:queue_time_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
+    ("tgi", "tgi_request_duration", "tgi-llama", {"job": "tgi-llama"}, 1000),
+    ("tgi", "tgi_request_queue_duration", "tgi-llama", {"job": "tgi-llama"}, 1000),
+    ("triton", "nv_inference_first_response_histogram_ms", "resnet50", {"model": "resnet50"}, 1),
+    (
+        "ray-serve",
+        "ray_serve_deployment_processing_latency_ms",
+        "Summarizer",
+        {"deployment": "Summarizer"},
+        1,
+    ),
+    (
+        "bentoml",
+        "bentoml_service_request_duration_seconds",
+        "summarizer",
+        {"service_name": "summarizer"},
+        1000,
+    ),
+    ("litellm", "litellm_request_total_latency_metric", "gpt-4o", {"model": "gpt-4o"}, 1000),
+    ("kserve", "request_predict_seconds", "sklearn-iris", {"model_name": "sklearn-iris"}, 1000),
+    (
+        "nim",
+        "e2e_request_latency_seconds",
+        "meta/llama-3.1-8b-instruct",
+        {"model_name": "meta/llama-3.1-8b-instruct"},
+        1000,
+    ),
+    (
+        "trtllm",
+        "trtllm_e2e_request_latency_seconds",
+        "llama-3-8b",
+        {"model_name": "llama-3-8b"},
+        1000,
+    ),
+    (
+        "triton-vllm",
+        "vllm:e2e_request_latency_seconds",
+        "vllm_model",
+        {"model": "vllm_model"},
+        1000,
+    ),
+    (
+        "ray-serve-llm",
+        "ray_vllm_e2e_request_latency_seconds",
+        "qwen-0.5b",
+        {"model_name": "qwen-0.5b"},
+        1000,
+    ),
+]
+
+
+@pytest.mark.parametrize(("preset", "metric", "model", "match", "scale"), HISTOGRAM_ROWS)
+def test_every_histogram_row_is_answered_right_with_its_preset(
+    servers, preset, metric, model, match, scale
+):
+    chosen = presets.resolve(preset, [metric])[0]
+    frame = p95kit.percentiles(
+        metric,
+        (50, 95, 99),
+        "1h",
+        chosen.model_label,
+        servers.url,
+        at=END,
+        histogram=chosen.histogram,
+        unit=chosen.unit,
+    )
+    assert frame.attrs["unit_assumed"] is False
+    row = frame[frame["model"] == model].iloc[0]
+    for q, column in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
+        assert row[column] == pytest.approx(sd.expected_ms(q, metric, scale, **match), rel=1e-9)
+
+
+def test_triton_summary_in_microseconds_comes_out_in_ms(servers):
+    """Issue #12 point 1: 6,100 us is 6.1 ms, not 6,100,000 ms."""
+    frame = p95kit.p95(
+        sd.TRITON_SUMMARY, model_label="model", prometheus_url=servers.url, at=END,
+        histogram="summary",
+    )  # fmt: skip
+    assert frame.attrs["unit"] == "us"
+    assert frame["p95_latency_ms"].tolist() == pytest.approx([6.1])
+    result = run(
+        "query", "percentiles", "--preset", "triton", "--prometheus-url", servers.url,
+        "--at", str(END), "--percentiles", "50,95,99.9",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "2.10" in result.stdout and "6.10" in result.stdout and "15.00" in result.stdout
+    assert "unit: microseconds, shown in ms" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("metric", "label", "requests"),
+    [
+        ("nv_inference_request_duration_us", "model", "nv_inference_request_success"),
+        ("ts_inference_latency_microseconds", "model_name", "ts_inference_requests_total"),
+    ],
+)
+def test_a_latency_counter_says_it_is_not_a_histogram_and_what_works(
+    servers, metric, label, requests
+):
+    with pytest.raises(p95kit.InvalidParameterError) as caught:
+        p95kit.p95(metric, "5m", label, servers.url, at=END)
+    message = caught.value.message
+    assert "not a histogram or summary" in message
+    assert f"rate({metric}[5m]) / rate({requests}[5m])" in message
+    if metric.startswith("nv_"):
+        assert "summary_latencies=true" in message and "histogram_latencies=true" in message
+    result = run("query", "p95", "--metric-name", metric, "--model-label", label,
+                 "--prometheus-url", servers.url, "--at", str(END))  # fmt: skip
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and "not a histogram" in result.stderr
+
+
+def test_tgi_without_a_model_label_names_the_labels_it_has(servers):
+    frame = p95kit.p95("tgi_request_duration", prometheus_url=servers.url, at=END, unit="s")
+    assert frame.empty
+    (note,) = frame.attrs["warnings"]
+    assert "no tgi_request_duration series has a 'model' label" in note
+    assert "instance, job" in note and "--model-label job" in note
+
+
+def test_a_summary_asked_as_a_histogram_says_so(servers):
+    with pytest.raises(p95kit.InvalidParameterError, match="--histogram summary"):
+        p95kit.p95(sd.TRITON_SUMMARY, prometheus_url=servers.url, at=END)
+
+
+def test_a_model_split_over_engines_is_summed(servers):
+    frame = p95kit.p95(
+        "vllm:e2e_request_latency_seconds", model_label="model_name", prometheus_url=servers.url,
+        at=END,
+    )  # fmt: skip
+    got = by_model(frame)
+    assert set(got) == {sd.LLAMA, sd.QWEN}  # the Triton-vLLM series have no model_name
+    expected = sd.expected_ms(0.95, "vllm:e2e_request_latency_seconds", model_name=sd.LLAMA)
+    assert got[sd.LLAMA] == pytest.approx(expected)
+
+
+def test_overflow_into_inf_answers_the_top_bound(servers):
+    frame = p95kit.p95(
+        "sglang:e2e_request_latency_seconds", model_label="model_name",
+        prometheus_url=servers.url, at=END,
+    )  # fmt: skip
+    assert by_model(frame)[sd.QWEN] == 7680 * 1000.0
+
+
+def test_presets_cover_the_table_and_list_on_the_cli():
+    assert {"vllm", "sglang", "tgi", "triton", "ray-serve", "bentoml", "litellm", "kserve"} | {
+        "nim",
+        "trtllm",
+    } <= set(presets.PRESETS)
+    result = run("presets")
+    assert result.exit_code == 0
+    for name in presets.PRESETS:
+        assert any(line.startswith(name + " ") for line in result.stdout.splitlines())
+    assert "vllm:time_to_first_token_seconds" in result.stdout
+
+
+def test_explicit_options_win_over_the_preset():
+    (chosen,) = presets.resolve("vllm", ["vllm:e2e_request_latency_seconds"], model_label="model")
+    assert chosen.model_label == "model"
+    assert [r.metric_name for r in presets.resolve("vllm")][:3] == [
+        "vllm:e2e_request_latency_seconds",
+        "vllm:time_to_first_token_seconds",
+        "vllm:inter_token_latency_seconds",
+    ]
+    with pytest.raises(p95kit.InvalidParameterError, match="unknown preset 'vlm'"):
+        presets.resolve("vlm")
+
+
+def test_query_and_models_take_a_preset(servers):
+    result = run("models", "--preset", "tgi", "--prometheus-url", servers.url, "--end", str(END))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["tgi-llama", "tgi-mistral"]
+    result = run("query", "p95", "--preset", "ray-serve", "--prometheus-url", servers.url,
+                 "--at", str(END), "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert '"model": "Summarizer"' in result.stdout and '"model": "Translator"' in result.stdout
+
+
+def test_doctor_runs_the_shape_checks(servers):
+    result = run("doctor", "--metric-name", "nv_inference_request_duration_us",
+                 "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
+    assert result.exit_code != 0
+    assert "not a histogram or summary" in result.stdout
+    result = run("doctor", "--preset", "tgi", "--model-label", "model",
+                 "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
+    assert "its series have the labels: instance, job" in result.stdout
+
+
+def test_units_from_every_suffix():
+    from p95kit.query.units import resolve_unit, scale_to_ms
+
+    assert resolve_unit("nv_inference_request_summary_us") == ("us", False)
+    assert resolve_unit("ts_inference_latency_microseconds") == ("us", False)
+    assert resolve_unit("x_nanoseconds") == ("ns", False) and resolve_unit("x_ns") == ("ns", False)
+    assert resolve_unit("litellm_request_total_latency_metric") == ("s", True)
+    assert scale_to_ms("us") == 1e-3 and scale_to_ms("ns") == 1e-6
+    assert not math.isnan(scale_to_ms("s"))
