@@ -29,6 +29,7 @@ _EXPORTS = {
     "ReportLockedError": "p95kit.errors",
     "to_payload": "p95kit.query.payloads",
     "buckets": "p95kit.query.buckets",
+    "percentile_buckets": "p95kit.query.percentile_buckets",
     "list_models": "p95kit.query.latency",
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
@@ -51,6 +52,7 @@ __all__ = [
     "list_models",
     "p95",
     "p95_range",
+    "percentile_buckets",
     "percentiles",
     "plot_p95",
     "styled",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from p95kit.query.buckets import buckets
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
+    from p95kit.query.percentile_buckets import percentile_buckets
 
 
 def __getattr__(name: str) -> Any:

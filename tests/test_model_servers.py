@@ -242,3 +242,28 @@ def test_units_from_every_suffix():
     assert resolve_unit("litellm_request_total_latency_metric") == ("s", True)
     assert scale_to_ms("us") == 1e-3 and scale_to_ms("ns") == 1e-6
     assert not math.isnan(scale_to_ms("s"))
+
+
+@pytest.mark.parametrize(
+    ("metric", "label", "model", "match", "scale", "unit"),
+    [
+        ("tgi_request_duration", "job", "tgi-llama", {"job": "tgi-llama"}, 1000, "s"),
+        ("sglang:e2e_request_latency_seconds", "model_name", sd.QWEN, {"model_name": sd.QWEN},
+         1000, "auto"),
+        ("sglang:queue_time_seconds", "model_name", sd.QWEN, {"model_name": sd.QWEN}, 1000, "auto"),
+        ("ray_serve_deployment_processing_latency_ms", "deployment", "Summarizer",
+         {"deployment": "Summarizer"}, 1, "auto"),
+    ],
+)  # fmt: skip
+def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
+    servers, metric, label, model, match, scale, unit
+):
+    frame = p95kit.buckets(metric, "1h", label, servers.url, at=END, unit=unit)
+    bounds = p95kit.percentile_buckets(frame, (50, 95, 99))
+    assert list(bounds.columns) == ["model", "percentile", "lower_ms", "upper_ms", "coarse"]
+    rows = bounds[bounds["model"] == model]
+    for p, (_, row) in zip((50, 95, 99), rows.iterrows()):
+        lower, upper = sd.expected_bucket_ms(p / 100, metric, scale, **match)
+        assert row["lower_ms"] == pytest.approx(lower)
+        assert row["upper_ms"] == (math.inf if upper is None else pytest.approx(upper))
+        assert row["coarse"] == (upper is not None and upper > 2 * lower)

@@ -1,0 +1,76 @@
+"""Which histogram bucket each percentile was interpolated in: how precise a percentile is.
+
+``histogram_quantile`` interpolates linearly inside one bucket, so a P95 "of 3,156 ms"
+from a ``(2,525, 3,788]`` bucket only says "between 2,525 and 3,788 ms". This module
+finds that bucket from a :func:`p95kit.buckets` frame, as Prometheus picks it: the first
+bucket whose cumulative count reaches ``q x total`` (the ``+Inf`` bucket when none of the
+finite ones does, where the percentile is only "≥ the top finite bound")::
+
+    frame = p95kit.buckets(time_range="24h")
+    p95kit.percentile_buckets(frame, (50, 95, 99))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from p95kit import validation
+
+COLUMNS = ("model", "percentile", "lower_ms", "upper_ms", "coarse")
+#: A bucket whose upper bound is more than this times its lower bound gives a coarse estimate.
+COARSE_RATIO = 2.0
+
+
+def percentile_buckets(
+    frame: pd.DataFrame, percentiles: Sequence[float] | str = (50, 95, 99)
+) -> pd.DataFrame:
+    """The bucket each percentile of each model lies in.
+
+    ``frame`` is a :func:`p95kit.buckets` frame. Columns: ``model`` (str), ``percentile``
+    (float64, e.g. 95.0), ``lower_ms`` and ``upper_ms`` (float64 ms; the percentile is in
+    ``(lower_ms, upper_ms]``; ``upper_ms`` is ``inf`` for the ``+Inf`` bucket, NaN both for a
+    model without traffic), ``coarse`` (bool: ``upper_ms > 2 x lower_ms``, the estimate
+    may be far from the true percentile). Sorted by model, then percentile.
+    """
+    wanted = validation.percentiles(percentiles)
+    rows: list[tuple[str, float, float, float, bool]] = []
+    for model, group in frame.groupby("model", sort=True):
+        lowers = group["lower_ms"].to_numpy(dtype=np.float64)
+        uppers = group["upper_ms"].to_numpy(dtype=np.float64)
+        cumulative = np.cumsum(group["count"].to_numpy(dtype=np.float64))
+        for p in wanted:
+            lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
+            rows.append((str(model), p, lower, upper, is_coarse(lower, upper)))
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    out["model"] = out["model"].astype("str")
+    for column in ("percentile", "lower_ms", "upper_ms"):
+        out[column] = out[column].astype(np.float64)
+    out["coarse"] = out["coarse"].astype(bool)
+    return out
+
+
+def bucket_of(
+    lowers: np.ndarray, uppers: np.ndarray, cumulative: np.ndarray, q: float
+) -> tuple[float, float]:
+    """``(lower, upper)`` of the bucket quantile ``q`` lies in (NaN, NaN without traffic).
+
+    ``cumulative`` are cumulative counts per bucket, sorted by upper bound; the rank is
+    ``q x total`` and the bucket the first whose cumulative count reaches it, as
+    Prometheus's ``histogram_quantile`` searches (the last bucket when no earlier one does).
+    """
+    if len(cumulative) == 0 or not cumulative[-1] > 0:
+        return math.nan, math.nan
+    rank = q * cumulative[-1]
+    index = int(np.searchsorted(cumulative[:-1], rank, side="left"))
+    return float(lowers[index]), float(uppers[index])
+
+
+def is_coarse(lower: float, upper: float) -> bool:
+    """True when ``(lower, upper]`` is more than :data:`COARSE_RATIO` wide (and finite)."""
+    if not (math.isfinite(upper) and upper > 0):
+        return False
+    return upper > COARSE_RATIO * max(lower, 0.0)
