@@ -267,3 +267,41 @@ def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
         assert row["lower_ms"] == pytest.approx(lower)
         assert row["upper_ms"] == (math.inf if upper is None else pytest.approx(upper))
         assert row["coarse"] == (upper is not None and upper > 2 * lower)
+
+
+@pytest.fixture(scope="module")
+def tgi_report(servers, tmp_path_factory):
+    """A 1 h report on TGI's histograms by job (explicit options), with an SLO."""
+    out = tmp_path_factory.mktemp("tgi-report")
+    result = run(
+        "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
+        "--end", str(END), "--metric-name", "tgi_request_duration", "--model-label", "job",
+        "--unit", "s", "--slo-ms", "500",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return out / "latest"
+
+
+def test_summary_json_carries_the_bucket_of_every_window_percentile(tgi_report):
+    import json
+
+    body = json.loads((tgi_report / "summary.json").read_text(encoding="utf-8"))
+    assert body["meta"]["unit"] == "s" and body["meta"]["unit_assumed"] is False
+    rows = {row["model"]: row for row in body["models"]}
+    for job in ("tgi-llama", "tgi-mistral"):
+        for p in (50, 95, 99):
+            lower, upper = sd.expected_bucket_ms(p / 100, "tgi_request_duration", job=job)
+            got = rows[job][f"p{p}_bucket_ms"]
+            assert got == [pytest.approx(lower, abs=0.01), pytest.approx(upper, abs=0.01)]
+            assert rows[job][f"p{p}"] == pytest.approx(
+                sd.expected_ms(p / 100, "tgi_request_duration", job=job), abs=0.01
+            )
+
+
+def test_the_html_shows_each_window_percentile_with_its_bucket(tgi_report):
+    from p95kit.display.formatting import number
+
+    page = (tgi_report / "report.html").read_text(encoding="utf-8")
+    lower, upper = sd.expected_bucket_ms(0.95, "tgi_request_duration", job="tgi-llama")
+    assert f"({number(lower)}–{number(upper)})" in page
+    assert "means somewhere between" in page  # the footer says how to read them

@@ -31,7 +31,12 @@ from p95kit.query.buckets import fetch_buckets
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.target import Target, make_target
-from p95kit.report.summary import summarize
+from p95kit.report.summary import (
+    bucket_columns,
+    from_json_records,
+    summarize,
+    to_json_records,
+)
 from p95kit.times import parse_time
 
 log = logging.getLogger("p95kit")
@@ -72,10 +77,7 @@ class ReportData:
         written = []
         for attribute, name in PAYLOAD_FILES.items():
             written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
-        summary = self.summary.copy()
-        ms = [c for c in summary.columns if validation.is_latency_column(c)]
-        summary[ms] = summary[ms].round(2)
-        body = {"meta": self.meta, "models": summary.to_dict(orient="records")}
+        body = {"meta": self.meta, "models": to_json_records(self.summary)}
         written.append(_write(folder / SUMMARY_FILE, dumps(body)))
         return written
 
@@ -93,7 +95,8 @@ class ReportData:
             )
             for attribute, name in PAYLOAD_FILES.items()
         }
-        summary = pd.DataFrame.from_records(body["models"], columns=_summary_columns(meta))
+        records = from_json_records(body["models"])
+        summary = pd.DataFrame.from_records(records, columns=_summary_columns(meta))
         summary["model"] = summary["model"].astype("str")
         numeric = summary.columns.drop(["model", "no_traffic"])
         summary[numeric] = summary[numeric].astype(np.float64)
@@ -275,6 +278,7 @@ def _summary_columns(meta: dict) -> list[str]:
         "slo_share",
         "top_bucket_ms",
         "no_traffic",
+        *bucket_columns(percentile_columns),
     ]
 
 

@@ -10,6 +10,7 @@ shows as text. Latencies are milliseconds; times are shown in UTC.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,10 +24,12 @@ from p95kit.display.formatting import (
     delta,
     finite,
     fmt_ms,
+    number,
     share,
     trend,
     utc,
 )
+from p95kit.query.percentile_buckets import is_coarse
 from p95kit.query.units import describe
 from p95kit.report.data import ReportData
 from p95kit.validation import percentile_column
@@ -38,6 +41,16 @@ _CSS = (
     ".p95kit .worse{color:#b00020}.p95kit .better{color:#1b7f3b}.p95kit .muted{color:#777}"
     ".p95kit-warnings{border:1px solid #d9a400;background:#fff8e1;padding:.4em .8em;margin:.5em 0}"
     ".p95kit pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
+)
+
+#: After a window percentile interpolated in a bucket more than 2x wide.
+COARSE_MARK = " †"
+#: How to read the window percentiles (the footer says it).
+READING = (
+    "a window percentile is interpolated inside one histogram bucket, shown after it: "
+    "3156 ms (2525–3788) means somewhere between 2525 and 3788 ms; † marks a coarse estimate "
+    "(a bucket more than 2x wide: the true percentile may be far from the number); "
+    "≥ X ms means above the top finite bucket bound X"
 )
 
 Cell = str | tuple[str, str]  # text, or (text, css class); always escaped by _cell
@@ -184,6 +197,7 @@ def footer(data: ReportData) -> str:
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):
         items.append(("Models", ", ".join(map(str, meta["models"]))))
+    items.append(("Percentiles", READING))
     items += [
         ("Prometheus", str(meta.get("prometheus_url", "?"))),
         ("Generated", utc(meta.get("generated_at"))),
@@ -253,9 +267,17 @@ def _percentile_columns(data: ReportData) -> list[str]:
 
 
 def _window_ms(row: pd.Series, column: str) -> str:
-    return fmt_ms(
+    """A window percentile with the bucket it was interpolated in: ``3156 ms (2525–3788)``,
+    ``†`` after a coarse one (a bucket over 2x wide); ``≥ X ms`` in the ``+Inf`` bucket."""
+    text = fmt_ms(
         row[column], no_traffic=bool(row["no_traffic"]), top_bucket_ms=row["top_bucket_ms"]
     )
+    lower = row.get(f"{column}_bucket_lower_ms", math.nan)
+    upper = row.get(f"{column}_bucket_upper_ms", math.nan)
+    if not (finite(row[column]) and finite(lower) and finite(upper)) or text.startswith("≥"):
+        return text
+    mark = COARSE_MARK if is_coarse(lower, upper) else ""
+    return f"{text} ({number(lower)}–{number(upper)}){mark}"
 
 
 def _window(meta: dict) -> str:

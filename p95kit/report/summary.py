@@ -14,6 +14,7 @@ Columns (one row per model, slowest window P95 first): ``model`` (str), ``reques
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,9 @@ def _lookup(names: list[str], keys: pd.Series, values: pd.Series) -> np.ndarray:
     return np.array([mapping.get(n, math.nan) for n in names], dtype=np.float64)
 
 
+_PAIR = re.compile(r"p[0-9.]+_bucket_ms\Z")
+
+
 def to_json_records(summary: pd.DataFrame) -> list[dict[str, Any]]:
     """Summary rows for ``summary.json``: latencies rounded to 2 decimals, and each pair of
     bound columns as ``pNN_bucket_ms: [lower, upper]`` (``upper`` None for the ``+Inf``
@@ -108,7 +112,7 @@ def from_json_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for record in records:
         record = dict(record)
-        for key in [k for k in record if k.endswith("_bucket_ms")]:
+        for key in [k for k in record if _PAIR.match(k)]:
             pair = record.pop(key)
             base = key.removesuffix("_ms")
             lower, upper = (math.nan, math.nan) if pair is None else pair
