@@ -30,6 +30,7 @@ _EXPORTS = {
     "to_payload": "p95kit.query.payloads",
     "buckets": "p95kit.query.buckets",
     "percentile_buckets": "p95kit.query.percentile_buckets",
+    "overall_percentiles": "p95kit.query.percentile_buckets",
     "list_models": "p95kit.query.latency",
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "buckets",
     "list_models",
+    "overall_percentiles",
     "p95",
     "p95_range",
     "percentile_buckets",
@@ -75,7 +77,7 @@ if TYPE_CHECKING:
     from p95kit.query.buckets import buckets
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
-    from p95kit.query.percentile_buckets import percentile_buckets
+    from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
 
 
 def __getattr__(name: str) -> Any:

@@ -305,3 +305,32 @@ def test_the_html_shows_each_window_percentile_with_its_bucket(tgi_report):
     lower, upper = sd.expected_bucket_ms(0.95, "tgi_request_duration", job="tgi-llama")
     assert f"({number(lower)}–{number(upper)})" in page
     assert "means somewhere between" in page  # the footer says how to read them
+
+
+@pytest.mark.parametrize(
+    ("metric", "label", "unit"),
+    [
+        ("vllm:time_to_first_token_seconds", "model_name", "auto"),
+        ("tgi_request_duration", "job", "s"),
+        ("ray_serve_deployment_processing_latency_ms", "deployment", "auto"),
+    ],
+)
+def test_the_all_models_percentile_is_over_every_request(servers, metric, label, unit):
+    """Against Prometheus itself and the data set's counts summed over the models."""
+    frame = p95kit.buckets(metric, "1h", label, servers.url, at=END, unit=unit)
+    overall = p95kit.overall_percentiles(frame, (50, 95, 99))
+    scale = 1.0 if metric.endswith("_ms") else 1000.0
+    rows = [s for s in sd.HISTOGRAMS if s.metric == metric and label in s.labels]
+    summed = [sum(column) for column in zip(*(s.counts for s in rows))]
+    with p95kit.Prometheus(servers.url) as prom:
+        for q in (0.5, 0.95, 0.99):
+            column = f"p{round(q * 100)}"
+            want = sd.expected_quantile(q, sd.bounds(metric), summed) * scale
+            assert overall[column] == pytest.approx(want)
+            query = (
+                f"histogram_quantile({q}, sum by (le) "
+                f'(increase({{__name__="{metric}_bucket", {label}!=""}}[1h])))'
+            )
+            (item,) = prom.query(query, END).result
+            assert overall[column] == pytest.approx(float(item["value"][1]) * scale)
+    assert overall["requests"] == pytest.approx(sum(summed) * 60)

@@ -74,3 +74,56 @@ def is_coarse(lower: float, upper: float) -> bool:
     if not (math.isfinite(upper) and upper > 0):
         return False
     return upper > COARSE_RATIO * max(lower, 0.0)
+
+
+def overall_percentiles(
+    frame: pd.DataFrame, percentiles: Sequence[float] | str = (50, 95, 99)
+) -> dict[str, object]:
+    """The percentiles over every request of every model in a :func:`p95kit.buckets` frame
+    (its buckets summed across models, interpolated as ``histogram_quantile`` does: what
+    ``histogram_quantile(q, sum by (le) (increase(x_bucket[W])))`` answers).
+
+    Returns ``{"requests": float, "p50": ms, ..., "p50_bucket_ms": [lower, upper|None], ...}``;
+    NaN percentiles (and None bounds) without traffic; ``"top_bucket_ms"`` is the top finite
+    bound when P95 lies in the ``+Inf`` bucket, else NaN.
+    """
+    wanted = validation.percentiles(percentiles)
+    merged = frame.groupby(["upper_ms", "lower_ms"], sort=True, as_index=False)["count"].sum()
+    merged = merged.sort_values("upper_ms", kind="stable")
+    lowers = merged["lower_ms"].to_numpy(dtype=np.float64)
+    uppers = merged["upper_ms"].to_numpy(dtype=np.float64)
+    cumulative = np.cumsum(merged["count"].to_numpy(dtype=np.float64))
+    total = float(cumulative[-1]) if len(cumulative) else 0.0
+    out: dict[str, object] = {"requests": total}
+    for p in wanted:
+        column = validation.percentile_column(p)
+        lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
+        out[column] = interpolate(lowers, uppers, cumulative, p / 100)
+        out[f"{column}_bucket_ms"] = (
+            None if math.isnan(lower) else [lower, upper if math.isfinite(upper) else None]
+        )
+    top = math.nan
+    lower95, upper95 = bucket_of(lowers, uppers, cumulative, 0.95)
+    if math.isinf(upper95):
+        top = lower95
+    out["top_bucket_ms"] = top
+    return out
+
+
+def interpolate(lowers: np.ndarray, uppers: np.ndarray, cumulative: np.ndarray, q: float) -> float:
+    """Quantile ``q`` by linear interpolation inside its bucket, as ``histogram_quantile``:
+    the top finite bound for the ``+Inf`` bucket, NaN without traffic."""
+    if len(cumulative) < 2 or not cumulative[-1] > 0:
+        return math.nan
+    rank = q * cumulative[-1]
+    index = int(np.searchsorted(cumulative[:-1], rank, side="left"))
+    lower, upper = float(lowers[index]), float(uppers[index])
+    if math.isinf(upper):
+        return lower
+    if index == 0 and upper <= 0:
+        return upper
+    below = float(cumulative[index - 1]) if index else 0.0
+    inside = float(cumulative[index]) - below
+    if inside <= 0:
+        return math.nan
+    return lower + (upper - lower) * (rank - below) / inside
