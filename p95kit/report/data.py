@@ -30,6 +30,7 @@ from p95kit.query import latency, promql
 from p95kit.query.buckets import fetch_buckets
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
+from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.target import Target, make_target
 from p95kit.report.summary import (
     bucket_columns,
@@ -62,7 +63,8 @@ class ReportData:
       ``time_range``, ``percentiles`` (list of float), ``metric_name``,
       ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
-      ``generated_at`` (unix s), ``warnings`` (list of str).
+      ``generated_at`` (unix s), ``warnings`` (list of str), ``all_models`` (the window
+      percentiles over every request: :func:`p95kit.overall_percentiles`).
     """
 
     window: pd.DataFrame
@@ -219,6 +221,7 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
     summary = summarize(p.target, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
+    meta["all_models"] = overall_percentiles(results["buckets"], p.percentiles)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
 

@@ -43,6 +43,8 @@ _CSS = (
     ".p95kit pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
 )
 
+#: The row of the percentiles over every request, under the models.
+ALL_MODELS = "(all models)"
 #: After a window percentile interpolated in a bucket more than 2x wide.
 COARSE_MARK = " †"
 #: How to read the window percentiles (the footer says it).
@@ -123,8 +125,30 @@ def summary_table(data: ReportData) -> str:
         cells += [_window_ms(row, c) for c in columns]
         cells.append(fmt_ms(row["p95_current_ms"], no_traffic=True))
         rows.append(cells + ([share(row["slo_share"])] if slo else []))
+    overall = all_models_row(meta)
+    if rows and overall is not None:  # the percentiles over every request, last
+        cells = [(ALL_MODELS, "model muted"), count(overall["requests"])]
+        cells += [_window_ms(overall, c) for c in columns] + [MISSING]
+        rows.append(cells + ([MISSING] if slo else []))
     caption = f"Latency per model, slowest P95 first ({_window(meta)})"
     return _wrap(_table(headers, rows, caption, empty="No model reported any data."))
+
+
+def all_models_row(meta: dict) -> pd.Series | None:
+    """``meta["all_models"]`` (:func:`p95kit.overall_percentiles`) as a summary-like row."""
+    overall = meta.get("all_models")
+    if not overall:
+        return None
+    row = {k: v for k, v in overall.items() if not k.endswith("_bucket_ms")}
+    for key, pair in overall.items():
+        if key.endswith("_bucket_ms") and key != "top_bucket_ms":
+            base = key.removesuffix("_ms")
+            lower, upper = pair if pair else (math.nan, math.nan)
+            row[f"{base}_lower_ms"] = lower
+            row[f"{base}_upper_ms"] = math.inf if pair and upper is None else upper
+    row["no_traffic"] = not (overall.get("requests") or 0) > 0
+    row["top_bucket_ms"] = overall.get("top_bucket_ms", math.nan)
+    return pd.Series({k: (math.nan if v is None else v) for k, v in row.items()})
 
 
 def comparison_table(data: ReportData) -> str:
