@@ -198,27 +198,38 @@ def plan(settings: ReportSettings) -> Plan:
 def collect(client: Prometheus, p: Plan) -> ReportData:
     """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
     started = time.time()
-    tasks: dict[str, Callable[[], Any]] = {
-        "window": lambda: latency.fetch_percentiles(
-            client, p.target, p.percentiles, p.duration, p.end, "increase"
-        ),
-        "previous": lambda: latency.fetch_percentiles(
-            client, p.target, (95.0,), p.duration, p.end - p.span, "increase"
-        ),
-        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end),
-        "range": lambda: latency.fetch_range(
-            client, p.target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
-        ),
-    }
-    target = p.target
-    tasks["buckets"] = lambda: fetch_buckets(client, target, p.duration, p.end)
-    extra = {"requests": promql.request_count(target, p.duration)}
-    for name, query in extra.items():
-        tasks[name] = lambda query=query: client.query(query, p.end)
+    tasks = query_tasks(client, p)
     # One failure decides the run: the queries not yet started are skipped.
     results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
-    summary = summarize(p.target, p.slo_ms, results)
+    return assemble(client, p, results, started)
+
+
+def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
+    """The six queries of one report (one metric), by name, not yet run: for
+    :func:`collect`, or for several metrics run together (:mod:`p95kit.report.metric_set`)."""
+    target = p.target
+    return {
+        "window": lambda: latency.fetch_percentiles(
+            client, target, p.percentiles, p.duration, p.end, "increase"
+        ),
+        "previous": lambda: latency.fetch_percentiles(
+            client, target, (95.0,), p.duration, p.end - p.span, "increase"
+        ),
+        "current": lambda: latency.fetch_p95(client, target, p.time_range, p.end),
+        "range": lambda: latency.fetch_range(
+            client, target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+        ),
+        "buckets": lambda: fetch_buckets(client, target, p.duration, p.end),
+        "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
+    }
+
+
+def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: float) -> ReportData:
+    """The :class:`ReportData` of one metric from the results of :func:`query_tasks`."""
+    target = p.target
+    summary = summarize(target, p.slo_ms, results)
+    extra = {"requests": promql.request_count(target, p.duration)}
     meta = _meta(p, client, results, extra, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     meta["all_models"] = overall_percentiles(results["buckets"], p.percentiles)
