@@ -3,7 +3,8 @@
 Every command parses options, makes one library call and renders. The one place
 that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 :class:`~p95kit.cli.errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
-3 Prometheus unreachable, 4 query rejected, 75 report locked.
+3 Prometheus unreachable, 4 query rejected, 5 report published over an alert limit,
+75 report locked.
 """
 
 from __future__ import annotations
