@@ -1,7 +1,7 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all four, ~3-4 minutes on 2 cores
-    python -m benchmarks --only range     # some of: range, report, scale, startup
+    python -m benchmarks                  # all five, ~5-6 minutes on 2 cores
+    python -m benchmarks --only range     # some of: range, report, scale, startup, metrics
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -18,9 +18,9 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import bench_range, bench_report, bench_scale, bench_startup, common
+from benchmarks import bench_metrics, bench_range, bench_report, bench_scale, bench_startup, common
 
-ORDER = ("range", "report", "scale", "startup")
+ORDER = ("range", "report", "scale", "startup", "metrics")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         "report": lambda: bench_report.run(rounds=2 if quick else 5, cli_rounds=1 if quick else 5),
         "scale": lambda: bench_scale.run(rounds=3 if quick else 5, long_rounds=1 if quick else 2),
         "startup": lambda: bench_startup.run(rounds=3 if quick else 7),
+        "metrics": lambda: bench_metrics.run(rounds=2 if quick else 5),
     }
     machine = common.machine_info()
     load_before = _load()
