@@ -42,7 +42,7 @@ from p95kit.query.frame_warnings import (
     warn_missing_series,
     warn_small_percentiles,
 )
-from p95kit.query.shapes import explain_empty, explain_if_empty
+from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
 
@@ -193,8 +193,8 @@ def list_models(
     with connect(prometheus_url, client) as prom:
         names = prom.label_values(target.model_label, matches, stop - span, stop)
         if not names:
-            for note in explain_empty(prom, target, stop - span, stop):
-                log.warning("%s", note)
+            empty = pd.DataFrame({"model": pd.Series(dtype="str")})
+            explain_if_empty(prom, empty, target, stop - span, stop)  # logs its warnings
         return names
 
 

@@ -13,16 +13,23 @@ returns warnings for the rest (the series lack the model label: their labels are
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
 
-from p95kit.errors import InvalidParameterError
+from p95kit.errors import (
+    InvalidParameterError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+)
 from p95kit.prometheus.client import Prometheus
 from p95kit.query import promql
 from p95kit.query.frame_warnings import add_warnings
 from p95kit.query.presets import COUNTERS
 from p95kit.query.target import Target
+
+log = logging.getLogger("p95kit")
 
 #: Shapes :func:`inspect_metric` tells apart.
 KINDS = ("absent", "classic", "native", "summary", "summary_no_quantiles", "number")
@@ -173,7 +180,15 @@ def explain_if_empty(
     prom: Prometheus, frame: pd.DataFrame, target: Target, start: float, end: float
 ) -> pd.DataFrame:
     """``frame`` unchanged when it has rows; else raise for a wrong shape, or add the
-    warnings :func:`explain_empty` returns to ``frame.attrs["warnings"]``."""
+    warnings :func:`explain_empty` returns to ``frame.attrs["warnings"]``.
+
+    The check only explains: when a backend cannot answer it (no ``/api/v1/series``
+    behind a proxy, an odd answer), the empty frame keeps its usual warning."""
     if not frame.empty:
         return frame
-    return add_warnings(frame, explain_empty(prom, target, start, end))
+    try:
+        notes = explain_empty(prom, target, start, end)
+    except (PrometheusUnavailableError, PrometheusQueryError) as exc:
+        log.debug("the empty-answer check could not run: %s", exc)
+        return frame
+    return add_warnings(frame, notes)
