@@ -10,9 +10,10 @@ any secret) reaches the notebook.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,13 +33,14 @@ from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.target import Target, make_target
+from p95kit.report.parameters import ReportSettings, settings_from_notebook
 from p95kit.report.summary import (
     bucket_columns,
     from_json_records,
     summarize,
     to_json_records,
 )
-from p95kit.times import parse_time
+from p95kit.times import parse_time, to_rfc3339
 
 log = logging.getLogger("p95kit")
 
@@ -106,26 +108,6 @@ class ReportData:
         return cls(loaded["window"], loaded["current"], loaded["range"], summary, meta)
 
 
-@dataclass(frozen=True)
-class ReportSettings:
-    """What a report covers. Durations are Prometheus text; ``step=None`` picks one
-    from the duration; ``end=None`` means now; ``slo_ms=None`` means no SLO."""
-
-    metric_name: str = "request_duration_seconds"
-    model_label: str = "model"
-    duration: str = "24h"
-    step: str | None = None
-    time_range: str = "5m"
-    percentiles: str | tuple[float, ...] = (50, 95, 99)
-    end: Any = None
-    slo_ms: float | None = None
-    models: tuple[str, ...] = ()
-    selector: str | None = None
-    histogram: str = "auto"
-    unit: str = "auto"
-    max_chart_models: int = 10
-
-
 PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
 SUMMARY_FILE = "summary.json"
 #: The P95-over-time chart (PNG) ``p95kit report`` draws beside the payloads.
@@ -136,6 +118,9 @@ CHART_FILE = "chart.png"
 class Plan:
     """Validated :class:`ReportSettings`: durations in seconds, ``end`` aligned to the step."""
 
+    #: The settings as run: durations normalised, the step chosen, ``end`` aligned
+    #: (RFC 3339), the percentiles sorted with 95 in them.
+    settings: ReportSettings
     target: Target
     duration: str
     span: float
@@ -180,7 +165,20 @@ def plan(settings: ReportSettings) -> Plan:
     if slo is not None:
         slo = validation.positive(slo, "slo_ms", "milliseconds", "500")
     validation.count(settings.max_chart_models, "max_chart_models", 10)
+    percentiles = tuple(sorted({*validation.percentiles(settings.percentiles), 95.0}))
+    end = align(parse_time(settings.end, "end"), step_s)
+    slo_ms = float(slo) if slo else None
+    as_run = dataclasses.replace(
+        settings,
+        duration=duration,
+        step=step,
+        time_range=time_range,
+        percentiles=percentiles,
+        end=to_rfc3339(end),
+        slo_ms=slo_ms,
+    )
     return Plan(
+        settings=as_run,
         target=target,
         duration=duration,
         span=span,
@@ -188,9 +186,9 @@ def plan(settings: ReportSettings) -> Plan:
         step_s=step_s,
         time_range=time_range,
         chart_range=time_range if range_s >= step_s else step,
-        percentiles=tuple(sorted({*validation.percentiles(settings.percentiles), 95.0})),
-        end=align(parse_time(settings.end, "end"), step_s),
-        slo_ms=float(slo) if slo else None,
+        percentiles=percentiles,
+        end=end,
+        slo_ms=slo_ms,
         max_chart_models=settings.max_chart_models,
     )
 
@@ -277,6 +275,16 @@ def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportDa
 
     with build_client(prometheus_url or None) as client:
         return collect(client, plan(ReportSettings(**settings)))
+
+
+def notebook_data(parameters: Mapping[str, Any]) -> ReportData:
+    """The data a report notebook shows, from its ``parameters`` cell (pass ``globals()``):
+    the files ``p95kit report`` saved in ``data_dir``, or, opened interactively with an
+    empty ``data_dir``, fetched now with the cell's settings and ``prometheus_url``."""
+    if parameters.get("data_dir"):
+        return ReportData.load(parameters["data_dir"])
+    settings = settings_from_notebook(parameters)
+    return collect_live(parameters.get("prometheus_url") or None, **dataclasses.asdict(settings))
 
 
 def _summary_columns(meta: dict) -> list[str]:
