@@ -111,9 +111,14 @@ def apply_preset(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def target_options(func: Callable) -> Callable:
+def report_target_options(func: Callable) -> Callable:
+    """:func:`target_options` for ``p95kit report``, where ``--metric-name`` may be repeated."""
+    return target_options(func, several_metrics=True)
+
+
+def target_options(func: Callable, several_metrics: bool = False) -> Callable:
     """Options that say which metric and which models to measure, and its unit."""
-    metric_name, model_label, selector, histogram = _metric_options()
+    metric_name, model_label, selector, histogram = _metric_options(several_metrics)
     model = click.option(
         "--model", "models", multiple=True, help="Only this model (exact name), repeatable."
     )
@@ -128,13 +133,21 @@ def target_options(func: Callable) -> Callable:
     return _apply(func, [preset_option, metric_name, model_label, model, selector, histogram, unit])
 
 
-def _metric_options() -> list[Callable]:
+def _metric_options(several: bool = False) -> list[Callable]:
+    name_help = "Histogram metric name (without _bucket)."
+    if several:
+        name_help += " Repeat it for several metrics in one report."
     return [
         click.option(
             "--metric-name",
-            default="request_duration_seconds",
+            default=("request_duration_seconds",) if several else "request_duration_seconds",
+            multiple=several,
             show_default=True,
-            help="Histogram metric name (without _bucket).",
+            help=name_help,
+            # Repeated: a tuple of names; once (or not at all): the name, as for one metric.
+            callback=(lambda ctx, param, value: value[0] if len(value) == 1 else value)
+            if several
+            else None,
         ),
         click.option(
             "--model-label", default="model", show_default=True, help="Label naming the model."

@@ -114,6 +114,10 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
         model = item["metric"].get(model_label, "")
         if "histogram" in item:
             native[model] = _native_buckets(item["histogram"][1])
+        elif "le" not in item["metric"]:
+            # The native side of histogram="auto" also answers for a plain counter: it has
+            # no buckets (the empty-answer check says what the metric is).
+            continue
         else:
             bound = float(item["metric"]["le"])
             by_bound = classic.setdefault(model, {})

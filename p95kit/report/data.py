@@ -137,7 +137,14 @@ class Plan:
 
 
 def plan(settings: ReportSettings) -> Plan:
-    """Validate every setting; raises InvalidParameterError before anything is sent."""
+    """Validate every setting; raises InvalidParameterError before anything is sent.
+
+    With a ``preset`` or several metrics, the plan of the first one (all of them:
+    :func:`p95kit.report.metric_set.plan_metrics`)."""
+    if settings.preset or not isinstance(settings.metric_name, str) or "," in settings.metric_name:
+        from p95kit.report.metric_set import plan_metrics
+
+        return plan_metrics(settings)[0][0].plan
     target = make_target(
         settings.metric_name,
         settings.model_label,

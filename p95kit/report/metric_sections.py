@@ -8,11 +8,14 @@ percentiles and the buckets they lie in, then an ``(all models)`` row per metric
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from p95kit.display.formatting import count
 from p95kit.report import sections
 from p95kit.report.data import ReportData
+from p95kit.report.metric_set import METRICS_DIR, folder_name
 
 
 def metric_label(data: ReportData) -> str:
@@ -60,3 +63,11 @@ def metric_heading(data: ReportData) -> str:
     meta = data.meta
     text = f"<h2>{sections._esc(metric_label(data))}</h2>"
     return sections._wrap(text + f"<p>by <code>{sections._esc(meta.get('model_label'))}</code></p>")
+
+
+def metric_folder(data: ReportData, data_dir: str | Path) -> str:
+    """The folder of ``data``'s metric inside a saved report (``metrics/<name>/``, where
+    its chart is), or "" when the notebook runs live (no ``data_dir``)."""
+    if not data_dir:
+        return ""
+    return str(Path(data_dir, METRICS_DIR, folder_name(str(data.meta.get("metric_name", "")))))

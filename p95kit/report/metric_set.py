@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,13 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import presets, shapes
 from p95kit.report.data import Plan, ReportData, assemble, plan, query_tasks
+from p95kit.report.parameters import settings_from_notebook
 
 log = logging.getLogger("p95kit")
 
 METRICS_DIR = "metrics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_SELECTION = ("preset", "metric_name", "model_label", "histogram", "unit")
 #: Queries in flight at once: three per metric, at most this many.
 MAX_WORKERS = 6
 
@@ -93,12 +96,20 @@ def plan_metrics(settings: Any) -> tuple[list[MetricPlan], list[str]]:
             continue
         one = dataclasses.replace(
             settings,
+            preset=None,
             metric_name=entry.metric_name,
             model_label=entry.model_label,
             histogram=entry.histogram,
             unit=entry.unit,
         )
-        plans.append(MetricPlan(plan(one), entry.title, entry.optional))
+        validated = plan(one)
+        # The plan's settings keep what was asked (the preset, every metric): the notebook
+        # and run.json show the report's selection, not one metric of it.
+        asked = {k: getattr(settings, k) for k in _SELECTION}
+        validated = dataclasses.replace(
+            validated, settings=dataclasses.replace(validated.settings, **asked)
+        )
+        plans.append(MetricPlan(validated, entry.title, entry.optional))
     if not plans:
         raise InvalidParameterError("metric_name", "no histogram to report on; " + notes[0])
     return plans, notes
@@ -173,3 +184,15 @@ def _missing(client: Prometheus, mp: MetricPlan) -> str:
         notes = [exc.message]
     detail = f": {notes[0]}" if notes else ""
     return f"{mp.metric_name}: no series in the window, left out ({why}){detail}"
+
+
+def notebook_metrics(parameters: Mapping[str, Any]) -> list[ReportData]:
+    """Every metric a report notebook shows, first one first (pass ``globals()``): the
+    files ``p95kit report`` saved in ``data_dir``, or, opened live, fetched now."""
+    if parameters.get("data_dir"):
+        return load_all(parameters["data_dir"])
+    from p95kit.prometheus.config import build_client
+
+    plans, notes = plan_metrics(settings_from_notebook(parameters))
+    with build_client(parameters.get("prometheus_url") or None) as client:
+        return [data for _, data in collect_all(client, plans, notes)]

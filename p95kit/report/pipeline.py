@@ -19,16 +19,32 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from p95kit import __version__, validation
-from p95kit.errors import P95kitError, ReportError
+from p95kit.errors import (
+    P95kitError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+    ReportError,
+)
 from p95kit.prometheus.client import Prometheus
+from p95kit.query import shapes
 from p95kit.query.payloads import dumps, error_payload
-from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
+from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings
 from p95kit.report.index_page import render_index
+from p95kit.report.metric_set import (
+    METRICS_DIR,
+    MetricPlan,
+    collect_all,
+    folder_name,
+    plan_metrics,
+    save_all,
+)
 from p95kit.report.parameters import notebook_parameters
 from p95kit.report.snapshots import (
     RUN_FILE,
@@ -49,10 +65,12 @@ DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb
 
 @dataclass
 class ReportRun:
-    """The outcome of :func:`run_report`: the snapshot folder and its ``run.json``."""
+    """The outcome of :func:`run_report`: the snapshot folder, its ``run.json`` and the
+    summary frame of each metric (by metric name, first one first)."""
 
     path: Path
     run: dict[str, Any]
+    summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,7 +97,7 @@ def run_report(
 
     Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
     """
-    plan(settings)  # invalid parameters: exit before anything is written or sent
+    plan_metrics(settings)  # invalid parameters: exit before anything is written or sent
     backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout, progress)
@@ -88,7 +106,8 @@ def run_report(
         # Stamp and window from when the lock is held: a run that waited for another one
         # must not publish under an older name (or for an older window) than that one.
         started = time.time()
-        validated = plan(settings)
+        plans, notes = plan_metrics(settings)
+        validated = plans[0].plan
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
         run = _run_record(client, settings, validated, started)
@@ -96,7 +115,7 @@ def run_report(
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
-            _build(staging, client, validated, run, options)
+            summaries = _build(staging, client, (plans, notes), run, options)
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
@@ -115,34 +134,41 @@ def run_report(
             for removed in store.prune(keep):
                 log.info("retention removed %s", removed.name)
             store.write_index(render_index(store))
-    return ReportRun(final, run)
+    return ReportRun(final, run, summaries)
 
 
 def _build(
     staging: Path,
     client: Prometheus,
-    validated: Plan,
+    planned: tuple[list[MetricPlan], list[str]],
     run: dict[str, Any],
     options: RunOptions,
-) -> None:
-    """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json."""
+) -> dict[str, pd.DataFrame]:
+    """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json.
+    Returns each metric's summary frame (for the alerting exits)."""
     from p95kit.report.html_export import notebook_to_html
     from p95kit.report.kernel import execute, report_kernel
 
     timings = run["timings"]
     # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
     with report_kernel(staging) as kernel:
+        plans, notes = planned
+        validated = plans[0].plan
         with _timed(timings, "fetch_s"):
-            data = collect(client, validated)
-            data.save(staging)
+            kept = collect_all(client, plans, notes)
+            data = kept[0][1]
+            save_all(kept, staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
-        _check_not_empty(data)
+        _check_not_empty(data, client, kept[0][0].plan)
+        run["metrics"] = [mp.metric_name for mp, _ in kept]
         run["headline"] = headline(data)
         run["versions"] = _versions(client)
         run["warnings"] = data.meta.get("warnings", [])
 
         with _timed(timings, "chart_s"):
             _draw_chart(data, staging / CHART_FILE)
+            for mp, other in kept:
+                _draw_chart(other, staging / METRICS_DIR / folder_name(mp.metric_name) / CHART_FILE)
 
         with _timed(timings, "execute_s"):
             executed = execute(
@@ -166,6 +192,7 @@ def _build(
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
+    return {mp.metric_name: other.summary for mp, other in kept}
 
 
 def _ends_before_latest(store: SnapshotStore, run: dict[str, Any]) -> bool:
@@ -177,11 +204,16 @@ def _ends_before_latest(store: SnapshotStore, run: dict[str, Any]) -> bool:
     return shown is not None and mine is not None and mine < shown
 
 
-def _check_not_empty(data: ReportData) -> None:
+def _check_not_empty(data: ReportData, client: Prometheus, p: Plan) -> None:
     """No series at all is a mistake (a metric or label typo, a wrong --end), not a report:
-    publishing it would replace ``latest`` with empty payloads, and cron would say nothing."""
+    publishing it would replace ``latest`` with empty payloads, and cron would say nothing.
+    A metric that cannot give percentiles (a counter) raises the shape check's error."""
     if len(data.summary):
         return
+    try:
+        notes = shapes.explain_empty(client, p.target, p.end - p.span - 86400, p.end)
+    except (PrometheusUnavailableError, PrometheusQueryError):
+        notes = []
     meta = data.meta
     what = f"{meta['metric_name']} with a {meta['model_label']!r} label"
     if meta.get("selector"):
@@ -190,8 +222,9 @@ def _check_not_empty(data: ReportData) -> None:
         what += " for the requested models"
     raise ReportError(
         f"no series of {what} between {to_rfc3339(meta['window_start'])} and "
-        f"{to_rfc3339(meta['window_end'])}; check --metric-name, --model-label, --selector "
-        "and --end, or run p95kit doctor",
+        f"{to_rfc3339(meta['window_end'])}; "
+        + (f"{notes[0]}; " if notes else "")
+        + "check --metric-name, --model-label, --selector and --end, or run p95kit doctor",
         reason="no_data",
     )
 

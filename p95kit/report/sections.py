@@ -328,7 +328,7 @@ def _window_ms(row: pd.Series, column: str) -> str:
     if not (finite(row[column]) and finite(lower) and finite(upper)) or text.startswith("≥"):
         return text
     mark = COARSE_MARK if is_coarse(lower, upper) else ""
-    return f"{text} ({number(lower)}–{number(upper)}){mark}"
+    return f"{text} ({number(lower) if lower else '0'}–{number(upper)}){mark}"
 
 
 def _window(meta: dict) -> str:
