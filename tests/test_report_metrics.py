@@ -183,3 +183,57 @@ def test_fail_on_breach_needs_an_slo(alerting, tmp_path):
     result = report_with(alerting, tmp_path, "--fail-on-breach")
     assert result.exit_code == 2 and "--fail-on-breach needs --slo-ms" in result.stderr
     assert not (tmp_path / "latest").exists()
+
+
+# -- the vLLM demo --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vllm_demo(tmp_path_factory):
+    smallprom.require_prometheus()
+    out = tmp_path_factory.mktemp("vllm-demo")
+    result = run("demo", "--preset", "vllm", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().endswith("report.html")
+    return out / "latest"
+
+
+def test_demo_preset_vllm_publishes_an_llm_report(vllm_demo):
+    meta = read(vllm_demo / "summary.json")["meta"]
+    assert [m["metric_name"] for m in meta["metrics"]] == list(VLLM)
+    assert meta["model_label"] == "model_name"
+    models = {row["model"] for row in read(vllm_demo / "summary.json")["models"]}
+    assert "meta-llama/Llama-3.1-70B-Instruct" in models and len(models) == 4
+    ttft = read(vllm_demo / "metrics" / "vllm_time_to_first_token_seconds" / "summary.json")
+    regressed = {row["model"]: row["delta_p95_pct"] for row in ttft["models"]}
+    assert regressed["meta-llama/Llama-3.1-70B-Instruct"] > 50  # the demo's TTFT regression
+    assert any("vllm:request_queue_time_seconds" in w for w in meta["warnings"])
+
+
+def test_browser_renders_the_llm_report(vllm_demo):
+    """Refresh the README's picture with P95KIT_SCREENSHOT=docs/llm-report.png."""
+    import os
+    import shutil
+
+    from test_report import CHROMIUM_ARGS
+
+    if not os.environ.get("CI"):
+        pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1500})
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto((vllm_demo / "report.html").resolve().as_uri())
+        images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
+        if os.environ.get("P95KIT_SCREENSHOT"):
+            page.screenshot(path=os.environ["P95KIT_SCREENSHOT"])
+        browser.close()
+    assert failed == [] and len(images) >= 3 and all(width > 0 for width in images)
