@@ -1,6 +1,8 @@
 """Scheduled reports: plan, fetch once, run the notebook, export HTML, publish a snapshot.
 
-Holds the report's data (:mod:`.data`), per-model summary (:mod:`.summary`), the
+Holds the report's data (:mod:`.data`), per-model summary (:mod:`.summary`), several
+metrics in one report (:mod:`.metric_set`, :mod:`.metric_sections`), the alerting exits
+(:mod:`.alerts`), the
 kernel and papermill run (:mod:`.kernel`), notebook to HTML (:mod:`.html_export`),
 the HTML sections (:mod:`.sections`), the snapshot folder (:mod:`.snapshots`), the
 index page (:mod:`.index_page`), the whole pipeline (:mod:`.pipeline`), set-up checks

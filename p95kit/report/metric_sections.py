@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from p95kit.display.formatting import count
+from p95kit.query.units import describe
 from p95kit.report import sections
 from p95kit.report.data import ReportData
 from p95kit.report.metric_set import METRICS_DIR, folder_name
@@ -61,8 +62,10 @@ def metrics_table(datas: list[ReportData]) -> str:
 def metric_heading(data: ReportData) -> str:
     """A metric section's heading: its title and name, unit, model label."""
     meta = data.meta
+    unit = describe(str(meta.get("unit", "s")), bool(meta.get("unit_assumed")))
     text = f"<h2>{sections._esc(metric_label(data))}</h2>"
-    return sections._wrap(text + f"<p>by <code>{sections._esc(meta.get('model_label'))}</code></p>")
+    label = sections._esc(meta.get("model_label"))
+    return sections._wrap(text + f"<p>by <code>{label}</code> · unit: {sections._esc(unit)}</p>")
 
 
 def metric_folder(data: ReportData, data_dir: str | Path) -> str:

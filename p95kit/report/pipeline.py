@@ -167,8 +167,12 @@ def _build(
 
         with _timed(timings, "chart_s"):
             _draw_chart(data, staging / CHART_FILE)
-            for mp, other in kept:
-                _draw_chart(other, staging / METRICS_DIR / folder_name(mp.metric_name) / CHART_FILE)
+            for index, (mp, other) in enumerate(kept):
+                path = staging / METRICS_DIR / folder_name(mp.metric_name) / CHART_FILE
+                if index == 0:  # the first metric's chart is the one just drawn
+                    shutil.copyfile(staging / CHART_FILE, path)
+                else:
+                    _draw_chart(other, path)
 
         with _timed(timings, "execute_s"):
             executed = execute(
