@@ -69,11 +69,6 @@ class ReportSettings:
     fill in the settings left at their defaults (:mod:`p95kit.report.metric_set`).
     """
 
-    preset: str | None = setting(
-        None,
-        SHARED_OPTION,
-        NotebookLine(str, "serving stack (p95kit presets) giving metrics and label; empty: none"),
-    )
     metric_name: str | tuple[str, ...] = setting(
         "request_duration_seconds",
         SHARED_OPTION,
@@ -130,6 +125,12 @@ class ReportSettings:
             minimum=1,
         ),
         NotebookLine(int, "lines in the chart; the other models get a table"),
+    )
+
+    preset: str | None = setting(
+        None,
+        SHARED_OPTION,
+        NotebookLine(str, "serving stack (p95kit presets) giving metrics and label; empty: none"),
     )
 
 
