@@ -17,6 +17,7 @@ from p95kit.query.units import describe
 from p95kit.report import sections
 from p95kit.report.data import ReportData
 from p95kit.report.metric_set import METRICS_DIR, folder_name
+from p95kit.report.summary import ALL_MODELS, all_models_row
 
 
 def metric_label(data: ReportData) -> str:
@@ -50,10 +51,10 @@ def metrics_table(datas: list[ReportData]) -> str:
             cells: list[sections.Cell] = [name, (label, "model"), count(row["requests"])]
             rows.append(cells + [sections._window_ms(row, c) for c in columns])
     for label, _, data in per_metric:
-        overall = sections.all_models_row(data.meta)
+        overall = all_models_row(data.meta)
         if overall is None:
             continue
-        cells = [(sections.ALL_MODELS, "model muted"), (label, "model"), count(overall["requests"])]
+        cells = [(ALL_MODELS, "model muted"), (label, "model"), count(overall["requests"])]
         rows.append(cells + [sections._window_ms(overall, c) for c in columns])
     caption = f"Window percentiles per model and metric ({len(datas)} metrics)"
     return sections._wrap(sections._table(headers, rows, caption, empty="No data."))

@@ -24,11 +24,12 @@ from p95kit.display.chart_selection import chart_models
 from p95kit.display.formatting import (
     MISSING,
     NO_TRAFFIC,
+    READING_BUCKETS,
+    bucket_range,
     count,
     delta,
     finite,
     fmt_ms,
-    number,
     share,
     trend,
     utc,
@@ -37,6 +38,7 @@ from p95kit.query.percentile_buckets import is_coarse
 from p95kit.query.units import describe
 from p95kit.report.chart import chart_limit
 from p95kit.report.data import ReportData
+from p95kit.report.summary import ALL_MODELS, all_models_row
 from p95kit.validation import percentile_column
 
 _CSS = (
@@ -46,18 +48,6 @@ _CSS = (
     ".p95kit .worse{color:#b00020}.p95kit .better{color:#1b7f3b}.p95kit .muted{color:#777}"
     ".p95kit-warnings{border:1px solid #d9a400;background:#fff8e1;padding:.4em .8em;margin:.5em 0}"
     ".p95kit pre{white-space:pre-wrap;overflow-wrap:anywhere}</style>"
-)
-
-#: The row of the percentiles over every request, under the models.
-ALL_MODELS = "(all models)"
-#: After a window percentile interpolated in a bucket more than 2x wide.
-COARSE_MARK = " †"
-#: How to read the window percentiles (the footer says it).
-READING = (
-    "a window percentile is interpolated inside one histogram bucket, shown after it: "
-    "3156 ms (2525–3788) means somewhere between 2525 and 3788 ms; † marks a coarse estimate "
-    "(a bucket more than 2x wide: the true percentile may be far from the number); "
-    "≥ X ms means above the top finite bucket bound X"
 )
 
 Cell = str | tuple[str, str]  # text, or (text, css class); always escaped by _cell
@@ -158,23 +148,6 @@ def summary_table(data: ReportData) -> str:
     return _wrap(_table(headers, rows, caption, empty="No model reported any data."))
 
 
-def all_models_row(meta: dict) -> pd.Series | None:
-    """``meta["all_models"]`` (:func:`p95kit.overall_percentiles`) as a summary-like row."""
-    overall = meta.get("all_models")
-    if not overall:
-        return None
-    row = {k: v for k, v in overall.items() if not k.endswith("_bucket_ms")}
-    for key, pair in overall.items():
-        if key.endswith("_bucket_ms") and key != "top_bucket_ms":
-            base = key.removesuffix("_ms")
-            lower, upper = pair if pair else (math.nan, math.nan)
-            row[f"{base}_lower_ms"] = lower
-            row[f"{base}_upper_ms"] = math.inf if pair and upper is None else upper
-    row["no_traffic"] = not (overall.get("requests") or 0) > 0
-    row["top_bucket_ms"] = overall.get("top_bucket_ms", math.nan)
-    return pd.Series({k: (math.nan if v is None else v) for k, v in row.items()})
-
-
 def comparison_table(data: ReportData) -> str:
     """ΔP95 of each model vs the previous window of the same length, biggest regression first.
 
@@ -248,7 +221,7 @@ def footer(data: ReportData) -> str:
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):
         items.append(("Models", ", ".join(map(str, meta["models"]))))
-    items.append(("Percentiles", READING))
+    items.append(("Percentiles", READING_BUCKETS))
     items += [
         ("Prometheus", str(meta.get("prometheus_url", "?"))),
         ("Generated", utc(meta.get("generated_at"))),
@@ -323,12 +296,11 @@ def _window_ms(row: pd.Series, column: str) -> str:
     text = fmt_ms(
         row[column], no_traffic=bool(row["no_traffic"]), top_bucket_ms=row["top_bucket_ms"]
     )
+    if not finite(row[column]) or text.startswith("≥"):
+        return text
     lower = row.get(f"{column}_bucket_lower_ms", math.nan)
     upper = row.get(f"{column}_bucket_upper_ms", math.nan)
-    if not (finite(row[column]) and finite(lower) and finite(upper)) or text.startswith("≥"):
-        return text
-    mark = COARSE_MARK if is_coarse(lower, upper) else ""
-    return f"{text} ({number(lower) if lower else '0'}–{number(upper)}){mark}"
+    return text + bucket_range(lower, upper, is_coarse(lower, upper))
 
 
 def _window(meta: dict) -> str:

@@ -120,3 +120,24 @@ def from_json_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             record[f"{base}_upper_ms"] = math.inf if pair is not None and upper is None else upper
         out.append(record)
     return out
+
+
+#: The row of the percentiles over every request, under the models.
+ALL_MODELS = "(all models)"
+
+
+def all_models_row(meta: dict) -> pd.Series | None:
+    """``meta["all_models"]`` (:func:`p95kit.overall_percentiles`) as a summary-like row."""
+    overall = meta.get("all_models")
+    if not overall:
+        return None
+    row = {k: v for k, v in overall.items() if not k.endswith("_bucket_ms")}
+    for key, pair in overall.items():
+        if key.endswith("_bucket_ms") and key != "top_bucket_ms":
+            base = key.removesuffix("_ms")
+            lower, upper = pair if pair else (math.nan, math.nan)
+            row[f"{base}_lower_ms"] = lower
+            row[f"{base}_upper_ms"] = math.inf if pair and upper is None else upper
+    row["no_traffic"] = not (overall.get("requests") or 0) > 0
+    row["top_bucket_ms"] = overall.get("top_bucket_ms", math.nan)
+    return pd.Series({k: (math.nan if v is None else v) for k, v in row.items()})
