@@ -2,8 +2,9 @@
 
 A report measures the metrics of ``metric_name`` (one name, several, or comma-separated text)
 or of a ``preset`` (:mod:`p95kit.query.presets`), explicit settings winning over the preset
-(a setting left at its default counts as not given). Their queries run concurrently through
-one :func:`~p95kit.prometheus.fanout.run_all`; each metric becomes a
+(a setting left at its default counts as not given). Each metric's six queries run three
+at a time (:func:`~p95kit.prometheus.fanout.run_all`), metric after metric in a background
+thread while the report draws the previous metric's chart; each metric becomes a
 :class:`~p95kit.report.data.ReportData`. The snapshot's top-level payloads keep the first
 metric; every metric also gets ``metrics/<folder_name(metric)>/`` with its ``p95.json``,
 ``p95_range.json``, ``percentiles.json``, ``summary.json`` and ``chart.png``.
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import queue
 import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +38,6 @@ log = logging.getLogger("p95kit")
 METRICS_DIR = "metrics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _SELECTION = ("preset", "metric_name", "model_label", "histogram", "unit")
-#: Queries in flight at once: three per metric, at most this many.
-MAX_WORKERS = 6
 
 
 def folder_name(metric: str) -> str:
@@ -116,25 +117,27 @@ def plan_metrics(settings: Any) -> tuple[list[MetricPlan], list[str]]:
 
 
 def collect_all(
-    client: Prometheus, plans: list[MetricPlan], notes: list[str] | None = None
+    client: Prometheus,
+    plans: list[MetricPlan],
+    notes: list[str] | None = None,
+    on_ready: Callable[[MetricPlan, ReportData], None] | None = None,
 ) -> list[tuple[MetricPlan, ReportData]]:
-    """Fetch every metric's queries concurrently; return the metrics that have data, first
-    one first. Metrics without series become warnings in the first one's ``meta``; when none
-    has data, the first is returned (empty) so the caller's empty-report check speaks."""
+    """Fetch every metric's queries; return the metrics that have data, first one first.
+
+    Metrics without series become warnings in the first one's ``meta``; when none has
+    data, the first is returned (empty) so the caller's empty-report check speaks.
+    ``on_ready(metric, data)`` runs in this thread for each metric with data as soon as it
+    is fetched (the report draws its chart there) while the next metrics are fetched.
+    """
     started = time.time()
-    per_metric = [query_tasks(client, mp.plan) for mp in plans]
-    calls = [call for tasks in per_metric for call in tasks.values()]
-    workers = min(3 * len(plans), MAX_WORKERS)
-    flat = iter(run_all(calls, workers=workers))
-    datas = [
-        assemble(client, mp.plan, {name: next(flat) for name in tasks}, started)
-        for mp, tasks in zip(plans, per_metric)
-    ]
-    log.info(
-        "fetched %d metrics (%d queries) in %.2f s", len(plans), len(calls), time.time() - started
-    )
-    for mp, data in zip(plans, datas):
+    datas = []
+    for mp, results in _fetched(client, plans):
+        data = assemble(client, mp.plan, results, started)
         data.meta["title"] = mp.title
+        if on_ready is not None and len(data.summary):
+            on_ready(mp, data)
+        datas.append(data)
+    log.info("fetched %d metrics in %.2f s", len(plans), time.time() - started)
     kept = [(mp, d) for mp, d in zip(plans, datas) if len(d.summary)]
     if not kept:
         return [(plans[0], datas[0])]
@@ -153,6 +156,39 @@ def collect_all(
         for mp, _ in kept
     ]
     return kept
+
+
+def _fetched(client: Prometheus, plans: list[MetricPlan]) -> Iterator[tuple[MetricPlan, dict]]:
+    """Each metric's query results, metric by metric (three queries at a time, as for one
+    metric). With several metrics a background thread fetches the next ones while the
+    caller works on the previous one (drawing a chart uses this process's CPU, evaluating
+    queries Prometheus's); the first failure is raised here and nothing more starts."""
+    if len(plans) == 1:
+        tasks = query_tasks(client, plans[0].plan)
+        yield plans[0], dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
+        return
+    ready: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for mp in plans:
+                if stop.is_set():
+                    return
+                tasks = query_tasks(client, mp.plan)
+                ready.put((mp, dict(zip(tasks, run_all(list(tasks.values()), workers=3)))))
+        except BaseException as exc:  # handed to the caller's thread
+            ready.put(exc)
+
+    threading.Thread(target=fetch, name="p95kit-fetch", daemon=True).start()
+    try:
+        for _ in plans:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # an error or an interrupt here: start no further metric
 
 
 def save_all(kept: list[tuple[MetricPlan, ReportData]], folder: Path) -> list[Path]:
