@@ -30,6 +30,7 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.query import frames, promql
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.latency import TimeLike, connect
+from p95kit.query.percentile_buckets import model_slices
 from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
@@ -137,11 +138,9 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
 def per_model(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """A :func:`buckets` frame -> ``{model: (upper bounds in ms, cumulative counts)}``,
     the arrays :mod:`p95kit.query.bucket_math` works on (``inf`` last for classic)."""
-    out = {}
-    for model, group in frame.groupby("model", sort=True):
-        counts = group["count"].to_numpy(dtype=np.float64)
-        out[str(model)] = (group["upper_ms"].to_numpy(dtype=np.float64), np.cumsum(counts))
-    return out
+    return {
+        model: (uppers, np.cumsum(counts)) for model, (_, uppers, counts) in model_slices(frame)
+    }
 
 
 def _classic_rows(model: str, by_bound: dict[float, float], scale: float) -> pd.DataFrame:

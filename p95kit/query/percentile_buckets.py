@@ -13,7 +13,7 @@ finite ones does, where the percentile is only "≥ the top finite bound")::
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,19 +38,31 @@ def percentile_buckets(
     """
     wanted = validation.percentiles(percentiles)
     rows: list[tuple[str, float, float, float, bool]] = []
-    for model, group in frame.groupby("model", sort=True):
-        lowers = group["lower_ms"].to_numpy(dtype=np.float64)
-        uppers = group["upper_ms"].to_numpy(dtype=np.float64)
-        cumulative = np.cumsum(group["count"].to_numpy(dtype=np.float64))
+    for model, (lowers, uppers, counts) in model_slices(frame):
+        cumulative = np.cumsum(counts)
         for p in wanted:
             lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
-            rows.append((str(model), p, lower, upper, is_coarse(lower, upper)))
+            rows.append((model, p, lower, upper, is_coarse(lower, upper)))
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["model"] = out["model"].astype("str")
     for column in ("percentile", "lower_ms", "upper_ms"):
         out[column] = out[column].astype(np.float64)
     out["coarse"] = out["coarse"].astype(bool)
     return out
+
+
+def model_slices(frame: pd.DataFrame) -> Iterator[tuple[str, tuple[np.ndarray, ...]]]:
+    """``(model, (lower_ms, upper_ms, count))`` arrays per model of a :func:`p95kit.buckets`
+    frame, by model name; numpy slices, not a pandas groupby (which copies ``attrs`` for
+    every column of every group)."""
+    order = np.argsort(frame["model"].to_numpy(dtype=object), kind="stable")
+    models = frame["model"].to_numpy(dtype=object)[order]
+    columns = [
+        frame[c].to_numpy(dtype=np.float64)[order] for c in ("lower_ms", "upper_ms", "count")
+    ]
+    starts = [i for i in range(len(models)) if i == 0 or models[i] != models[i - 1]]
+    for begin, end in zip(starts, [*starts[1:], len(models)]):
+        yield str(models[begin]), tuple(column[begin:end] for column in columns)
 
 
 def bucket_of(
