@@ -58,6 +58,18 @@ re-check it against the tables below when that code changes.
 - **Start-up (4), met.** `p95kit --help` loads click but not pandas, requests or orjson, and
   `import p95kit` costs about nothing; the ~0.5-0.6 s of pandas + requests moved to the first
   use of a query function, which needs them.
+- **Several metrics (5), not met (1.73x against 1.5x) on a loaded 2-core machine.** The fixed
+  part of a report (kernel boot, notebook, export: ~1 s) is small next to what each metric
+  costs: six queries, which the local Prometheus evaluates on the same two cores (the heaviest,
+  P95 over time, ~0.25 s), the frames and summary built from them, and a chart (~0.3-0.6 s). The
+  preset also asks for vLLM's queue time, absent here (six empty queries and the shape check).
+  Tried: the queries of all metrics through one 6-worker `run_all` (2.07x, 1.88x), then metric
+  after metric in a background thread with each chart drawn while the next metric is fetched
+  (1.85x), then the bucket frame split per model with numpy instead of a pandas groupby that
+  deep-copied `attrs` per column (1.73x). What would meet it: fewer passes over 24 h of samples
+  per metric (the window percentiles' query evaluates `increase(...[24h])` once per percentile;
+  computing them from the bucket query would save three of seven passes, but then they would no
+  longer be Prometheus's own `histogram_quantile` answer).
 """
 
 METHOD = """\
