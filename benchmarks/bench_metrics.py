@@ -1,4 +1,4 @@
-"""Benchmark 5: a 3-metric preset report (``--preset vllm``) against the 1-metric report.
+"""Benchmark 6: a 3-metric preset report (``--preset vllm``) against the 1-metric report.
 
 Data: 50 models with vLLM's three latency histograms (``vllm:e2e_request_latency_seconds``,
 ``vllm:time_to_first_token_seconds``, ``vllm:inter_token_latency_seconds``) by
@@ -60,7 +60,7 @@ def run_once(url: str, out: Path, **settings: Any) -> dict[str, Any]:
 
 def run(rounds: int = 5) -> str:
     """Run the benchmark; return its RESULTS.md section."""
-    header = ["## 5. Several metrics in one report", ""]
+    header = ["## 6. Several metrics in one report", ""]
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
     began = time.perf_counter()

@@ -30,7 +30,9 @@ def settings_options(func: Callable) -> Callable:
         option = field.metadata["option"]
         if option is None:
             continue
-        if option.number is None:
+        if option.choices:
+            kind = click.Choice(option.choices)
+        elif option.number is None:
             kind = click.STRING
         else:
             ranged = click.IntRange if option.number is int else click.FloatRange
@@ -110,7 +112,7 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     names = [field.name for field in dataclasses.fields(ReportSettings)]
     settings = ReportSettings(**{name: kwargs.pop(name) for name in names})
     with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
+        outcome = run_report(client, settings, progress=None, **run_options)  # -v on a tty
     log.info("report: %s", outcome.path / "report.html")
     lines = alert_lines(outcome.summaries, slo_ms=settings.slo_ms, **alerts)
     for line in lines:  # cron mails them; the snapshot is published all the same

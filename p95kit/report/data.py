@@ -27,8 +27,9 @@ from p95kit.durations import align, choose_step, format_duration, normalize_dura
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import latency, promql
+from p95kit.query import estimators, latency, promql
 from p95kit.query.buckets import fetch_buckets
+from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.percentile_buckets import overall_percentiles
@@ -63,7 +64,8 @@ class ReportData:
       ``no_traffic`` (bool).
     - ``meta``: ``window_start``/``window_end`` (unix s), ``duration``, ``step``,
       ``time_range``, ``percentiles`` (list of float), ``metric_name``,
-      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``queries`` (dict
+      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``estimator``
+      (``prometheus`` or ``smooth``: which percentiles these are), ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
       ``generated_at`` (unix s), ``warnings`` (list of str), ``all_models`` (the window
       percentiles over every request: :func:`p95kit.overall_percentiles`).
@@ -134,6 +136,7 @@ class Plan:
     end: float
     slo_ms: float | None
     max_chart_models: int
+    estimator: str = "prometheus"
 
 
 def plan(settings: ReportSettings) -> Plan:
@@ -197,6 +200,7 @@ def plan(settings: ReportSettings) -> Plan:
         end=end,
         slo_ms=slo_ms,
         max_chart_models=settings.max_chart_models,
+        estimator=estimators.estimator(settings.estimator),
     )
 
 
@@ -216,14 +220,22 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     target = p.target
     return {
         "window": lambda: latency.fetch_percentiles(
-            client, target, p.percentiles, p.duration, p.end, "increase"
+            client, target, p.percentiles, p.duration, p.end, "increase", p.estimator
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, target, (95.0,), p.duration, p.end - p.span, "increase"
+            client, target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
         ),
-        "current": lambda: latency.fetch_p95(client, target, p.time_range, p.end),
+        "current": lambda: latency.fetch_p95(client, target, p.time_range, p.end, p.estimator),
         "range": lambda: latency.fetch_range(
-            client, target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+            client,
+            target,
+            p.duration,
+            p.span,
+            p.step,
+            p.step_s,
+            p.chart_range,
+            p.end,
+            p.estimator,
         ),
         "buckets": lambda: fetch_buckets(client, target, p.duration, p.end),
         "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
@@ -267,6 +279,8 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         **p.target.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
+        # what answered: "smooth" falls back to "prometheus" for native histograms
+        "estimator": results["window"].attrs.get("estimator", p.estimator),
         "queries": query_text,
         "prometheus_url": client.safe_url,
         "version": __version__,
@@ -295,7 +309,7 @@ def notebook_data(parameters: Mapping[str, Any]) -> ReportData:
 
 
 def _summary_columns(meta: dict) -> list[str]:
-    percentile_columns = [validation.percentile_column(p) for p in meta["percentiles"]]
+    percentile_columns = [percentile_column(p) for p in meta["percentiles"]]
     return [
         "model",
         "requests",

@@ -117,7 +117,7 @@ _SHAPE_FIX = "see the message: a histogram (or a summary with --histogram summar
 
 
 def _kernel() -> Check:
-    from p95kit.report.kernel import check_kernel, prepare_environment
+    from p95kit.report.kernel_setup import check_kernel, prepare_environment
 
     prepare_environment()
     try:

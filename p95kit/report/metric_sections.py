@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from p95kit.display.formatting import count
+from p95kit.display.formatting import fmt_count
 from p95kit.query.units import describe
 from p95kit.report import sections
 from p95kit.report.data import ReportData
@@ -48,13 +48,13 @@ def metrics_table(datas: list[ReportData]) -> str:
             row = summary.loc[name]
             if isinstance(row, pd.DataFrame):  # a duplicated name cannot happen; be safe
                 row = row.iloc[0]
-            cells: list[sections.Cell] = [name, (label, "model"), count(row["requests"])]
+            cells: list[sections.Cell] = [name, (label, "model"), fmt_count(row["requests"])]
             rows.append(cells + [sections._window_ms(row, c) for c in columns])
     for label, _, data in per_metric:
         overall = all_models_row(data.meta)
         if overall is None:
             continue
-        cells = [(ALL_MODELS, "model muted"), (label, "model"), count(overall["requests"])]
+        cells = [(ALL_MODELS, "model muted"), (label, "model"), fmt_count(overall["requests"])]
         rows.append(cells + [sections._window_ms(overall, c) for c in columns])
     caption = f"Window percentiles per model and metric ({len(datas)} metrics)"
     return sections._wrap(sections._table(headers, rows, caption, empty="No data."))

@@ -1,23 +1,17 @@
-"""``p95kit demo`` and ``p95kit doctor``: try p95kit out, and check a set-up.
+"""``p95kit demo``: try p95kit out on a throwaway Prometheus with synthetic data.
 
 Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
-:mod:`p95kit.demo.synthetic` and :mod:`p95kit.report.doctor`.
+:mod:`p95kit.demo.synthetic` and :func:`p95kit.report.run_report`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
 
 import click
 
-from p95kit.cli.options import (
-    apply_preset,
-    client_from,
-    connection_options,
-    metric_options,
-    out_option,
-)
+from p95kit.cli.options import out_option
 
 
 @click.command()
@@ -27,12 +21,18 @@ from p95kit.cli.options import (
     "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
 )
 @click.option(
+    "--jupyter",
+    is_flag=True,
+    help="Instead of a report: JupyterLab on notebooks/explore.ipynb until Ctrl-C "
+    "(the jupyter extra); prints its URL.",
+)
+@click.option(
     "--preset",
     type=click.Choice(["vllm"]),
     help="Synthetic data shaped like this serving stack (vllm: TTFT, inter-token and "
     "end-to-end histograms by model_name, two engines per model) and a report of its metrics.",
 )
-def demo(out: str, duration: str, keep_running: bool, preset: str | None) -> None:
+def demo(out: str, duration: str, keep_running: bool, jupyter: bool, preset: str | None) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -43,7 +43,11 @@ def demo(out: str, duration: str, keep_running: bool, preset: str | None) -> Non
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
       p95kit demo --preset vllm       # a vLLM-shaped report: TTFT, inter-token, end-to-end
+      p95kit demo --jupyter           # JupyterLab on it, P95KIT_PROMETHEUS_URL set
     """
+    if jupyter:
+        _demo_jupyter()
+        return
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
     from p95kit.report.data import ReportSettings, plan
@@ -67,6 +71,25 @@ def demo(out: str, duration: str, keep_running: bool, preset: str | None) -> Non
     click.echo("demo Prometheus stopped", err=True)
 
 
+def _demo_jupyter() -> None:
+    """The demo Prometheus and JupyterLab on explore.ipynb; the Lab URL on stdout."""
+    from p95kit.demo.jupyter_lab import jupyter_lab, require_jupyterlab
+    from p95kit.demo.synthetic import demo_prometheus
+
+    require_jupyterlab()  # before starting anything
+    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    with demo_prometheus() as server, jupyter_lab(server.url) as lab:
+        click.echo(lab.url)
+        click.echo(
+            f"JupyterLab (pid {lab.pid}) on explore.ipynb, demo Prometheus at {server.url}; "
+            f"press Ctrl-C (or kill {os.getpid()}) to stop both",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: a normal stop
+            lab.process.wait()  # or until JupyterLab is shut down from its File menu
+    click.echo("JupyterLab and the demo Prometheus stopped", err=True)
+
+
 def _wait_for_interrupt(message: str) -> None:
     """Say ``message``, then wait for Ctrl-C or SIGTERM (either one is a normal stop)."""
     import time
@@ -77,39 +100,3 @@ def _wait_for_interrupt(message: str) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
-
-
-@click.command()
-@connection_options
-@metric_options
-@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(lookback: str, **kwargs: Any) -> None:
-    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
-
-    \b
-    Example:
-      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
-      p95kit doctor --preset vllm
-    """
-    from p95kit.display.terminal import terminal_safe
-    from p95kit.report.doctor import run_checks
-
-    apply_preset(kwargs)
-    metric = {k: kwargs.pop(k) for k in ("metric_name", "model_label", "selector", "histogram")}
-    with client_from(kwargs) as client:
-        checks = run_checks(
-            client,
-            metric["metric_name"],
-            metric["model_label"],
-            lookback,
-            selector=metric["selector"],
-            histogram=metric["histogram"],
-        )
-    for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
-        if not check.ok:
-            click.echo(f"     fix: {check.fix}")
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        raise SystemExit(failed[0].exit_code or 1)
