@@ -104,9 +104,9 @@ def test_every_histogram_row_is_answered_right_with_its_preset(
     frame = p95kit.percentiles(
         metric,
         (50, 95, 99),
-        "1h",
-        chosen.model_label,
-        servers.url,
+        time_range="1h",
+        model_label=chosen.model_label,
+        prometheus_url=servers.url,
         at=END,
         histogram=chosen.histogram,
         unit=chosen.unit,
@@ -145,7 +145,7 @@ def test_a_latency_counter_says_it_is_not_a_histogram_and_what_works(
     servers, metric, label, requests
 ):
     with pytest.raises(p95kit.InvalidParameterError) as caught:
-        p95kit.p95(metric, "5m", label, servers.url, at=END)
+        p95kit.p95(metric, "5m", model_label=label, prometheus_url=servers.url, at=END)
     message = caught.value.message
     assert "not a histogram or summary" in message
     assert f"rate({metric}[5m]) / rate({requests}[5m])" in message
@@ -258,7 +258,9 @@ def test_units_from_every_suffix():
 def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
     servers, metric, label, model, match, scale, unit
 ):
-    frame = p95kit.buckets(metric, "1h", label, servers.url, at=END, unit=unit)
+    frame = p95kit.buckets(
+        metric, "1h", model_label=label, prometheus_url=servers.url, at=END, unit=unit
+    )
     bounds = p95kit.percentile_buckets(frame, (50, 95, 99))
     assert list(bounds.columns) == ["model", "percentile", "lower_ms", "upper_ms", "coarse"]
     rows = bounds[bounds["model"] == model]
@@ -317,7 +319,9 @@ def test_the_html_shows_each_window_percentile_with_its_bucket(tgi_report):
 )
 def test_the_all_models_percentile_is_over_every_request(servers, metric, label, unit):
     """Against Prometheus itself and the data set's counts summed over the models."""
-    frame = p95kit.buckets(metric, "1h", label, servers.url, at=END, unit=unit)
+    frame = p95kit.buckets(
+        metric, "1h", model_label=label, prometheus_url=servers.url, at=END, unit=unit
+    )
     overall = p95kit.overall_percentiles(frame, (50, 95, 99))
     scale = 1.0 if metric.endswith("_ms") else 1000.0
     rows = [s for s in sd.HISTOGRAMS if s.metric == metric and label in s.labels]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from p95kit import validation
+from p95kit.query.columns import percentile_column
 
 COLUMNS = ("model", "percentile", "lower_ms", "upper_ms", "coarse")
 #: A bucket whose upper bound is more than this times its lower bound gives a coarse estimate.
@@ -108,7 +109,7 @@ def overall_percentiles(
     total = float(cumulative[-1]) if len(cumulative) else 0.0
     out: dict[str, object] = {"requests": total}
     for p in wanted:
-        column = validation.percentile_column(p)
+        column = percentile_column(p)
         lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
         out[column] = interpolate(lowers, uppers, cumulative, p / 100)
         out[f"{column}_bucket_ms"] = (
