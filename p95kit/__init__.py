@@ -30,6 +30,8 @@ _EXPORTS = {
     "ReportLockedError": "p95kit.errors",
     "to_payload": "p95kit.query.payloads",
     "buckets": "p95kit.query.buckets",
+    "percentile_buckets": "p95kit.query.percentile_buckets",
+    "overall_percentiles": "p95kit.query.percentile_buckets",
     "list_models": "p95kit.query.latency",
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.buckets import buckets
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
+    from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
 
 
 def __getattr__(name: str) -> Any:

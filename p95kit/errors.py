@@ -14,7 +14,8 @@ translated exactly once, where they happen, with ``raise ... from exc``::
     └── LocalPrometheusError                      the demo's Prometheus failed   exit 1
         └── PrometheusNotInstalledError           no prometheus/promtool binary  exit 2
 
-The exit codes are the CLI's (see :data:`EXIT_CODES`); the HTTP statuses are those
+The exit codes are the CLI's (see :data:`EXIT_CODES`; exit 5, a published report over an
+alert limit, is not an error: see :mod:`p95kit.report.alerts`); the HTTP statuses are those
 of the Django API that p95kit replaces, kept in payload ``details``.
 """
 

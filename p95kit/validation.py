@@ -26,7 +26,7 @@ _ESCAPE = re.compile(
     r"\\(?:[abfnrtv\\]|[0-3][0-7]{2}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"
 )
 HISTOGRAM_KINDS = ("auto", "classic", "native", "summary")
-UNITS = ("auto", "s", "ms")
+UNITS = ("auto", "s", "ms", "us", "ns")
 
 
 def metric_name(value: object, parameter: str = "metric_name") -> str:

@@ -26,7 +26,13 @@ from p95kit.cli.options import out_option
     help="Instead of a report: JupyterLab on notebooks/explore.ipynb until Ctrl-C "
     "(the jupyter extra); prints its URL.",
 )
-def demo(out: str, duration: str, keep_running: bool, jupyter: bool) -> None:
+@click.option(
+    "--preset",
+    type=click.Choice(["vllm"]),
+    help="Synthetic data shaped like this serving stack (vllm: TTFT, inter-token and "
+    "end-to-end histograms by model_name, two engines per model) and a report of its metrics.",
+)
+def demo(out: str, duration: str, keep_running: bool, jupyter: bool, preset: str | None) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -36,6 +42,7 @@ def demo(out: str, duration: str, keep_running: bool, jupyter: bool) -> None:
     Examples:
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
+      p95kit demo --preset vllm       # a vLLM-shaped report: TTFT, inter-token, end-to-end
       p95kit demo --jupyter           # JupyterLab on it, P95KIT_PROMETHEUS_URL set
     """
     if jupyter:
@@ -46,10 +53,12 @@ def demo(out: str, duration: str, keep_running: bool, jupyter: bool) -> None:
     from p95kit.report.data import ReportSettings, plan
     from p95kit.report.pipeline import run_report
 
-    settings = ReportSettings(duration=duration, slo_ms=2000.0)
+    # The vLLM demo has no SLO: one threshold would not fit TTFT, inter-token and e2e alike.
+    settings = ReportSettings(duration=duration, slo_ms=None if preset else 2000.0, preset=preset)
     plan(settings)  # a bad --duration fails now, not after starting Prometheus
-    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
-    with demo_prometheus() as server, Prometheus(server.url) as client:
+    days = "2 days of vLLM-shaped" if preset else "3 days of"
+    click.echo(f"starting a demo Prometheus with {days} synthetic data ...", err=True)
+    with demo_prometheus(preset=preset) as server, Prometheus(server.url) as client:
         outcome = run_report(client, settings, out)
         click.echo(outcome.path.resolve() / "report.html")
         if keep_running:

@@ -10,33 +10,34 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, metric_options
+from p95kit.cli.options import apply_preset, client_from, connection_options, metric_options
 
 
 @click.command()
 @connection_options
 @metric_options
 @click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(
-    metric_name: str,
-    model_label: str,
-    selector: str | None,
-    histogram: str,
-    lookback: str,
-    **kwargs: Any,
-) -> None:
+def doctor(lookback: str, **kwargs: Any) -> None:
     """Check the kernel, Prometheus, the metric and the model label; print what to fix.
 
     \b
     Example:
       p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
+      p95kit doctor --preset vllm
     """
     from p95kit.display.terminal import terminal_safe
     from p95kit.report.doctor import run_checks
 
+    apply_preset(kwargs)
+    metric = {k: kwargs.pop(k) for k in ("metric_name", "model_label", "selector", "histogram")}
     with client_from(kwargs) as client:
         checks = run_checks(
-            client, metric_name, model_label, lookback, selector=selector, histogram=histogram
+            client,
+            metric["metric_name"],
+            metric["model_label"],
+            lookback,
+            selector=metric["selector"],
+            histogram=metric["histogram"],
         )
     for check in checks:
         mark = "ok  " if check.ok else "FAIL"

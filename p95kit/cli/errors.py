@@ -1,7 +1,9 @@
 """Errors on the command line: one line on stderr and the exit code the contract gives.
 
 0 ok, 1 other failure, 2 invalid parameters (and usage errors), 3 Prometheus
-unreachable, 4 query rejected, 75 report locked, 130 interrupted. ``--debug`` shows
+unreachable, 4 query rejected, 5 a report was published but crossed an alert limit
+(``--fail-on-breach``, ``--max-regression``; one stderr line per model, printed by the
+report command itself), 75 report locked, 130 interrupted. ``--debug`` shows
 the traceback instead. A closed pipe (``| head``) ends the command quietly with 1.
 SIGINT (Ctrl-C), SIGTERM and SIGHUP unwind the command (children stopped, temporary
 folders removed) and exit 128 + the signal number: 130, 143, 129.

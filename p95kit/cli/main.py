@@ -3,7 +3,8 @@
 Every command parses options, makes one library call and renders. The one place
 that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 :class:`~p95kit.cli.errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
-3 Prometheus unreachable, 4 query rejected, 75 report locked.
+3 Prometheus unreachable, 4 query rejected, 5 report published over an alert limit,
+75 report locked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from p95kit import __version__
 from p95kit.cli.demo_command import demo
 from p95kit.cli.doctor_command import doctor
 from p95kit.cli.errors import ErrorHandlingGroup
+from p95kit.cli.presets_command import presets
 from p95kit.cli.query_commands import models, query
 from p95kit.cli.report_command import report
 
@@ -47,5 +49,6 @@ def main(debug: bool, verbose: int) -> None:
 main.add_command(query)
 main.add_command(models)
 main.add_command(report)
+main.add_command(presets)
 main.add_command(demo)
 main.add_command(doctor)

@@ -65,25 +65,72 @@ out_option = click.option(
 )
 
 
+#: ``--preset``: a serving stack's metrics and model label (``p95kit presets`` lists them).
+preset_option = click.option(
+    "--preset",
+    metavar="NAME",
+    help="Serving stack (vllm, sglang, tgi, triton, ray-serve, ...; see p95kit presets): its "
+    "latency metric(s) and model label; explicit options win.",
+)
+
+
 def metric_options(func: Callable) -> Callable:
     """Options that say which metric and which of its series (``p95kit models``)."""
-    return _apply(func, _metric_options())
+    return _apply(func, [preset_option, *_metric_options()])
 
 
-def target_options(func: Callable) -> Callable:
+def apply_preset(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop ``--preset`` from ``kwargs`` and fill in what the command line did not say: the
+    preset's first metric (or the one named by ``--metric-name``), its model label, kind and
+    unit. Options given explicitly (or by environment) win."""
+    from click.core import ParameterSource
+
+    from p95kit.query.presets import resolve
+
+    name = kwargs.pop("preset", None)
+    if not name:
+        return kwargs
+    ctx = click.get_current_context()
+
+    def given(key: str) -> Any:
+        source = ctx.get_parameter_source(key)
+        return kwargs.get(key) if source not in (None, ParameterSource.DEFAULT) else None
+
+    chosen = resolve(
+        name,
+        [given("metric_name")] if given("metric_name") else None,
+        model_label=given("model_label"),
+        histogram=given("histogram"),
+        unit=given("unit"),
+    )[0]
+    kwargs.update(
+        metric_name=chosen.metric_name, model_label=chosen.model_label, histogram=chosen.histogram
+    )
+    if "unit" in kwargs:
+        kwargs["unit"] = chosen.unit
+    return kwargs
+
+
+def report_target_options(func: Callable) -> Callable:
+    """:func:`target_options` for ``p95kit report``, where ``--metric-name`` may be repeated."""
+    return target_options(func, several_metrics=True)
+
+
+def target_options(func: Callable, several_metrics: bool = False) -> Callable:
     """Options that say which metric and which models to measure, and its unit."""
-    metric_name, model_label, selector, histogram = _metric_options()
+    metric_name, model_label, selector, histogram = _metric_options(several_metrics)
     model = click.option(
         "--model", "models", multiple=True, help="Only this model (exact name), repeatable."
     )
     unit = click.option(
         "--unit",
-        type=click.Choice(["auto", "s", "ms"]),
+        type=click.Choice(["auto", "s", "ms", "us", "ns"]),
         default="auto",
         show_default=True,
-        help="Unit of the metric; auto reads the name (_seconds, _milliseconds, _ms).",
+        help="Unit of the metric's values; auto reads the name (_seconds, _milliseconds/_ms, "
+        "_microseconds/_us, _nanoseconds/_ns; none: seconds, said in the output).",
     )
-    return _apply(func, [metric_name, model_label, model, selector, histogram, unit])
+    return _apply(func, [preset_option, metric_name, model_label, model, selector, histogram, unit])
 
 
 def estimator_option(func: Callable) -> Callable:
@@ -98,13 +145,21 @@ def estimator_option(func: Callable) -> Callable:
     )(func)
 
 
-def _metric_options() -> list[Callable]:
+def _metric_options(several: bool = False) -> list[Callable]:
+    name_help = "Histogram metric name (without _bucket)."
+    if several:
+        name_help += " Repeat it for several metrics in one report."
     return [
         click.option(
             "--metric-name",
-            default="request_duration_seconds",
+            default=("request_duration_seconds",) if several else "request_duration_seconds",
+            multiple=several,
             show_default=True,
-            help="Histogram metric name (without _bucket).",
+            help=name_help,
+            # Repeated: a tuple of names; once (or not at all): the name, as for one metric.
+            callback=(lambda ctx, param, value: value[0] if len(value) == 1 else value)
+            if several
+            else None,
         ),
         click.option(
             "--model-label", default="model", show_default=True, help="Label naming the model."

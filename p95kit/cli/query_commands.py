@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from p95kit.cli.options import (
+    apply_preset,
     client_from,
     connection_options,
     estimator_option,
@@ -40,6 +41,7 @@ def query_command(func: Callable) -> Callable:
         from p95kit.display.terminal import render
 
         output_format = kwargs.pop("output_format")
+        apply_preset(kwargs)
         with client_from(kwargs) as client:
             frame = func(client=client, **kwargs)
         click.echo(render(frame, output_format), nl=False)
@@ -125,6 +127,7 @@ def models(**kwargs: Any) -> None:
     from p95kit.display.terminal import terminal_safe
     from p95kit.query.latency import list_models
 
+    apply_preset(kwargs)
     with client_from(kwargs) as client:
         names = list_models(client=client, **kwargs)
     for name in names:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, out_option, target_options
+from p95kit.cli.options import client_from, connection_options, out_option, report_target_options
 from p95kit.report.parameters import ReportSettings, to_notebook
 
 log = logging.getLogger("p95kit")
@@ -52,7 +52,7 @@ def settings_options(func: Callable) -> Callable:
 
 @click.command()
 @connection_options
-@target_options
+@report_target_options
 @settings_options
 @out_option
 @click.option("--keep", type=click.IntRange(min=1), help="Keep only the N newest snapshots.")
@@ -71,6 +71,19 @@ def settings_options(func: Callable) -> Callable:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds one notebook cell may run.",
 )
+@click.option(
+    "--fail-on-breach",
+    is_flag=True,
+    help="After publishing, exit 5 with one stderr line per model whose window P95 is over "
+    "--slo-ms.",
+)
+@click.option(
+    "--max-regression",
+    type=click.FloatRange(min=0),
+    metavar="PCT",
+    help="After publishing, exit 5 with one stderr line per model whose window P95 grew by "
+    "more than PCT % against the previous window.",
+)
 @click.pass_context
 def report(ctx: click.Context, **kwargs: Any) -> None:
     """Run the report notebook for a window and publish an HTML + JSON snapshot.
@@ -83,10 +96,15 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
       p95kit report --duration 24h
       p95kit report --duration 7d --step 1h --percentiles 50,90,95,99 --slo-ms 500
       p95kit report --duration 24h --end 2026-11-27T00:00:00Z --out /srv/reports --keep 30
+      p95kit report --preset vllm --slo-ms 2000 --fail-on-breach --max-regression 20
     """
+    from p95kit.report.alerts import ALERT_EXIT, alert_lines
     from p95kit.report.pipeline import run_report
 
     run_options = {k: kwargs.pop(k) for k in _RUN_OPTIONS}
+    alerts = {k: kwargs.pop(k) for k in ("fail_on_breach", "max_regression")}
+    if alerts["fail_on_breach"] and not kwargs.get("slo_ms"):
+        raise click.UsageError("--fail-on-breach needs --slo-ms (the SLO to compare with)")
     verbose = ctx.find_root().params.get("verbose", 0)
     if not verbose and not ctx.find_root().params.get("debug"):
         # Silent on success under cron: Prometheus warnings go to the report and run.json.
@@ -96,3 +114,8 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     with client_from(kwargs) as client:
         outcome = run_report(client, settings, progress=None, **run_options)  # -v on a tty
     log.info("report: %s", outcome.path / "report.html")
+    lines = alert_lines(outcome.summaries, slo_ms=settings.slo_ms, **alerts)
+    for line in lines:  # cron mails them; the snapshot is published all the same
+        click.echo(line, err=True)
+    if lines:
+        ctx.exit(ALERT_EXIT)

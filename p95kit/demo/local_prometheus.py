@@ -73,6 +73,7 @@ class OpenMetricsWriter:
         end: int,
         step: int,
         initial_steps: int = 1000,
+        le_text: Callable[[float], str] = str,
     ) -> None:
         """Add a classic histogram: cumulative ``_bucket``s (``+Inf`` = ``_count``), ``_sum``.
 
@@ -80,6 +81,8 @@ class OpenMetricsWriter:
         ``(t - step, t]``, one per finite bound plus the ``+Inf`` overflow. Bucket i starts at
         ``initial_steps * max(first count i, 1)``: rate() never clamps at zero. An observation
         adds its bucket's middle to ``_sum`` (``(0, b0]`` is the lowest; +Inf adds the top bound).
+        ``le_text`` spells a bound as the exporter would (``str``: ``5`` for ints, ``5.0`` for
+        floats, as Python clients; C++ and Rust clients write ``1`` for 1.0).
         """
         lbl, times = self._register(metric, "histogram", labels, "le", start, end, step)
         mids = [(lo + hi) / 2 for lo, hi in zip([0, *bounds], bounds)] + [float(bounds[-1])]
@@ -93,7 +96,7 @@ class OpenMetricsWriter:
         cols = list(accumulate(per_bucket, lambda a, b: [x + y for x, y in zip(a, b)]))
         sums = accumulate(sum(c * m for c, m in zip(row, mids)) for row in rows)
         head = f"{metric}_bucket{{{lbl}{',' if lbl else ''}le="
-        les = [*map(str, bounds), "+Inf"]
+        les = [*map(le_text, bounds), "+Inf"]
         chunks = [_series(f'{head}"{le}"}} ', col, times) for le, col in zip(les, cols)]
         chunks.append(_series(f"{metric}_count{{{lbl}}} ", cols[-1], times))
         chunks.append(_series(f"{metric}_sum{{{lbl}}} ", sums, times))
@@ -125,6 +128,23 @@ class OpenMetricsWriter:
         chunks.append(_series(f"{metric}_count{{{lbl}}} ", counts, times))
         chunks.append(_series(f"{metric}_sum{{{lbl}}} ", [c * median for c in counts], times))
         self._families[metric][1].extend(chunks)
+
+    def add_counter(
+        self,
+        metric: str,
+        labels: Mapping[str, str],
+        per_step: float,
+        start: int,
+        end: int,
+        step: int,
+        initial_steps: int = 1000,
+    ) -> None:
+        """Add a counter named as the exporter names it (no ``_total`` added: Triton's
+        ``nv_inference_request_duration_us``), growing by ``per_step`` per step. Typed
+        ``unknown`` for promtool, which wants ``_total`` on OpenMetrics counters."""
+        lbl, times = self._register(metric, "unknown", labels, "le", start, end, step)
+        values = [per_step * (initial_steps + k) for k in range(len(times))]
+        self._families[metric][1].append(_series(f"{metric}{{{lbl}}} ", values, times))
 
     def write(self, path: Path | str) -> Path:
         """Write the file (UTF-8, ``\\n`` line ends, ending in ``# EOF``); return its path."""

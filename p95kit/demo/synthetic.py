@@ -65,8 +65,8 @@ def write_demo_data(path: Path, now: float | None = None, seed: int = 7) -> tupl
     rng = random.Random(seed)
     for index, profile in enumerate(MODELS):
         phase = rng.uniform(0, 86400)
-        shares = {False: _bucket_shares(profile.median_s, profile.sigma)}
-        shares[True] = _bucket_shares(profile.median_s * profile.regression, profile.sigma)
+        shares = {False: bucket_shares(BOUNDS, profile.median_s, profile.sigma)}
+        shares[True] = bucket_shares(BOUNDS, profile.median_s * profile.regression, profile.sigma)
 
         def increments(t: int, p: Profile = profile, ph: float = phase, s: dict = shares) -> list:
             daily = 1 + 0.6 * math.sin(2 * math.pi * (t - ph) / 86400)
@@ -80,23 +80,30 @@ def write_demo_data(path: Path, now: float | None = None, seed: int = 7) -> tupl
 
 @contextlib.contextmanager
 def demo_prometheus(
-    workdir: Path | None = None, now: float | None = None
+    workdir: Path | None = None, now: float | None = None, preset: str | None = None
 ) -> Iterator[LocalPrometheus]:
-    """A started LocalPrometheus serving the demo data; stopped (by PID) on exit."""
+    """A started LocalPrometheus serving the demo data (``preset="vllm"``: vLLM-shaped,
+    see :mod:`p95kit.demo.llm_data`); stopped (by PID) on exit."""
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="p95kit-demo-")))
-        data, _, _ = write_demo_data(Path(workdir) / "demo.om", now)
+        if preset == "vllm":
+            from p95kit.demo.llm_data import write_vllm_data
+
+            data, _, _ = write_vllm_data(Path(workdir) / "demo.om", now)
+        else:
+            data, _, _ = write_demo_data(Path(workdir) / "demo.om", now)
         server = stack.enter_context(LocalPrometheus(data, Path(workdir)))
         data.unlink()
         yield server
 
 
-def _bucket_shares(median: float, sigma: float) -> list[float]:
-    """Probability of each bucket (and the +Inf overflow) for a log-normal latency."""
+def bucket_shares(bounds: tuple[float, ...], median: float, sigma: float) -> list[float]:
+    """Probability of each bucket of ``bounds`` (and the +Inf overflow) for a log-normal
+    latency with ``median`` and ``sigma``."""
 
     def cdf(x: float) -> float:
         return 0.5 * (1 + math.erf((math.log(x) - math.log(median)) / (sigma * math.sqrt(2))))
 
-    cumulative = [cdf(bound) for bound in BOUNDS] + [1.0]
+    cumulative = [cdf(bound) for bound in bounds] + [1.0]
     return [b - a for a, b in zip([0.0, *cumulative[:-1]], cumulative)]

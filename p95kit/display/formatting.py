@@ -15,6 +15,15 @@ from typing import Any
 
 NO_TRAFFIC = "no traffic"
 MISSING = "—"
+#: After a percentile interpolated in a bucket more than 2x wide (a coarse estimate).
+COARSE_MARK = " †"
+#: How to read a percentile shown with its bucket (a report's footer says it).
+READING_BUCKETS = (
+    "a window percentile is interpolated inside one histogram bucket, shown after it: "
+    "3156 ms (2525–3788) means somewhere between 2525 and 3788 ms; † marks a coarse estimate "
+    "(a bucket more than 2x wide: the true percentile may be far from the number); "
+    "≥ X ms means above the top finite bucket bound X"
+)
 
 
 def fmt_ms(
@@ -58,6 +67,15 @@ def utc(when: Any) -> str:
         return "?"
     moment = datetime.fromtimestamp(float(when), tz=timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
+
+
+def bucket_range(lower: float, upper: float, coarse: bool = False) -> str:
+    """The bucket a percentile lies in, to follow its value: ``" (2525–3788)"``, with
+    :data:`COARSE_MARK` when ``coarse``; ``""`` when a bound is missing or infinite."""
+    if not (finite(lower) and finite(upper)):
+        return ""
+    low = number(lower) if lower else "0"
+    return f" ({low}–{number(upper)}){COARSE_MARK if coarse else ''}"
 
 
 def number(value: float) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 from p95kit.display.formatting import fmt_ms
 from p95kit.query.columns import is_latency_column
 from p95kit.query.payloads import dumps, to_payload
+from p95kit.query.units import describe, resolve_unit
 
 
 def render(frame: pd.DataFrame, output_format: str) -> str:
@@ -27,7 +28,12 @@ def render(frame: pd.DataFrame, output_format: str) -> str:
 
 
 def table(frame: pd.DataFrame) -> str:
-    """An aligned table: ms with 2 decimals, NaN as ``no traffic``, names made terminal-safe."""
+    """An aligned table: ms with 2 decimals, NaN as ``no traffic``, names made terminal-safe.
+
+    A footer line states the metric's unit whenever it is not seconds read from the name
+    (``unit: microseconds, shown in ms``; an assumed unit says so), so a table never
+    hides a conversion. Seconds read from a ``_seconds`` name need no footer: the name says it.
+    """
     if frame.empty:
         return (
             "no models found: no series matched (check --metric-name, --model-label and "
@@ -42,7 +48,17 @@ def table(frame: pd.DataFrame) -> str:
         if is_latency_column(column):
             values = frame[column].to_numpy(dtype=np.float64)
             shown[column] = [fmt_ms(v, no_traffic=True, digits=2, unit=False) for v in values]
-    return shown.to_string(index=False) + "\n"
+    return shown.to_string(index=False) + "\n" + unit_footer(frame.attrs)
+
+
+def unit_footer(attrs: dict) -> str:
+    """``"unit: microseconds, shown in ms\\n"`` for a frame's ``attrs``; empty for seconds
+    of a ``_seconds`` name (or a frame without a unit)."""
+    unit, assumed = attrs.get("unit"), bool(attrs.get("unit_assumed"))
+    named = resolve_unit(str(attrs.get("metric_name") or ""))
+    if unit is None or (unit == "s" and not assumed and named == ("s", False)):
+        return ""
+    return f"unit: {describe(unit, assumed)}\n"
 
 
 def terminal_safe(text: str) -> str:

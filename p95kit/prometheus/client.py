@@ -161,6 +161,24 @@ class Prometheus:
             raise bad_response(self.safe_url, path, "data is not a list of label values")
         return sorted(values)
 
+    def series(self, matches: list[str], start: float, end: float) -> list[dict[str, str]]:
+        """Label sets of the series matching any of ``matches`` in ``[start, end]``
+        (``/api/v1/series``; each has ``__name__``)."""
+        form = {"match[]": matches, "start": _fmt(start), "end": _fmt(end)}
+        path = "/api/v1/series"
+        found = self._call(path, form, " or ".join(matches), "POST")[0].get("data") or []
+        if not isinstance(found, list) or not all(isinstance(s, dict) for s in found):
+            raise bad_response(self.safe_url, path, "data is not a list of label sets")
+        return found
+
+    def metadata(self, metric: str) -> list[dict[str, str]]:
+        """``/api/v1/metadata`` entries for ``metric`` (``type``, ``help``, ``unit``); empty
+        when Prometheus has none (backfilled data, a remote-write receiver, Thanos)."""
+        path = "/api/v1/metadata"
+        data = self._call(path, {"metric": metric}, None, "GET")[0].get("data") or {}
+        entries = data.get(metric) if isinstance(data, dict) else None
+        return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
     def buildinfo(self) -> dict[str, Any]:
         """``/api/v1/status/buildinfo`` data (``version``, ``revision``, ...)."""
         data = self._call("/api/v1/status/buildinfo", {}, None, "GET")[0].get("data")

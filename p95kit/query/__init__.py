@@ -3,8 +3,10 @@
 Holds the validated target of a query and its units (:mod:`.target`, :mod:`.units`),
 PromQL (:mod:`.promql`), answers into frames (:mod:`.frames`), the warnings attached
 to frames (:mod:`.frame_warnings`), the public query functions (:mod:`.latency`),
-bucket arithmetic (:mod:`.bucket_math`) and the original API's JSON payloads
-(:mod:`.payloads`).
+bucket arithmetic (:mod:`.bucket_math`), the bucket-count frame and the bucket each
+percentile lies in (:mod:`.buckets`, :mod:`.percentile_buckets`), serving-stack presets and
+empty-answer shape checks (:mod:`.presets`, :mod:`.shapes`) and the original API's JSON
+payloads (:mod:`.payloads`).
 
 May import: :mod:`p95kit.prometheus` and the base modules (errors, validation,
 durations, times). Never display, report, serve, cli or demo.

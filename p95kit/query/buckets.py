@@ -31,6 +31,8 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.query import promql
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.latency import TimeLike, connect
+from p95kit.query.percentile_buckets import model_slices
+from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
 
@@ -71,10 +73,12 @@ def buckets(
             "a summary has no buckets, only the quantiles its clients computed; "
             "use histogram='auto', 'classic' or 'native'",
         )
-    window, _ = normalize_duration(time_range, "time_range")
+    window, span = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_buckets(prom, target, window, when), target)
+        frame = fetch_buckets(prom, target, window, when)
+        frame = explain_if_empty(prom, frame, target, when - max(span, 86400.0), when)
+        return warn_missing_series(frame, target)
 
 
 def fetch_buckets(
@@ -112,6 +116,10 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
         model = item["metric"].get(model_label, "")
         if "histogram" in item:
             native[model] = _native_buckets(item["histogram"][1])
+        elif "le" not in item["metric"]:
+            # The native side of histogram="auto" also answers for a plain counter: it has
+            # no buckets (the empty-answer check says what the metric is).
+            continue
         else:
             bound = float(item["metric"]["le"])
             by_bound = classic.setdefault(model, {})
@@ -131,11 +139,9 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
 def per_model(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """A :func:`buckets` frame -> ``{model: (upper bounds in ms, cumulative counts)}``,
     the arrays :mod:`p95kit.query.bucket_math` works on (``inf`` last for classic)."""
-    out = {}
-    for model, group in frame.groupby("model", sort=True):
-        counts = group["count"].to_numpy(dtype=np.float64)
-        out[str(model)] = (group["upper_ms"].to_numpy(dtype=np.float64), np.cumsum(counts))
-    return out
+    return {
+        model: (uppers, np.cumsum(counts)) for model, (_, uppers, counts) in model_slices(frame)
+    }
 
 
 def _classic_rows(model: str, by_bound: dict[float, float], scale: float) -> pd.DataFrame:

@@ -22,6 +22,7 @@ series has is NaN (or absent) and named in ``frame.attrs["warnings"]``.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -43,8 +44,11 @@ from p95kit.query.frame_warnings import (
     warn_missing_series,
     warn_small_percentiles,
 )
+from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
+
+log = logging.getLogger("p95kit")
 
 TimeLike = datetime | float | int | str | None
 
@@ -94,7 +98,9 @@ def p95(
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_p95(prom, target, window, when, how), target)
+        frame = fetch_p95(prom, target, window, when, how)
+        frame = explain_if_empty(prom, frame, target, when - _lookback(window), when)
+        return warn_missing_series(frame, target)
 
 
 def p95_range(
@@ -152,6 +158,7 @@ def p95_range(
             how,
             progress=progress,
         )
+        frame = explain_if_empty(prom, frame, target, stop - span - _lookback(window), stop)
         return warn_missing_series(frame, target)
 
 
@@ -188,6 +195,7 @@ def percentiles(
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
         frame = fetch_percentiles(prom, target, wanted, window, when, estimator=how)
+        frame = explain_if_empty(prom, frame, target, when - _lookback(window), when)
         frame = warn_missing_series(frame, target)
     return warn_small_percentiles(frame, wanted)
 
@@ -209,7 +217,16 @@ def list_models(
     span = parse_duration(lookback, "lookback")
     matches = promql.discovery_selectors(target)
     with connect(prometheus_url, client) as prom:
-        return prom.label_values(target.model_label, matches, stop - span, stop)
+        names = prom.label_values(target.model_label, matches, stop - span, stop)
+        if not names:
+            empty = pd.DataFrame({"model": pd.Series(dtype="str")})
+            explain_if_empty(prom, empty, target, stop - span, stop)  # logs its warnings
+        return names
+
+
+def _lookback(window: str) -> float:
+    """How far back an empty answer's shape check looks: the window, at least a day."""
+    return max(parse_duration(window, "time_range"), 86400.0)
 
 
 def fetch_p95(

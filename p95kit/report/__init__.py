@@ -14,7 +14,9 @@ The public names, for a script or a scheduler (Airflow, cron in Python)::
 - :mod:`.sections` and :mod:`.chart`: the report's tables and chart, for sections of your own.
 
 Inside: the declared parameters (:mod:`.parameters`), the report's data (:mod:`.data`),
-per-model summary (:mod:`.summary`), the kernel and papermill run (:mod:`.kernel`; its
+per-model summary (:mod:`.summary`), several metrics in one report (:mod:`.metric_set`,
+:mod:`.metric_sections`), the alerting exits (:mod:`.alerts`), the kernel and papermill
+run (:mod:`.kernel`; its
 environment: :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot
 folder (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
 (:mod:`.pipeline`), set-up checks (:mod:`.doctor`), and the report notebook and nbconvert

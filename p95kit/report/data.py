@@ -29,12 +29,18 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import estimators, latency, promql
 from p95kit.query.buckets import fetch_buckets
-from p95kit.query.columns import is_latency_column, percentile_column
+from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
+from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.target import Target, make_target
 from p95kit.report.parameters import ReportSettings, settings_from_notebook
-from p95kit.report.summary import summarize
+from p95kit.report.summary import (
+    bucket_columns,
+    from_json_records,
+    summarize,
+    to_json_records,
+)
 from p95kit.times import parse_time, to_rfc3339
 
 log = logging.getLogger("p95kit")
@@ -61,7 +67,8 @@ class ReportData:
       ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``estimator``
       (``prometheus`` or ``smooth``: which percentiles these are), ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
-      ``generated_at`` (unix s), ``warnings`` (list of str).
+      ``generated_at`` (unix s), ``warnings`` (list of str), ``all_models`` (the window
+      percentiles over every request: :func:`p95kit.overall_percentiles`).
     """
 
     window: pd.DataFrame
@@ -76,10 +83,7 @@ class ReportData:
         written = []
         for attribute, name in PAYLOAD_FILES.items():
             written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
-        summary = self.summary.copy()
-        ms = [c for c in summary.columns if is_latency_column(c)]
-        summary[ms] = summary[ms].round(2)
-        body = {"meta": self.meta, "models": summary.to_dict(orient="records")}
+        body = {"meta": self.meta, "models": to_json_records(self.summary)}
         written.append(_write(folder / SUMMARY_FILE, dumps(body)))
         return written
 
@@ -97,7 +101,8 @@ class ReportData:
             )
             for attribute, name in PAYLOAD_FILES.items()
         }
-        summary = pd.DataFrame.from_records(body["models"], columns=_summary_columns(meta))
+        records = from_json_records(body["models"])
+        summary = pd.DataFrame.from_records(records, columns=_summary_columns(meta))
         summary["model"] = summary["model"].astype("str")
         numeric = summary.columns.drop(["model", "no_traffic"])
         summary[numeric] = summary[numeric].astype(np.float64)
@@ -135,7 +140,14 @@ class Plan:
 
 
 def plan(settings: ReportSettings) -> Plan:
-    """Validate every setting; raises InvalidParameterError before anything is sent."""
+    """Validate every setting; raises InvalidParameterError before anything is sent.
+
+    With a ``preset`` or several metrics, the plan of the first one (all of them:
+    :func:`p95kit.report.metric_set.plan_metrics`)."""
+    if settings.preset or not isinstance(settings.metric_name, str) or "," in settings.metric_name:
+        from p95kit.report.metric_set import plan_metrics
+
+        return plan_metrics(settings)[0][0].plan
     target = make_target(
         settings.metric_name,
         settings.model_label,
@@ -195,17 +207,28 @@ def plan(settings: ReportSettings) -> Plan:
 def collect(client: Prometheus, p: Plan) -> ReportData:
     """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
     started = time.time()
-    tasks: dict[str, Callable[[], Any]] = {
+    tasks = query_tasks(client, p)
+    # One failure decides the run: the queries not yet started are skipped.
+    results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
+    log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
+    return assemble(client, p, results, started)
+
+
+def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
+    """The six queries of one report (one metric), by name, not yet run: for
+    :func:`collect`, or for several metrics run together (:mod:`p95kit.report.metric_set`)."""
+    target = p.target
+    return {
         "window": lambda: latency.fetch_percentiles(
-            client, p.target, p.percentiles, p.duration, p.end, "increase", p.estimator
+            client, target, p.percentiles, p.duration, p.end, "increase", p.estimator
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, p.target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
+            client, target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
         ),
-        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end, p.estimator),
+        "current": lambda: latency.fetch_p95(client, target, p.time_range, p.end, p.estimator),
         "range": lambda: latency.fetch_range(
             client,
-            p.target,
+            target,
             p.duration,
             p.span,
             p.step,
@@ -214,18 +237,19 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
             p.end,
             p.estimator,
         ),
+        "buckets": lambda: fetch_buckets(client, target, p.duration, p.end),
+        "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
     }
+
+
+def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: float) -> ReportData:
+    """The :class:`ReportData` of one metric from the results of :func:`query_tasks`."""
     target = p.target
-    tasks["buckets"] = lambda: fetch_buckets(client, target, p.duration, p.end)
+    summary = summarize(target, p.slo_ms, results)
     extra = {"requests": promql.request_count(target, p.duration)}
-    for name, query in extra.items():
-        tasks[name] = lambda query=query: client.query(query, p.end)
-    # One failure decides the run: the queries not yet started are skipped.
-    results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
-    log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
-    summary = summarize(p.target, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
+    meta["all_models"] = overall_percentiles(results["buckets"], p.percentiles)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
 
@@ -297,6 +321,7 @@ def _summary_columns(meta: dict) -> list[str]:
         "slo_share",
         "top_bucket_ms",
         "no_traffic",
+        *bucket_columns(percentile_columns),
     ]
 
 

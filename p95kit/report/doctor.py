@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass
 
 from p95kit.durations import parse_duration
-from p95kit.errors import P95kitError
+from p95kit.errors import InvalidParameterError, P95kitError
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import latency, promql
-from p95kit.query.target import make_target
+from p95kit.query import latency, promql, shapes
+from p95kit.query.target import Target, make_target
 
 
 @dataclass
@@ -35,7 +35,7 @@ def run_checks(
     """Run every check in order; a check that cannot run is reported, never raised.
 
     Invalid parameters raise InvalidParameterError first, before anything is sent."""
-    make_target(metric_name, model_label, None, selector, histogram)  # validates all four
+    target = make_target(metric_name, model_label, None, selector, histogram)  # validates
     lookback_s = parse_duration(lookback, "lookback")
     checks = [_kernel()]
     ready = client.ready()
@@ -68,6 +68,10 @@ def run_checks(
             )
             return checks
         checks.append(Check("metric", True, f"found {', '.join(names)}"))
+        shape = _shape(client, target, start, now)
+        checks.append(shape)
+        if not shape.ok:
+            return checks
         models = latency.list_models(
             metric_name,
             model_label,
@@ -93,6 +97,23 @@ def run_checks(
     except P95kitError as exc:
         checks.append(Check("query", False, exc.message, "see the message above", exc.exit_code))
     return checks
+
+
+def _shape(client: Prometheus, target: Target, start: float, end: float) -> Check:
+    """The empty-answer checks of every query (:mod:`p95kit.query.shapes`), run up front."""
+    found = shapes.inspect_metric(client, target, start, end)
+    try:
+        notes = shapes.check_shape(found, target)
+    except InvalidParameterError as exc:
+        return Check("shape", False, exc.message, _SHAPE_FIX, 1)
+    if notes:
+        return Check("shape", False, notes[0], "pass --model-label with one of those labels", 1)
+    return Check(
+        "shape", True, f"a {found.kind} histogram".replace("a summary histogram", "a summary")
+    )
+
+
+_SHAPE_FIX = "see the message: a histogram (or a summary with --histogram summary) is needed"
 
 
 def _kernel() -> Check:

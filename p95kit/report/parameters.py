@@ -66,12 +66,15 @@ class ReportSettings:
     """What a report covers. Durations are Prometheus text (``"24h"``); ``step=None``
     picks one from the duration; ``end=None`` means now (else RFC 3339, unix seconds
     or a datetime); ``slo_ms=None`` means no SLO; ``models=()`` means every model.
+    ``metric_name`` may name several metrics (a tuple or comma-separated text) and
+    ``preset`` a serving stack (:mod:`p95kit.query.presets`) whose metrics and model label
+    fill in the settings left at their defaults (:mod:`p95kit.report.metric_set`).
     """
 
-    metric_name: str = setting(
+    metric_name: str | tuple[str, ...] = setting(
         "request_duration_seconds",
         SHARED_OPTION,
-        NotebookLine(str, "histogram name, without _bucket"),
+        NotebookLine(str, "histogram name(s) without _bucket, comma-separated"),
     )
     model_label: str = setting(
         "model", SHARED_OPTION, NotebookLine(str, "label that names the model")
@@ -133,6 +136,12 @@ class ReportSettings:
             choices=("prometheus", "smooth"),
         ),
         NotebookLine(str, "prometheus (histogram_quantile, as Grafana) or smooth"),
+    )
+
+    preset: str | None = setting(
+        None,
+        SHARED_OPTION,
+        NotebookLine(str, "serving stack (p95kit presets) giving metrics and label; empty: none"),
     )
 
 

@@ -19,17 +19,33 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from p95kit import __version__, validation
-from p95kit.errors import P95kitError, ReportError
+from p95kit.errors import (
+    P95kitError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+    ReportError,
+)
 from p95kit.progress import Advance, bar, no_progress
 from p95kit.prometheus.client import Prometheus
+from p95kit.query import shapes
 from p95kit.query.payloads import dumps, error_payload
-from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
+from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings
 from p95kit.report.index_page import headline_numbers, render_index
+from p95kit.report.metric_set import (
+    METRICS_DIR,
+    MetricPlan,
+    collect_all,
+    folder_name,
+    plan_metrics,
+    save_all,
+)
 from p95kit.report.parameters import notebook_parameters
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
@@ -43,10 +59,12 @@ DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb
 
 @dataclass
 class ReportRun:
-    """The outcome of :func:`run_report`: the snapshot folder and its ``run.json``."""
+    """The outcome of :func:`run_report`: the snapshot folder, its ``run.json`` and the
+    summary frame of each metric (by metric name, first one first)."""
 
     path: Path
     run: dict[str, Any]
+    summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ def run_report(
     ``out``, the Prometheus errors, or ``ReportError`` (a ``.failed`` folder is kept).
     """
     settings = settings if settings is not None else ReportSettings()
-    plan(settings)  # invalid parameters: exit before anything is written or sent
+    plan_metrics(settings)  # invalid parameters: exit before anything is written or sent
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout)
     store = SnapshotStore(out)
@@ -97,7 +115,8 @@ def run_report(
         # Stamp and window from when the lock is held: a run that waited for another one
         # must not publish under an older name (or for an older window) than that one.
         started = time.time()
-        validated = plan(settings)
+        plans, notes = plan_metrics(settings)
+        validated = plans[0].plan
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
         run = _run_record(client, settings, validated, started)
@@ -106,7 +125,8 @@ def run_report(
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
             with bar(4, "report", progress) as advance:
-                _build(staging, client, validated, run, replace(options, advance=advance))
+                planned = (plans, notes)
+                summaries = _build(staging, client, planned, run, replace(options, advance=advance))
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
@@ -125,7 +145,7 @@ def run_report(
             for removed in store.prune(keep):
                 log.info("retention removed %s", removed.name)
             store.write_index(render_index(store))
-    return ReportRun(final, run)
+    return ReportRun(final, run, summaries)
 
 
 @contextlib.contextmanager
@@ -143,11 +163,12 @@ def _connected(client: Prometheus | str | None) -> Iterator[Prometheus]:
 def _build(
     staging: Path,
     client: Prometheus,
-    validated: Plan,
+    planned: tuple[list[MetricPlan], list[str]],
     run: dict[str, Any],
     options: RunOptions,
-) -> None:
-    """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json."""
+) -> dict[str, pd.DataFrame]:
+    """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json.
+    Returns each metric's summary frame (for the alerting exits)."""
     from p95kit.report.html_export import notebook_to_html
     from p95kit.report.kernel import execute, report_kernel
 
@@ -155,18 +176,38 @@ def _build(
     # The kernel boots in its own process while this process fetches and draws
     # (what that saves: benchmarks/RESULTS.md).
     with report_kernel(staging) as kernel:
+        plans, notes = planned
+        validated = plans[0].plan
+        charts: dict[str, float] = {}
+
+        def draw(mp: MetricPlan, ready: ReportData) -> None:  # while the next one is fetched
+            began = time.time()
+            folder = staging / METRICS_DIR / folder_name(mp.metric_name)
+            folder.mkdir(parents=True, exist_ok=True)
+            _draw_chart(ready, folder / CHART_FILE)
+            charts[mp.metric_name] = time.time() - began
+
         with _timed(timings, "fetch_s"):
-            data = collect(client, validated)
-            data.save(staging)
+            kept = collect_all(client, plans, notes, on_ready=draw if len(plans) > 1 else None)
+            data = kept[0][1]
+            save_all(kept, staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
         options.advance(1)
-        _check_not_empty(data)
+        _check_not_empty(data, client, kept[0][0].plan)
+        run["metrics"] = [mp.metric_name for mp, _ in kept]
         run["headline"] = headline_numbers(data)
         run["versions"] = _versions(client)
         run["warnings"] = data.meta.get("warnings", [])
 
         with _timed(timings, "chart_s"):
-            _draw_chart(data, staging / CHART_FILE)
+            first = staging / METRICS_DIR / folder_name(kept[0][0].metric_name) / CHART_FILE
+            if first.is_file():  # drawn during the fetch (several metrics)
+                shutil.copyfile(first, staging / CHART_FILE)
+            else:
+                _draw_chart(data, staging / CHART_FILE)
+                shutil.copyfile(staging / CHART_FILE, first)
+        if charts:  # their time overlapped the fetch: said apart
+            timings["charts_during_fetch_s"] = round(sum(charts.values()), 3)
         options.advance(1)
 
         with _timed(timings, "execute_s"):
@@ -192,13 +233,19 @@ def _build(
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
+    return {mp.metric_name: other.summary for mp, other in kept}
 
 
-def _check_not_empty(data: ReportData) -> None:
+def _check_not_empty(data: ReportData, client: Prometheus, p: Plan) -> None:
     """No series at all is a mistake (a metric or label typo, a wrong --end), not a report:
-    publishing it would replace ``latest`` with empty payloads, and cron would say nothing."""
+    publishing it would replace ``latest`` with empty payloads, and cron would say nothing.
+    A metric that cannot give percentiles (a counter) raises the shape check's error."""
     if len(data.summary):
         return
+    try:
+        notes = shapes.explain_empty(client, p.target, p.end - p.span - 86400, p.end)
+    except (PrometheusUnavailableError, PrometheusQueryError):
+        notes = []
     meta = data.meta
     what = f"{meta['metric_name']} with a {meta['model_label']!r} label"
     if meta.get("selector"):
@@ -207,8 +254,9 @@ def _check_not_empty(data: ReportData) -> None:
         what += " for the requested models"
     raise ReportError(
         f"no series of {what} between {to_rfc3339(meta['window_start'])} and "
-        f"{to_rfc3339(meta['window_end'])}; check --metric-name, --model-label, --selector "
-        "and --end, or run p95kit doctor",
+        f"{to_rfc3339(meta['window_end'])}; "
+        + (f"{notes[0]}; " if notes else "")
+        + "check --metric-name, --model-label, --selector and --end, or run p95kit doctor",
         reason="no_data",
     )
 

@@ -14,6 +14,7 @@ them to :func:`table`, which gives them the report's look; charts: :mod:`p95kit.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from p95kit.display.chart_selection import chart_models
 from p95kit.display.formatting import (
     MISSING,
     NO_TRAFFIC,
+    READING_BUCKETS,
+    bucket_range,
     delta,
     finite,
     fmt_count,
@@ -33,8 +36,11 @@ from p95kit.display.formatting import (
     utc,
 )
 from p95kit.query.columns import percentile_column
+from p95kit.query.percentile_buckets import is_coarse
+from p95kit.query.units import describe
 from p95kit.report.chart import chart_limit
 from p95kit.report.data import ReportData
+from p95kit.report.summary import ALL_MODELS, all_models_row
 
 _CSS = (
     "<style>.p95kit td.num,.p95kit th.num{text-align:right;font-variant-numeric:tabular-nums}"
@@ -134,6 +140,11 @@ def summary_table(data: ReportData) -> str:
         cells += [_window_ms(row, c) for c in columns]
         cells.append(fmt_ms(row["p95_current_ms"], no_traffic=True))
         rows.append(cells + ([share(row["slo_share"])] if slo else []))
+    overall = all_models_row(meta)
+    if rows and overall is not None:  # the percentiles over every request, last
+        cells = [(ALL_MODELS, "model muted"), fmt_count(overall["requests"])]
+        cells += [_window_ms(overall, c) for c in columns] + [MISSING]
+        rows.append(cells + ([MISSING] if slo else []))
     caption = f"Latency per model, slowest P95 first ({_window(meta)})"
     return _wrap(_table(headers, rows, caption, empty="No model reported any data."))
 
@@ -211,10 +222,7 @@ ESTIMATOR_NOTES = {
 def footer(data: ReportData) -> str:
     """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
     meta = data.meta
-    unit = meta.get("unit", "s")
-    unit_text = "seconds, shown in ms" if unit == "s" else "milliseconds"
-    if meta.get("unit_assumed"):
-        unit_text = "assumed seconds (the metric name has no unit suffix), shown in ms"
+    unit_text = describe(meta.get("unit", "s"), bool(meta.get("unit_assumed")))
     items = [
         ("Window", f"{_window(meta)}, step {meta.get('step', '?')}"),
         ("Current P95", f"over the last {meta.get('time_range', '?')} before the window end"),
@@ -230,6 +238,7 @@ def footer(data: ReportData) -> str:
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):
         items.append(("Models", ", ".join(map(str, meta["models"]))))
+    items.append(("Percentiles", READING_BUCKETS))
     items += [
         ("Prometheus", str(meta.get("prometheus_url", "?"))),
         ("Generated", utc(meta.get("generated_at"))),
@@ -299,9 +308,16 @@ def _percentile_columns(data: ReportData) -> list[str]:
 
 
 def _window_ms(row: pd.Series, column: str) -> str:
-    return fmt_ms(
+    """A window percentile with the bucket it was interpolated in: ``3156 ms (2525–3788)``,
+    ``†`` after a coarse one (a bucket over 2x wide); ``≥ X ms`` in the ``+Inf`` bucket."""
+    text = fmt_ms(
         row[column], no_traffic=bool(row["no_traffic"]), top_bucket_ms=row["top_bucket_ms"]
     )
+    if not finite(row[column]) or text.startswith("≥"):
+        return text
+    lower = row.get(f"{column}_bucket_lower_ms", math.nan)
+    upper = row.get(f"{column}_bucket_upper_ms", math.nan)
+    return text + bucket_range(lower, upper, is_coarse(lower, upper))
 
 
 def _window(meta: dict) -> str:

@@ -1,0 +1,239 @@
+"""Several latency metrics in one report (--preset, --metric-name repeated), and the alerting
+exits (--fail-on-breach, --max-regression: exit 5), against real Prometheus servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dataset
+import pytest
+import servers_dataset as sd
+import smallprom
+from click.testing import CliRunner
+from test_model_servers import servers  # noqa: F401  (the session fixture)
+
+from p95kit.cli.main import main
+from p95kit.display.formatting import number
+
+END = str(sd.END)
+VLLM = (
+    "vllm:e2e_request_latency_seconds",
+    "vllm:time_to_first_token_seconds",
+    "vllm:inter_token_latency_seconds",
+)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def vllm_report(servers, tmp_path_factory):  # noqa: F811
+    out = tmp_path_factory.mktemp("vllm-report")
+    result = run(
+        "report", "--preset", "vllm", "--prometheus-url", servers.url, "--out", str(out),
+        "--duration", "1h", "--end", END,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""  # silent under cron, the missing queue time included
+    return out / "latest"
+
+
+def test_every_metric_of_the_preset_gets_its_payloads(vllm_report):
+    top = read(vllm_report / "p95.json")
+    assert {row["metric_name"] for row in top["data"]} == {VLLM[0]}  # the first metric
+    for metric in VLLM:
+        folder = vllm_report / "metrics" / metric.replace(":", "_")
+        for name in ("p95.json", "p95_range.json", "percentiles.json", "summary.json"):
+            assert (folder / name).is_file(), folder / name
+        assert (folder / "chart.png").stat().st_size > 0
+        body = read(folder / "percentiles.json")
+        assert body["metric_name"] == metric
+        got = {row["model"]: row["percentiles"] for row in body["data"]}
+        assert set(got) == {sd.LLAMA, sd.QWEN}  # Triton's vLLM backend (label model) is not in
+        for model in got:
+            for p in (50, 95, 99):
+                want = sd.expected_ms(p / 100, metric, model_name=model)
+                assert got[model][f"p{p}"] == pytest.approx(want, abs=0.01)
+
+
+def test_the_summary_lists_the_metrics_and_warns_about_the_missing_one(vllm_report):
+    meta = read(vllm_report / "summary.json")["meta"]
+    assert [m["metric_name"] for m in meta["metrics"]] == list(VLLM)
+    assert [m["folder"] for m in meta["metrics"]] == [
+        "metrics/" + m.replace(":", "_") for m in VLLM
+    ]
+    (missing,) = [w for w in meta["warnings"] if "vllm:request_queue_time_seconds" in w]
+    assert "no series in the window, left out (not exported by this server?)" in missing
+    run_json = read(vllm_report / "run.json")
+    assert run_json["metrics"] == list(VLLM) and run_json["parameters"]["preset"] == "vllm"
+
+
+def test_the_html_has_a_combined_table_and_a_section_and_chart_per_metric(vllm_report):
+    page = (vllm_report / "report.html").read_text(encoding="utf-8")
+    assert "Window percentiles per model and metric (3 metrics)" in page
+    for title, metric in zip(("end-to-end", "time to first token", "inter-token"), VLLM):
+        assert f"<h2>{title} ({metric})</h2>" in page
+    assert page.count("<img") >= 3
+    assert page.count("(all models)") >= 3 + 3  # one row per metric: combined table, sections
+
+
+def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path):  # noqa: F811
+    out = tmp_path / "two"
+    result = run(
+        "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
+        "--end", END, "--model-label", "model_name", "--metric-name", VLLM[1],
+        "--metric-name", "sglang:queue_time_seconds",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    meta = read(out / "latest" / "summary.json")["meta"]
+    assert meta["metric_name"] == VLLM[1]
+    assert (out / "latest" / "metrics" / "sglang_queue_time_seconds" / "p95.json").is_file()
+    triton = tmp_path / "triton"
+    result = run(
+        "report", "--preset", "triton", "--prometheus-url", servers.url, "--out", str(triton),
+        "--duration", "1h", "--end", END,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    meta = read(triton / "latest" / "summary.json")["meta"]
+    assert meta["metric_name"] == "nv_inference_first_response_histogram_ms"
+    assert any("nv_inference_request_summary_us is a summary" in w for w in meta["warnings"])
+    page = (triton / "latest" / "report.html").read_text(encoding="utf-8")
+    assert (
+        "500.0 ms (100.0–500.0) †" in page and "(0–100.0) †" in page
+    )  # P95 from the (100, 500] ms bucket: coarse
+
+
+def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path):  # noqa: F811
+    result = run(
+        "report", "--prometheus-url", servers.url, "--out", str(tmp_path), "--duration", "1h",
+        "--end", END, "--metric-name", "nv_inference_request_duration_us",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "not a histogram or summary" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+# -- alerting exits -------------------------------------------------------------------------
+
+STEADY = list(dataset.per_bucket(smallprom.BOUNDS, {0.1: 50, 0.25: 50}))
+FAST = list(dataset.per_bucket(smallprom.BOUNDS, {0.05: 60, 0.1: 40}))
+SLOW = list(dataset.per_bucket(smallprom.BOUNDS, {0.5: 50, 1.0: 50}))
+
+
+@pytest.fixture(scope="module")
+def alerting(tmp_path_factory):
+    """steady-model: the same P95 both hours; regressing-model: ~94 ms, then 950 ms."""
+    server = smallprom.start(
+        tmp_path_factory.mktemp("alerting"),
+        {"steady-model": STEADY, "regressing-model": (FAST, SLOW)},
+    )
+    with server:
+        yield server
+
+
+def report_with(server, out, *extra):
+    return run(
+        "report", "--prometheus-url", server.url, "--out", str(out), "--duration", "1h",
+        "--end", str(dataset.END), *extra,
+    )  # fmt: skip
+
+
+def test_fail_on_breach_publishes_then_exits_5_with_one_line_per_model(alerting, tmp_path):
+    result = report_with(alerting, tmp_path, "--slo-ms", "200", "--fail-on-breach")
+    assert result.exit_code == 5
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("p95kit: SLO breach: model ") for line in lines)
+    assert {line.split(": ")[2] for line in lines} == {
+        "model regressing-model",
+        "model steady-model",
+    }
+    slow = number(dataset.expected_quantile(0.95, smallprom.BOUNDS, SLOW) * 1000)
+    assert f"model regressing-model: window P95 {slow} ms > SLO 200 ms" in result.stderr
+    assert read(tmp_path / "latest" / "run.json")["status"] == "success"  # published
+
+
+def test_max_regression_exits_5_naming_the_regressing_model(alerting, tmp_path):
+    result = report_with(alerting, tmp_path, "--max-regression", "20")
+    assert result.exit_code == 5
+    (line,) = result.stderr.splitlines()
+    fast, slow = (dataset.expected_quantile(0.95, smallprom.BOUNDS, c) * 1000 for c in (FAST, SLOW))
+    pct = 100 * (slow - fast) / fast
+    assert line == (
+        f"p95kit: regression: model regressing-model: P95 {number(fast)} -> {number(slow)} ms "
+        f"({pct:+.1f} %) > 20 %"
+    )
+    assert (tmp_path / "latest" / "report.html").is_file()
+
+
+def test_within_limits_is_silent_and_exits_0(alerting, tmp_path):
+    result = report_with(
+        alerting, tmp_path, "--slo-ms", "2000", "--fail-on-breach", "--max-regression", "2000"
+    )
+    assert result.exit_code == 0 and result.stderr == "" and result.stdout == ""
+
+
+def test_fail_on_breach_needs_an_slo(alerting, tmp_path):
+    result = report_with(alerting, tmp_path, "--fail-on-breach")
+    assert result.exit_code == 2 and "--fail-on-breach needs --slo-ms" in result.stderr
+    assert not (tmp_path / "latest").exists()
+
+
+# -- the vLLM demo --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vllm_demo(tmp_path_factory):
+    smallprom.require_prometheus()
+    out = tmp_path_factory.mktemp("vllm-demo")
+    result = run("demo", "--preset", "vllm", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().endswith("report.html")
+    return out / "latest"
+
+
+def test_demo_preset_vllm_publishes_an_llm_report(vllm_demo):
+    meta = read(vllm_demo / "summary.json")["meta"]
+    assert [m["metric_name"] for m in meta["metrics"]] == list(VLLM)
+    assert meta["model_label"] == "model_name"
+    models = {row["model"] for row in read(vllm_demo / "summary.json")["models"]}
+    assert "meta-llama/Llama-3.1-70B-Instruct" in models and len(models) == 4
+    ttft = read(vllm_demo / "metrics" / "vllm_time_to_first_token_seconds" / "summary.json")
+    regressed = {row["model"]: row["delta_p95_pct"] for row in ttft["models"]}
+    assert regressed["meta-llama/Llama-3.1-70B-Instruct"] > 50  # the demo's TTFT regression
+    assert any("vllm:request_queue_time_seconds" in w for w in meta["warnings"])
+
+
+def test_browser_renders_the_llm_report(vllm_demo):
+    """Refresh the README's picture with P95KIT_SCREENSHOT=docs/llm-report.png."""
+    import os
+    import shutil
+
+    from test_report import CHROMIUM_ARGS
+
+    if not os.environ.get("CI"):
+        pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1500})
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto((vllm_demo / "report.html").resolve().as_uri())
+        images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
+        if os.environ.get("P95KIT_SCREENSHOT"):
+            page.screenshot(path=os.environ["P95KIT_SCREENSHOT"])
+        browser.close()
+    assert failed == [] and len(images) >= 3 and all(width > 0 for width in images)
