@@ -1,6 +1,7 @@
 """Shared fixtures, and the markers that say what a test needs.
 
-- ``prom``, ``native_prom``: real Prometheus servers with known answers (tests/support/).
+- ``prom``, ``native_prom``, ``servers``: real Prometheus servers with known answers
+  (tests/support/).
 - ``cli``: ``p95kit`` in this process (click's CliRunner; stdout and stderr apart);
   ``cli_process``: ``p95kit`` as a process in a scrubbed, cron-like environment.
 - ``published_report``: the ``--out`` folder of one finished report on ``prom``.
@@ -133,6 +134,17 @@ def native_prom(prometheus_binaries, tmp_path_factory) -> Iterator:
     with server:
         remote_write.push(server.url, remote_write.dataset_request(end))
         yield remote_write.Pushed(server.url, end)
+
+
+@pytest.fixture(scope="session")
+def servers(prometheus_binaries, tmp_path_factory) -> Iterator[LocalPrometheus]:
+    """A LocalPrometheus serving tests/support/servers_dataset.py (the model servers'
+    metrics, 3 h up to ``servers_dataset.END``)."""
+    from tests.support import servers_dataset
+
+    workdir = tmp_path_factory.mktemp("servers")
+    with LocalPrometheus(servers_dataset.build(workdir / "servers.om"), workdir) as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,32 +7,14 @@ The data set is tests/servers_dataset.py; expected numbers come from its counts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
-import servers_dataset as sd
-from click.testing import CliRunner
-from smallprom import require_prometheus
 
 import p95kit
-from p95kit.cli.main import main
-from p95kit.demo.local_prometheus import LocalPrometheus
 from p95kit.query import presets
+from tests.support import servers_dataset as sd
 
 END = sd.END
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPrometheus]:
-    """A LocalPrometheus serving servers_dataset (3 h up to ``sd.END``)."""
-    require_prometheus()
-    workdir = tmp_path_factory.mktemp("servers")
-    with LocalPrometheus(sd.build(workdir / "servers.om"), workdir) as server:
-        yield server
-
-
-def run(*args: str) -> object:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def by_model(frame, column="p95_latency_ms") -> dict[str, float]:
@@ -117,7 +99,7 @@ def test_every_histogram_row_is_answered_right_with_its_preset(
         assert row[column] == pytest.approx(sd.expected_ms(q, metric, scale, **match), rel=1e-9)
 
 
-def test_triton_summary_in_microseconds_comes_out_in_ms(servers):
+def test_triton_summary_in_microseconds_comes_out_in_ms(servers, cli):
     """Issue #12 point 1: 6,100 us is 6.1 ms, not 6,100,000 ms."""
     frame = p95kit.p95(
         sd.TRITON_SUMMARY, model_label="model", prometheus_url=servers.url, at=END,
@@ -125,7 +107,7 @@ def test_triton_summary_in_microseconds_comes_out_in_ms(servers):
     )  # fmt: skip
     assert frame.attrs["unit"] == "us"
     assert frame["p95_latency_ms"].tolist() == pytest.approx([6.1])
-    result = run(
+    result = cli(
         "query", "percentiles", "--preset", "triton", "--prometheus-url", servers.url,
         "--at", str(END), "--percentiles", "50,95,99.9",
     )  # fmt: skip
@@ -142,7 +124,7 @@ def test_triton_summary_in_microseconds_comes_out_in_ms(servers):
     ],
 )
 def test_a_latency_counter_says_it_is_not_a_histogram_and_what_works(
-    servers, metric, label, requests
+    servers, metric, label, requests, cli
 ):
     with pytest.raises(p95kit.InvalidParameterError) as caught:
         p95kit.p95(metric, "5m", model_label=label, prometheus_url=servers.url, at=END)
@@ -151,7 +133,7 @@ def test_a_latency_counter_says_it_is_not_a_histogram_and_what_works(
     assert f"rate({metric}[5m]) / rate({requests}[5m])" in message
     if metric.startswith("nv_"):
         assert "summary_latencies=true" in message and "histogram_latencies=true" in message
-    result = run("query", "p95", "--metric-name", metric, "--model-label", label,
+    result = cli("query", "p95", "--metric-name", metric, "--model-label", label,
                  "--prometheus-url", servers.url, "--at", str(END))  # fmt: skip
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1 and "not a histogram" in result.stderr
@@ -189,12 +171,12 @@ def test_overflow_into_inf_answers_the_top_bound(servers):
     assert by_model(frame)[sd.QWEN] == 7680 * 1000.0
 
 
-def test_presets_cover_the_table_and_list_on_the_cli():
+def test_presets_cover_the_table_and_list_on_the_cli(cli):
     assert {"vllm", "sglang", "tgi", "triton", "ray-serve", "bentoml", "litellm", "kserve"} | {
         "nim",
         "trtllm",
     } <= set(presets.PRESETS)
-    result = run("presets")
+    result = cli("presets")
     assert result.exit_code == 0
     for name in presets.PRESETS:
         assert any(line.startswith(name + " ") for line in result.stdout.splitlines())
@@ -213,22 +195,22 @@ def test_explicit_options_win_over_the_preset():
         presets.resolve("vlm")
 
 
-def test_query_and_models_take_a_preset(servers):
-    result = run("models", "--preset", "tgi", "--prometheus-url", servers.url, "--end", str(END))
+def test_query_and_models_take_a_preset(servers, cli):
+    result = cli("models", "--preset", "tgi", "--prometheus-url", servers.url, "--end", str(END))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == ["tgi-llama", "tgi-mistral"]
-    result = run("query", "p95", "--preset", "ray-serve", "--prometheus-url", servers.url,
+    result = cli("query", "p95", "--preset", "ray-serve", "--prometheus-url", servers.url,
                  "--at", str(END), "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert '"model": "Summarizer"' in result.stdout and '"model": "Translator"' in result.stdout
 
 
-def test_doctor_runs_the_shape_checks(servers):
-    result = run("doctor", "--metric-name", "nv_inference_request_duration_us",
+def test_doctor_runs_the_shape_checks(servers, cli):
+    result = cli("doctor", "--metric-name", "nv_inference_request_duration_us",
                  "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
     assert result.exit_code != 0
     assert "not a histogram or summary" in result.stdout
-    result = run("doctor", "--preset", "tgi", "--model-label", "model",
+    result = cli("doctor", "--preset", "tgi", "--model-label", "model",
                  "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
     assert "its series have the labels: instance, job" in result.stdout
 
@@ -272,10 +254,10 @@ def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
 
 
 @pytest.fixture(scope="module")
-def tgi_report(servers, tmp_path_factory):
+def tgi_report(servers, jupyter_kernel, tmp_path_factory, cli):
     """A 1 h report on TGI's histograms by job (explicit options), with an SLO."""
     out = tmp_path_factory.mktemp("tgi-report")
-    result = run(
+    result = cli(
         "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
         "--end", str(END), "--metric-name", "tgi_request_duration", "--model-label", "job",
         "--unit", "s", "--slo-ms", "500",

@@ -16,6 +16,7 @@ import pytest
 import p95kit
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset
+from tests.support.browser import CHROMIUM_ARGS
 from tests.support.cli import report_argv, scrubbed_env
 
 DAY = 86400
@@ -154,17 +155,6 @@ def test_browser_renders_with_no_failed_requests(published_report, tmp_path):
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     assert images and all(width > 0 for width in images)
     assert "P95" in title
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.mark.kernel

@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import dataset
 import pytest
-import servers_dataset as sd
-import smallprom
-from click.testing import CliRunner
-from test_model_servers import servers  # noqa: F401  (the session fixture)
 
-from p95kit.cli.main import main
 from p95kit.display.formatting import number
+from tests.support import dataset, smallprom
+from tests.support import servers_dataset as sd
+from tests.support.browser import CHROMIUM_ARGS
 
 END = str(sd.END)
 VLLM = (
@@ -24,18 +21,14 @@ VLLM = (
 )
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 def read(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def vllm_report(servers, tmp_path_factory):  # noqa: F811
+def vllm_report(servers, jupyter_kernel, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("vllm-report")
-    result = run(
+    result = cli(
         "report", "--preset", "vllm", "--prometheus-url", servers.url, "--out", str(out),
         "--duration", "1h", "--end", END,
     )  # fmt: skip
@@ -83,9 +76,10 @@ def test_the_html_has_a_combined_table_and_a_section_and_chart_per_metric(vllm_r
     assert page.count("(all models)") >= 3 + 3  # one row per metric: combined table, sections
 
 
-def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path):  # noqa: F811
+@pytest.mark.kernel
+def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
     out = tmp_path / "two"
-    result = run(
+    result = cli(
         "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
         "--end", END, "--model-label", "model_name", "--metric-name", VLLM[1],
         "--metric-name", "sglang:queue_time_seconds",
@@ -95,7 +89,7 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path):  # n
     assert meta["metric_name"] == VLLM[1]
     assert (out / "latest" / "metrics" / "sglang_queue_time_seconds" / "p95.json").is_file()
     triton = tmp_path / "triton"
-    result = run(
+    result = cli(
         "report", "--preset", "triton", "--prometheus-url", servers.url, "--out", str(triton),
         "--duration", "1h", "--end", END,
     )  # fmt: skip
@@ -109,8 +103,9 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path):  # n
     )  # P95 from the (100, 500] ms bucket: coarse
 
 
-def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path):  # noqa: F811
-    result = run(
+@pytest.mark.kernel
+def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path, cli):
+    result = cli(
         "report", "--prometheus-url", servers.url, "--out", str(tmp_path), "--duration", "1h",
         "--end", END, "--metric-name", "nv_inference_request_duration_us",
     )  # fmt: skip
@@ -127,7 +122,7 @@ SLOW = list(dataset.per_bucket(smallprom.BOUNDS, {0.5: 50, 1.0: 50}))
 
 
 @pytest.fixture(scope="module")
-def alerting(tmp_path_factory):
+def alerting(prometheus_binaries, tmp_path_factory):
     """steady-model: the same P95 both hours; regressing-model: ~94 ms, then 950 ms."""
     server = smallprom.start(
         tmp_path_factory.mktemp("alerting"),
@@ -137,15 +132,13 @@ def alerting(tmp_path_factory):
         yield server
 
 
-def report_with(server, out, *extra):
-    return run(
-        "report", "--prometheus-url", server.url, "--out", str(out), "--duration", "1h",
-        "--end", str(dataset.END), *extra,
-    )  # fmt: skip
+def report_with(cli, server, out, *extra):
+    return cli.report(server.url, out, *extra, duration="1h")  # --end dataset.END
 
 
-def test_fail_on_breach_publishes_then_exits_5_with_one_line_per_model(alerting, tmp_path):
-    result = report_with(alerting, tmp_path, "--slo-ms", "200", "--fail-on-breach")
+@pytest.mark.kernel
+def test_fail_on_breach_publishes_then_exits_5_with_one_line_per_model(alerting, tmp_path, cli):
+    result = report_with(cli, alerting, tmp_path, "--slo-ms", "200", "--fail-on-breach")
     assert result.exit_code == 5
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -159,8 +152,9 @@ def test_fail_on_breach_publishes_then_exits_5_with_one_line_per_model(alerting,
     assert read(tmp_path / "latest" / "run.json")["status"] == "success"  # published
 
 
-def test_max_regression_exits_5_naming_the_regressing_model(alerting, tmp_path):
-    result = report_with(alerting, tmp_path, "--max-regression", "20")
+@pytest.mark.kernel
+def test_max_regression_exits_5_naming_the_regressing_model(alerting, tmp_path, cli):
+    result = report_with(cli, alerting, tmp_path, "--max-regression", "20")
     assert result.exit_code == 5
     (line,) = result.stderr.splitlines()
     fast, slow = (dataset.expected_quantile(0.95, smallprom.BOUNDS, c) * 1000 for c in (FAST, SLOW))
@@ -172,15 +166,16 @@ def test_max_regression_exits_5_naming_the_regressing_model(alerting, tmp_path):
     assert (tmp_path / "latest" / "report.html").is_file()
 
 
-def test_within_limits_is_silent_and_exits_0(alerting, tmp_path):
+@pytest.mark.kernel
+def test_within_limits_is_silent_and_exits_0(alerting, tmp_path, cli):
     result = report_with(
-        alerting, tmp_path, "--slo-ms", "2000", "--fail-on-breach", "--max-regression", "2000"
+        cli, alerting, tmp_path, "--slo-ms", "2000", "--fail-on-breach", "--max-regression", "2000"
     )
     assert result.exit_code == 0 and result.stderr == "" and result.stdout == ""
 
 
-def test_fail_on_breach_needs_an_slo(alerting, tmp_path):
-    result = report_with(alerting, tmp_path, "--fail-on-breach")
+def test_fail_on_breach_needs_an_slo(alerting, tmp_path, cli):
+    result = report_with(cli, alerting, tmp_path, "--fail-on-breach")
     assert result.exit_code == 2 and "--fail-on-breach needs --slo-ms" in result.stderr
     assert not (tmp_path / "latest").exists()
 
@@ -189,10 +184,9 @@ def test_fail_on_breach_needs_an_slo(alerting, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def vllm_demo(tmp_path_factory):
-    smallprom.require_prometheus()
+def vllm_demo(prometheus_binaries, jupyter_kernel, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("vllm-demo")
-    result = run("demo", "--preset", "vllm", "--out", str(out))
+    result = cli("demo", "--preset", "vllm", "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip().endswith("report.html")
     return out / "latest"
@@ -210,12 +204,11 @@ def test_demo_preset_vllm_publishes_an_llm_report(vllm_demo):
     assert any("vllm:request_queue_time_seconds" in w for w in meta["warnings"])
 
 
+@pytest.mark.browser
 def test_browser_renders_the_llm_report(vllm_demo):
     """Refresh the README's picture with P95KIT_SCREENSHOT=docs/llm-report.png."""
     import os
     import shutil
-
-    from test_report import CHROMIUM_ARGS
 
     if not os.environ.get("CI"):
         pytest.importorskip("playwright.sync_api")

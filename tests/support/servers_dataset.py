@@ -17,9 +17,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataset import expected_quantile, per_bucket
-
 from p95kit.demo.local_prometheus import OpenMetricsWriter
+from tests.support.dataset import expected_quantile, per_bucket
 
 END = 1795219200  # 2026-11-21T00:00:00Z, the last sample
 HOURS = 3
