@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from p95kit import __version__
+from p95kit.cli import serve_command
 from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.options import (
     client_from,
@@ -229,3 +230,4 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
 
 main.add_command(demo)
 main.add_command(doctor)
+main.add_command(serve_command.serve)

@@ -20,7 +20,9 @@ from p95kit.cli.options import client_from, connection_options, metric_options, 
 @click.option(
     "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
 )
-def demo(out: str, duration: str, keep_running: bool) -> None:
+@click.option("--serve", is_flag=True, help="Then serve the live API and the reports until Ctrl-C.")
+@click.option("--port", default=8000, show_default=True, help="Port for --serve (0: any free one).")
+def demo(out: str, duration: str, keep_running: bool, serve: bool, port: int) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -30,6 +32,7 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
     Examples:
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
+      p95kit demo --serve             # prints a curl line and the reports URL
     """
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
@@ -42,7 +45,11 @@ def demo(out: str, duration: str, keep_running: bool) -> None:
     with demo_prometheus() as server, Prometheus(server.url) as client:
         outcome = run_report(client, settings, out)
         click.echo(outcome.path.resolve() / "report.html")
-        if keep_running:
+        if serve:
+            from p95kit.serve.demo_api import serve_demo
+
+            serve_demo(server.url, out, port)
+        elif keep_running:
             _wait_for_interrupt(
                 f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
                 f"  export P95KIT_PROMETHEUS_URL={server.url}\n"
