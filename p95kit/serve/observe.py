@@ -10,6 +10,7 @@ Metrics (prometheus-client, one registry per application):
   range chunks included)
 - ``p95kit_serve_busy_rejections_total``: requests answered 503 at the query limit
 - ``p95kit_serve_queries_in_flight``: questions on their way to Prometheus
+- ``p95kit_serve_requests_in_progress``: requests being answered (waiting ones included)
 
 The access log line is ``METHOD PATH STATUS MS cache=hit|shared|miss|-``: the path only,
 never the query string (a ``prometheus_url`` may carry user-info), control characters escaped.
@@ -64,6 +65,11 @@ class Metrics:
             registry=self.registry,
         )
         gauge.set_function(in_flight)
+        self.in_progress = Gauge(
+            "p95kit_serve_requests_in_progress",
+            "Requests being answered, those waiting for a shared answer included.",
+            registry=self.registry,
+        )
 
 
 class AccessLog:
@@ -89,9 +95,11 @@ class AccessLog:
                 message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
             await send(message)
 
+        self.metrics.in_progress.inc()
         try:
             await self.app(scope, receive, send_and_note)
         finally:
+            self.metrics.in_progress.dec()
             seconds = time.perf_counter() - began
             path = scope.get("path", "")
             self.metrics.duration.labels(self.endpoint(path), str(status)).observe(seconds)
