@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import dataset
 import pytest
@@ -14,6 +19,7 @@ from faultserver import FaultServer, success
 from serving import ServeProcess, require_serve
 
 import p95kit
+from p95kit.demo.local_prometheus import free_port
 from p95kit.query.payloads import dumps
 
 require_serve()
@@ -250,3 +256,34 @@ def test_access_log_one_line_per_request_without_the_query(server):
     line = server.wait_for(r"GET /api/metrics/p95/ 200 [\d.]+ms cache=(miss|hit|shared)")
     assert line
     assert not any("marker-in-query" in x for x in server.lines)
+
+
+def test_create_app_under_uvicorn_workers_reads_the_environment(prom):
+    """The README's multi-worker line: each worker builds its app from P95KIT_* variables."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
+    env.update(P95KIT_PROMETHEUS_URL=prom.url, P95KIT_SERVE_CACHE_TTL="30")
+    uvicorn = Path(sys.executable).with_name("uvicorn")
+    args = ["--factory", "p95kit.serve:create_app", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(
+        [str(uvicorn), *args, "--no-access-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        started = 0
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            started += "Application startup complete" in line
+            if started == 2:
+                break
+        assert started == 2, "the two workers did not start"
+        response = requests.get(
+            f"http://127.0.0.1:{port}/api/metrics/p95/", params={"at": END}, timeout=60
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert response.content == library_body("p95", prom.url, at=END)
