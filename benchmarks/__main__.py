@@ -1,12 +1,13 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all four, ~3-4 minutes on 2 cores
-    python -m benchmarks --only range     # some of: range, report, scale, startup
+    python -m benchmarks                  # all five, ~4-5 minutes on 2 cores
+    python -m benchmarks --only range     # some of: range, report, scale, startup, serve
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
-unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client) and,
-for benchmarks 2 and 3B, ``prometheus`` + ``promtool`` as for the test suite.
+unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client),
+the ``serve`` extra for benchmark 5, and, for benchmarks 2, 3B and 5, ``prometheus`` +
+``promtool`` as for the test suite.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import bench_range, bench_report, bench_scale, bench_startup, common
+from benchmarks import bench_range, bench_report, bench_scale, bench_serve, bench_startup, common
 
-ORDER = ("range", "report", "scale", "startup")
+ORDER = ("range", "report", "scale", "startup", "serve")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         "report": lambda: bench_report.run(rounds=2 if quick else 5, cli_rounds=1 if quick else 5),
         "scale": lambda: bench_scale.run(rounds=3 if quick else 5, long_rounds=1 if quick else 2),
         "startup": lambda: bench_startup.run(rounds=3 if quick else 7),
+        "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
     }
     machine = common.machine_info()
     load_before = _load()
@@ -167,6 +169,8 @@ def render(
                         "nbconvert",
                         "nbclient",
                         "matplotlib",
+                        "fastapi",
+                        "uvicorn",
                     ),
                 ],
             ],

@@ -287,3 +287,13 @@ def test_create_app_under_uvicorn_workers_reads_the_environment(prom):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
     assert response.content == library_body("p95", prom.url, at=END)
+
+
+def test_gzip_for_clients_that_accept_it(server, prom):
+    params = {"end": END, "duration": "6h", "step": "1m"}
+    plain = server.get("/api/metrics/p95/range/", params=params, headers={"Accept-Encoding": ""})
+    packed = server.get("/api/metrics/p95/range/", params=params)  # requests asks for gzip
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.content == plain.content == library_body("p95_range", prom.url, **params)

@@ -7,12 +7,15 @@ identical question already on its way to Prometheus (``shared``), or starts one
 ``Retry-After``) instead of queueing. Every request waits at most ``deadline`` seconds
 (:class:`DeadlineExceeded`, 503); the question it joined keeps running and its answer is
 still cached. Only successful answers are cached, for ``ttl`` seconds, up to
-``max_bytes`` of bodies (oldest dropped first). All methods run on the event loop.
+``max_bytes`` of bodies (oldest dropped first). A body is gzipped once, on the thread
+that built it, so clients that accept gzip get the compressed bytes at no further cost.
+All methods run on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import math
 import time
 from collections import OrderedDict
@@ -34,10 +37,26 @@ class DeadlineExceeded(PrometheusUnavailableError):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """An answer's JSON bytes and how it was found: ``hit``, ``shared`` or ``miss``."""
+class Body:
+    """An answer's JSON bytes, and the same gzipped (``None`` when too small to gain)."""
 
-    body: bytes
+    raw: bytes
+    gzipped: bytes | None
+
+    @classmethod
+    def of(cls, raw: bytes) -> Body:
+        return cls(raw, gzip.compress(raw, compresslevel=6, mtime=0) if len(raw) > 1024 else None)
+
+    @property
+    def size(self) -> int:
+        return len(self.raw) + len(self.gzipped or b"")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An answer and how it was found: ``hit``, ``shared`` or ``miss``."""
+
+    body: Body
     cache: str
 
 
@@ -48,9 +67,9 @@ class AnswerCache:
         self.ttl, self.max_queries, self.deadline = ttl, max_queries, deadline
         self.max_bytes = max_bytes
         self.in_flight = 0  # questions running on the threads
-        self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, Body]] = OrderedDict()
         self._bytes = 0
-        self._flights: dict[Hashable, asyncio.Future[bytes]] = {}
+        self._flights: dict[Hashable, asyncio.Future[Body]] = {}
         self._threads = ThreadPoolExecutor(max_queries, thread_name_prefix="p95kit-serve")
 
     def now(self) -> float:
@@ -86,13 +105,13 @@ class AnswerCache:
         """Stop the threads once their questions end (answers nobody waits for are dropped)."""
         self._threads.shutdown(wait=False, cancel_futures=True)
 
-    def _start(self, key: Hashable, compute: Callable[[], bytes]) -> asyncio.Future[bytes]:
+    def _start(self, key: Hashable, compute: Callable[[], bytes]) -> asyncio.Future[Body]:
         loop = asyncio.get_running_loop()
-        flight = loop.run_in_executor(self._threads, compute)
+        flight = loop.run_in_executor(self._threads, lambda: Body.of(compute()))
         self.in_flight += 1
         self._flights[key] = flight
 
-        def landed(done: asyncio.Future[bytes]) -> None:
+        def landed(done: asyncio.Future[Body]) -> None:
             self.in_flight -= 1
             self._flights.pop(key, None)
             if not done.cancelled() and done.exception() is None:
@@ -101,7 +120,7 @@ class AnswerCache:
         flight.add_done_callback(landed)
         return flight
 
-    def _lookup(self, key: Hashable) -> bytes | None:
+    def _lookup(self, key: Hashable) -> Body | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -110,13 +129,13 @@ class AnswerCache:
             return None
         return entry[1]
 
-    def _store(self, key: Hashable, body: bytes) -> None:
-        if self.ttl <= 0 or len(body) > self.max_bytes:
+    def _store(self, key: Hashable, body: Body) -> None:
+        if self.ttl <= 0 or body.size > self.max_bytes:
             return
         self._drop(key)
         now = time.monotonic()
         self._entries[key] = (now + self.ttl, body)
-        self._bytes += len(body)
+        self._bytes += body.size
         # Entries expire in insertion order (one ttl for all): drop from the oldest.
         while self._entries:
             oldest, (expires, _) = next(iter(self._entries.items()))
@@ -127,4 +146,4 @@ class AnswerCache:
     def _drop(self, key: Hashable) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._bytes -= len(entry[1])
+            self._bytes -= entry[1].size

@@ -136,7 +136,10 @@ class _Answerer:
             return errors.error_response(exc)
         request.state.cache = outcome.cache
         self.metrics.cache.labels(endpoint.path, outcome.cache).inc()
-        return Response(outcome.body, media_type=errors.JSON)
+        body, headers = outcome.body.raw, {"Vary": "Accept-Encoding"}
+        if outcome.body.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
+            body, headers["Content-Encoding"] = outcome.body.gzipped, "gzip"
+        return Response(body, headers=headers, media_type=errors.JSON)
 
 
 def _hashable(values: dict[str, Any]) -> dict[str, Any]:
