@@ -22,7 +22,6 @@ import re
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,27 +59,44 @@ def build_prometheus(workdir: Path, end: int) -> object:
 
 
 @contextmanager
-def serve_process(prometheus_url: str, *options: str) -> Iterator[tuple[str, int]]:
-    """``p95kit serve`` on a free port; yields its base URL and pid; SIGTERM and wait after."""
+def server_process(args: list[str]) -> Iterator[tuple[str, int]]:
+    """A server that says "listening on URL" on stderr; yields URL and pid; SIGTERM after.
+
+    Its stderr goes to a file, so its log lines never wait for a reader in this process."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(args, cwd=common.ROOT, stderr=log)
+        try:
+            url, waited = "", 0.0
+            while not url and proc.poll() is None and waited < 120:
+                log.seek(0)
+                found = re.search(rb"listening on (http://\S+)", log.read())
+                url = found.group(1).decode() if found else ""
+                time.sleep(0.05)
+                waited += 0.05
+            if not url:
+                raise RuntimeError(f"{args[0]} did not start")
+            yield url, proc.pid
+        finally:
+            proc.terminate()
+            proc.wait(60)
+
+
+def serve_process(prometheus_url: str, *options: str):
+    """``p95kit serve`` on a free port, as in production."""
     exe = Path(common.PYTHON).with_name("p95kit")
-    args = [str(exe), "serve", "--port", "0", "--prometheus-url", prometheus_url, *options]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
-    try:
-        url = ""
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            found = re.search(r"listening on (http://\S+)", line)
-            if found:
-                url = found.group(1)
-                break
-        if not url:
-            raise RuntimeError("p95kit serve did not start")
-        # the access log goes on: keep reading so the pipe never fills
-        threading.Thread(target=proc.stderr.read, daemon=True).start()
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(60)
+    return server_process(
+        [str(exe), "serve", "--port", "0", "--prometheus-url", prometheus_url, *options]
+    )
+
+
+@contextmanager
+def floor_process(body: bytes) -> Iterator[tuple[str, int]]:
+    """``benchmarks.asgifloor`` answering ``body``."""
+    with tempfile.NamedTemporaryFile(prefix="p95kit-bench-floor-") as file:
+        file.write(body)
+        file.flush()
+        with server_process([common.PYTHON, "-m", "benchmarks.asgifloor", file.name]) as found:
+            yield found
 
 
 def prometheus_requests(url: str) -> float:
@@ -124,26 +140,31 @@ async def _load(url: str, connections: int, total: int) -> tuple[float, list[flo
     return time.perf_counter() - began, latencies, len(errors)
 
 
+def _row(elapsed: float, latencies: list[float], errors: int, total: int) -> list[str]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return [f"{total / elapsed:,.0f}", common.ms(cuts[49]), common.ms(cuts[98]), str(errors)]
+
+
 def load_part(url: str, scale: float) -> tuple[list[list[object]], float]:
-    rows, asked, sent = [], 0.0, 0
+    """Each level against ``p95kit serve`` and against the floor (order alternating)."""
+    import requests
+
     asyncio.run(_load(url, 1, 10))  # warm: the answer for this period is cached
-    for connections, total in LEVELS:
-        total = max(100, int(total * scale))
-        before = prometheus_requests(url)
-        elapsed, latencies, errors = asyncio.run(_load(url, connections, total))
-        asked += prometheus_requests(url) - before
-        sent += total
-        cuts = statistics.quantiles(latencies, n=100)
-        rows.append(
-            [
-                connections,
-                f"{total:,}",
-                f"{total / elapsed:,.0f}",
-                common.ms(cuts[49]),
-                common.ms(cuts[98]),
-                errors,
-            ]
-        )
+    body = requests.get(url + PATH, headers={"Accept-Encoding": "identity"}, timeout=60).content
+    rows, asked, sent = [], 0.0, 0
+    with floor_process(body) as (floor_url, _):
+        for index, (connections, total) in enumerate(LEVELS):
+            total = max(100, int(total * scale))
+            results = {}
+            for name in ("serve", "floor")[:: 1 if index % 2 == 0 else -1]:
+                target = url if name == "serve" else floor_url
+                before = prometheus_requests(url)
+                results[name] = asyncio.run(_load(target, connections, total))
+                asked += prometheus_requests(url) - before
+            sent += total
+            serve, floor = _row(*results["serve"], total), _row(*results["floor"], total)
+            speed = (total / results["serve"][0]) / (total / results["floor"][0])
+            rows.append([connections, f"{total:,}", *serve, *floor[:3], f"{speed:.2f}"])
     return rows, asked * 1000 / sent
 
 
@@ -235,9 +256,25 @@ def run(rounds: int = 7, scale: float = 1.0) -> str:
             "",
             f'A. `GET {PATH}` ("now": rounded down to the default 15 s cache period, so one '
             "Prometheus question per period), a keep-alive asyncio client over raw streams, "
-            "server with its default settings:",
+            "server with its default settings. The floor is `benchmarks/asgifloor.py`: the "
+            "same uvicorn (uvloop, httptools) with a bare ASGI app answering the same bytes "
+            "from memory, no access log; run right before or after at each level:",
             "",
-            common.table(["connections", "requests", "requests/s", "p50", "p99", "errors"], rows),
+            common.table(
+                [
+                    "connections",
+                    "requests",
+                    "p95kit serve req/s",
+                    "p50",
+                    "p99",
+                    "errors",
+                    "floor req/s",
+                    "floor p50",
+                    "floor p99",
+                    "serve / floor req/s",
+                ],
+                rows,
+            ),
             "",
             f"Prometheus requests per 1,000 API requests: {per_thousand:.2f}.",
             "",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,7 +33,7 @@ from p95kit.serve import errors, schemas
 from p95kit.serve.answers import AnswerCache, Busy
 from p95kit.serve.clients import Clients
 from p95kit.serve.endpoints import ENDPOINTS, MAX_MODELS, Endpoint, Param
-from p95kit.serve.observe import AccessLog, Metrics, access_log
+from p95kit.serve.observe import AccessLog, Metrics, log_to_stderr
 from p95kit.serve.settings import ServeSettings
 
 log = logging.getLogger("p95kit.serve")
@@ -102,12 +101,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     routes = [e.path for e in ENDPOINTS.values()] + ["/healthz", "/readyz", "/metrics"]
     app.add_middleware(AccessLog, metrics=metrics, routes=[*routes, "/api/openapi.json"])
     _without_422(app)
-    if not access_log.handlers:  # under someone else's server: still one line per request
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("p95kit serve: %(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
+    log_to_stderr()  # under someone else's server too: one line per request
     return app
 
 

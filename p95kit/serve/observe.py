@@ -14,11 +14,17 @@ Metrics (prometheus-client, one registry per application):
 
 The access log line is ``METHOD PATH STATUS MS cache=hit|shared|miss|-``: the path only,
 never the query string (a ``prometheus_url`` may carry user-info), control characters escaped.
+Lines are handed to a thread that writes them (:func:`log_to_stderr`), so a slow reader of
+stderr never blocks the event loop.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -123,3 +129,19 @@ def printable(text: str, limit: int = 200) -> str:
     """``text`` safe for one log line: control characters and spaces as %XX, cut at ``limit``."""
     safe = "".join(c if c.isprintable() and c != " " else f"%{ord(c):02X}" for c in text[:limit])
     return safe + ("..." if len(text) > limit else "")
+
+
+def log_to_stderr(replace: bool = False) -> None:
+    """Send the access log to stderr through a queue and a writer thread (once per process;
+    ``replace``: also when the logger has handlers already)."""
+    if access_log.handlers and not replace:
+        return
+    lines: queue.SimpleQueue = queue.SimpleQueue()
+    writer = logging.StreamHandler(sys.stderr)
+    writer.setFormatter(logging.Formatter("p95kit serve: %(message)s"))
+    listener = logging.handlers.QueueListener(lines, writer)
+    listener.start()
+    atexit.register(listener.stop)  # writes what is queued, then ends the thread
+    access_log.handlers[:] = [logging.handlers.QueueHandler(lines)]
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False

@@ -9,7 +9,6 @@ deadline plus a second) and returns normally.
 from __future__ import annotations
 
 import errno
-import logging
 import socket
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import uvicorn
 
 from p95kit.errors import P95kitError
 from p95kit.serve.app import create_app
-from p95kit.serve.observe import access_log
+from p95kit.serve.observe import log_to_stderr
 from p95kit.serve.settings import ServeSettings
 
 
@@ -34,7 +33,7 @@ def serve(
 ) -> None:
     """Serve the API on ``host:port`` until SIGTERM or Ctrl-C; ``announce(base_url)`` once
     the socket accepts connections (default: one line on stderr)."""
-    _log_to_stderr()
+    log_to_stderr(replace=True)
     app = create_app(settings)
     sock = _listen(host, port)
     bound = sock.getsockname()[1]
@@ -74,11 +73,3 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _say(base: str) -> None:
     print(f"p95kit serve: listening on {base}", file=sys.stderr, flush=True)
-
-
-def _log_to_stderr() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("p95kit serve: %(message)s"))
-    access_log.handlers[:] = [handler]
-    access_log.setLevel(logging.INFO)
-    access_log.propagate = False
