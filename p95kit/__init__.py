@@ -28,6 +28,7 @@ _EXPORTS = {
     "ReportError": "p95kit.errors",
     "ReportLockedError": "p95kit.errors",
     "to_payload": "p95kit.query.payloads",
+    "buckets": "p95kit.query.buckets",
     "list_models": "p95kit.query.latency",
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
@@ -46,6 +47,7 @@ __all__ = [
     "ReportError",
     "ReportLockedError",
     "__version__",
+    "buckets",
     "list_models",
     "p95",
     "p95_range",
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
         ReportLockedError,
     )
     from p95kit.prometheus.client import Prometheus
+    from p95kit.query.buckets import buckets
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
 

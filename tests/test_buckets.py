@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from p95kit.query.bucket_math import per_model, share_at_or_below, top_bucket_bound
+from p95kit.query.bucket_math import share_at_or_below, top_bucket_bound
+from p95kit.query.buckets import parse_buckets, per_model
 
 BOUNDS = np.array([0.05, 0.1, 0.25, 0.5, math.inf])
 CUMULATIVE = np.array([10.0, 40.0, 90.0, 100.0, 100.0])  # 10/30/50/10, none above 0.5
@@ -41,9 +41,10 @@ def test_top_bucket_bound_only_when_the_rank_is_in_inf():
 
 
 def test_per_model_sorts_bounds_numerically():
-    table = pd.DataFrame(
-        {"model": ["a"] * 3, "le": ["+Inf", "10.0", "2.5"], "count": [5.0, 4.0, 1.0]}
-    )
-    bounds, counts = per_model(table, "model")["a"]
+    result = [
+        {"metric": {"model": "a", "le": le}, "value": [0, count]}
+        for le, count in (("+Inf", "5"), ("10.0", "4"), ("2.5", "1"))
+    ]
+    bounds, counts = per_model(parse_buckets(result, "model", 1.0))["a"]
     assert bounds.tolist() == [2.5, 10.0, math.inf]
     assert counts.tolist() == [1.0, 4.0, 5.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +27,9 @@ def demo(tmp_path_factory):
         yield server
 
 
-def _prometheus_pids() -> set[int]:
+def _prometheus_pids(parent: int | None = None) -> set[int]:
+    """PIDs of demo Prometheus processes (only the children of ``parent`` when given, so
+    demos that other test runs on the machine start at the same time do not count)."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -34,19 +37,27 @@ def _prometheus_pids() -> set[int]:
                 cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"p95kit-demo-" in cmdline and cmdline.startswith(b"/"):
+            ours = parent is None or _parent_pid(entry) == parent
+            if b"p95kit-demo-" in cmdline and cmdline.startswith(b"/") and ours:
                 pids.add(int(entry.name))
     return pids
 
 
+def _parent_pid(entry: Path) -> int | None:
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])  # after "(comm)": state, ppid
+
+
 def test_demo_publishes_a_report_and_leaves_no_process(tmp_path):
-    before = _prometheus_pids()
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     printed = Path(result.stdout.strip())
     assert printed.name == "report.html" and printed.is_file()
     assert (tmp_path / "latest" / "report.html").resolve() == printed.resolve()
-    assert _prometheus_pids() <= before
+    assert not _prometheus_pids(parent=os.getpid())
 
 
 def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch):
@@ -145,7 +156,6 @@ def test_styled_frames_escape_and_format():
 
 def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
     """`kill`, systemd or a closed terminal stop the demo like Ctrl-C: Prometheus goes too."""
-    before = _prometheus_pids()
     p95kit_cli = Path(sys.executable).with_name("p95kit")
     demo = subprocess.Popen(
         [str(p95kit_cli), "demo", "--out", str(tmp_path), "--keep-running", "--duration", "1h"],
@@ -156,7 +166,7 @@ def test_demo_keep_running_stops_its_prometheus_on_sigterm(tmp_path):
     for line in demo.stderr:
         if "press Ctrl-C" in line:
             break
-    started = _prometheus_pids() - before
+    started = _prometheus_pids(parent=demo.pid)
     demo.send_signal(signal.SIGTERM)
     _, stderr = demo.communicate(timeout=60)
     assert started and demo.returncode == 0, stderr

@@ -323,6 +323,8 @@ def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
         "slo_ms",
         "models",
         "selector",
+        "histogram",
+        "unit",
         "max_chart_models",
         "data_dir",
     ]

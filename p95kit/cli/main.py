@@ -8,7 +8,6 @@ that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import sys
@@ -24,9 +23,9 @@ from p95kit.cli.options import (
     client_from,
     connection_options,
     metric_options,
-    out_option,
     target_options,
 )
+from p95kit.cli.report_command import report
 from p95kit.cli.setup_commands import demo, doctor
 
 log = logging.getLogger("p95kit")
@@ -162,72 +161,7 @@ def models(**kwargs: Any) -> None:
         click.echo(terminal_safe(name))
 
 
-@main.command()
-@connection_options
-@target_options
-@click.option("--duration", default="24h", show_default=True, help="Length of the window.")
-@click.option("--step", help="Chart resolution. [default: chosen from --duration, 24h -> 5m]")
-@click.option("--time-range", default="5m", show_default=True, help="Window of each P95 point.")
-@click.option(
-    "--percentiles",
-    default="50,95,99",
-    show_default=True,
-    help="Comma-separated; P95 is always included (the chart and ranking use it).",
-)
-@click.option("--end", help="End of the window (RFC 3339 or unix s). [default: now]")
-@click.option("--slo-ms", type=click.FloatRange(min=0, min_open=True), help="SLO threshold (ms).")
-@out_option
-@click.option("--keep", type=click.IntRange(min=1), help="Keep only the N newest snapshots.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seconds to wait for another run on --out; then exit 75.",
-)
-@click.option(
-    "--max-chart-models",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Lines in the chart (the slowest models); the others get a table.",
-)
-@click.option("--notebook", type=click.Path(dir_okay=False), help="Report notebook to run.")
-@click.option(
-    "--cell-timeout",
-    default=600.0,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
-    help="Seconds one notebook cell may run.",
-)
-@click.pass_context
-def report(ctx: click.Context, **kwargs: Any) -> None:
-    """Run the report notebook for a window and publish an HTML + JSON snapshot.
-
-    Silent on success (cron mails any output); -v shows progress and the path.
-    A run that finds another one holding --out exits 75 unless --wait allows it.
-
-    \b
-    Examples:
-      p95kit report --duration 24h
-      p95kit report --duration 7d --step 1h --percentiles 50,90,95,99 --slo-ms 500
-      p95kit report --duration 24h --end 2026-11-27T00:00:00Z --out /srv/reports --keep 30
-    """
-    from p95kit.report.data import ReportSettings
-    from p95kit.report.pipeline import run_report
-
-    run_options = {k: kwargs.pop(k) for k in ("out", "keep", "wait", "notebook", "cell_timeout")}
-    verbose = ctx.find_root().params.get("verbose", 0)
-    if not verbose and not ctx.find_root().params.get("debug"):
-        # Silent on success under cron: Prometheus warnings go to the report and run.json.
-        log.setLevel(logging.ERROR)
-    fields = {field.name for field in dataclasses.fields(ReportSettings)}
-    settings = ReportSettings(**{k: kwargs.pop(k) for k in list(kwargs) if k in fields})
-    with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
-    log.info("report: %s", outcome.path / "report.html")
-
-
+main.add_command(report)
 main.add_command(demo)
 main.add_command(doctor)
 main.add_command(serve_command.serve)

@@ -11,11 +11,6 @@ from collections.abc import Iterable
 import pandas as pd
 
 
-def chart_limit(meta: dict) -> int:
-    """How many models the report's chart draws: ``meta["max_chart_models"]``, else 10."""
-    return int(meta.get("max_chart_models") or 10)
-
-
 def chart_models(
     range_frame: pd.DataFrame, max_models: int = 10, order: Iterable[str] | None = None
 ) -> list[str]:

@@ -28,11 +28,17 @@ def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = mat
     return f"{number(value)} ms"
 
 
-def utc(seconds: Any) -> str:
-    """Unix seconds as ``2026-11-27 06:00 UTC`` (seconds shown when not zero); ``?`` if none."""
-    if not finite(seconds):
+def utc(when: Any) -> str:
+    """Unix seconds or a datetime (a pandas ``Timestamp``; naive means UTC) as
+    ``2026-11-27 06:00 UTC`` (seconds shown when not zero); ``?`` if none."""
+    if isinstance(when, datetime):
+        try:  # NaT is a datetime too, without a time
+            when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+        except (ValueError, OverflowError):
+            return "?"
+    if not finite(when):
         return "?"
-    moment = datetime.fromtimestamp(float(seconds), tz=timezone.utc)
+    moment = datetime.fromtimestamp(float(when), tz=timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if moment.second else "%Y-%m-%d %H:%M UTC")
 
 

@@ -11,19 +11,15 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from p95kit import validation
-from p95kit.display.chart_selection import chart_limit, chart_models
+from p95kit.display.chart_selection import chart_models
 from p95kit.display.fonts import chart_fonts
 from p95kit.errors import InvalidParameterError
-
-if TYPE_CHECKING:
-    from p95kit.report.data import ReportData
 
 #: Legend labels longer than this are cut and end with "…".
 MAX_LABEL_CHARS = 40
@@ -118,17 +114,6 @@ def _check_plot_arguments(range_frame: pd.DataFrame, max_models: int, slo_ms) ->
     validation.count(max_models, "max_models", 10)
     if slo_ms is not None:
         validation.positive(slo_ms, "slo_ms", "milliseconds", "500")
-
-
-def report_chart(data: ReportData) -> Figure:
-    """The report's chart of ``data``: its ``max_chart_models`` slowest models by window
-    P95 (``data.summary`` order) and the SLO line, as :func:`plot_p95` draws them."""
-    return plot_p95(
-        data.range,
-        max_models=chart_limit(data.meta),
-        slo_ms=data.meta.get("slo_ms"),
-        order=data.summary["model"],
-    )
 
 
 class ChartFigure(Figure):

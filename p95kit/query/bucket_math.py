@@ -10,18 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
-
-
-def per_model(buckets: pd.DataFrame, model_label: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Frame with ``<model_label>``, ``le`` (str), ``count`` -> {model: (bounds, cumulative counts)}
-    sorted by bound, ``+Inf`` last."""
-    out = {}
-    for model, group in buckets.groupby(model_label, sort=True):
-        bounds = group["le"].astype(float).to_numpy()
-        order = np.argsort(bounds, kind="stable")
-        out[str(model)] = (bounds[order], group["count"].to_numpy(dtype=np.float64)[order])
-    return out
 
 
 def share_at_or_below(bounds: np.ndarray, counts: np.ndarray, threshold: float) -> float:

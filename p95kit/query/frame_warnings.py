@@ -14,7 +14,7 @@ import pandas as pd
 
 from p95kit.prometheus.answers import Result
 from p95kit.query import frames, promql
-from p95kit.query.target import Spec
+from p95kit.query.target import Target
 
 log = logging.getLogger("p95kit")
 
@@ -29,10 +29,9 @@ def missing_models(requested: Sequence[str], found: Iterable[str], metric: str) 
     return [f"no {metric} series for model {names}; list the models with: p95kit models"]
 
 
-def warn_missing_series(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+def warn_missing_series(frame: pd.DataFrame, target: Target) -> pd.DataFrame:
     """Warn (see :func:`add_warnings`) about ``models=`` without series, or, with no
     ``models=`` and an empty answer that has no warning yet, say what to check."""
-    target = spec.target
     found = frame["model"].unique() if target.models else ()  # nothing to look up otherwise
     notes = missing_models(target.models, found, target.metric_name)
     if frame.empty and not target.models and not frame.attrs.get("warnings"):
@@ -51,15 +50,15 @@ def add_warnings(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return frame
 
 
-def missing_summary_quantiles(spec: Spec, result: Result, qs: tuple[float, ...]) -> list[str]:
+def missing_summary_quantiles(target: Target, result: Result, qs: tuple[float, ...]) -> list[str]:
     """One warning naming the requested quantiles that no summary series in ``result`` has."""
-    if spec.target.histogram != "summary":
+    if target.histogram != "summary":
         return []
     found = {frames.quantile_of(item["metric"]) for item in result.result}
     missing = [q for q in qs if round(q, 9) not in found]
     if not missing:
         return []
-    metric = spec.target.metric_name
+    metric = target.metric_name
     wanted = ", ".join(f'quantile="{promql.format_quantile(q)}"' for q in missing)
     return [
         f"no {metric} series with {wanted}: a summary has only the quantiles its clients "

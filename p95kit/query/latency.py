@@ -41,7 +41,7 @@ from p95kit.query.frame_warnings import (
     warn_missing_series,
     warn_small_percentiles,
 )
-from p95kit.query.target import Spec, make_spec
+from p95kit.query.target import Target, make_target
 from p95kit.times import parse_time
 
 TimeLike = datetime | float | int | str | None
@@ -85,11 +85,11 @@ def p95(
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series, and ``time_range`` does not apply (see the module docstring).
     """
-    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    target = make_target(metric_name, model_label, models, selector, histogram, unit)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_p95(prom, spec, window, when), spec)
+        return warn_missing_series(fetch_p95(prom, target, window, when), target)
 
 
 def p95_range(
@@ -118,7 +118,7 @@ def p95_range(
     (sorted by model, instance, time) and each point is the value the client
     exported at that time; ``time_range`` does not apply.
     """
-    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    target = make_target(metric_name, model_label, models, selector, histogram, unit)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -128,8 +128,8 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, spec, duration_text, span, step_text, step_s, window, stop)
-        return warn_missing_series(frame, spec)
+        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop)
+        return warn_missing_series(frame, target)
 
 
 def percentiles(
@@ -156,12 +156,12 @@ def percentiles(
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series; only the quantiles the summary exports can be answered.
     """
-    spec = make_spec(metric_name, model_label, models, selector, histogram, unit)
+    target = make_target(metric_name, model_label, models, selector, histogram, unit)
     wanted = validation.percentiles(percentiles)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        frame = warn_missing_series(fetch_percentiles(prom, spec, wanted, window, when), spec)
+        frame = warn_missing_series(fetch_percentiles(prom, target, wanted, window, when), target)
     return warn_small_percentiles(frame, wanted)
 
 
@@ -177,35 +177,34 @@ def list_models(
     histogram: str = "auto",
 ) -> list[str]:
     """Sorted names of the models with ``metric_name`` between ``end - lookback`` and ``end``."""
-    spec = make_spec(metric_name, model_label, None, selector, histogram)
+    target = make_target(metric_name, model_label, None, selector, histogram)
     stop = parse_time(end, "end")
     span = parse_duration(lookback, "lookback")
-    target = spec.target
     matches = promql.discovery_selectors(target)
     with connect(prometheus_url, client) as prom:
         return prom.label_values(target.model_label, matches, stop - span, stop)
 
 
-def fetch_p95(prom: Prometheus, spec: Spec, window: str, when: float) -> pd.DataFrame:
+def fetch_p95(prom: Prometheus, target: Target, window: str, when: float) -> pd.DataFrame:
     """The :func:`p95` frame for validated parameters."""
-    query = promql.quantile(spec.target, 0.95, window)
+    query = promql.quantile(target, 0.95, window)
     result = prom.query(query, when)
     frame = frames.parse_instant(
         result.result,
-        spec.target.model_label,
+        target.model_label,
         "p95_latency_ms",
-        spec.scale,
+        target.scale,
         when,
-        spec.instance_label,
+        target.instance_label,
     )
-    frame["metric_name"] = pd.Series([spec.target.metric_name] * len(frame), dtype="str")
+    frame["metric_name"] = pd.Series([target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
-    return _finish(frame, "p95", spec, result, query, prom, (0.95,), time_range=window, at=when)
+    return _finish(frame, "p95", target, result, query, prom, (0.95,), time_range=window, at=when)
 
 
 def fetch_range(
     prom: Prometheus,
-    spec: Spec,
+    target: Target,
     duration: str,
     span: float,
     step: str,
@@ -215,20 +214,20 @@ def fetch_range(
 ) -> pd.DataFrame:
     """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
     start = stop - (span // step_s) * step_s
-    query = promql.quantile(spec.target, 0.95, window)
+    query = promql.quantile(target, 0.95, window)
     result = prom.query_range(query, start, stop, step_s)
     frame = frames.parse_matrix(
         result.result,
-        spec.target.model_label,
+        target.model_label,
         "p95_latency_ms",
-        spec.scale,
-        spec.instance_label,
+        target.scale,
+        target.instance_label,
         result.columns,
     )
     return _finish(
         frame,
         "p95_range",
-        spec,
+        target,
         result,
         query,
         prom,
@@ -243,7 +242,7 @@ def fetch_range(
 
 def fetch_percentiles(
     prom: Prometheus,
-    spec: Spec,
+    target: Target,
     wanted: tuple[float, ...],
     window: str,
     when: float,
@@ -251,15 +250,15 @@ def fetch_percentiles(
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
     qs = tuple(p / 100 for p in wanted)
-    query = promql.quantiles(spec.target, qs, window, func)
+    query = promql.quantiles(target, qs, window, func)
     result = prom.query(query, when)
     frame = frames.parse_quantiles(
-        result.result, spec.target.model_label, wanted, spec.scale, when, spec.instance_label
+        result.result, target.model_label, wanted, target.scale, when, target.instance_label
     )
     return _finish(
         frame,
         "percentiles",
-        spec,
+        target,
         result,
         query,
         prom,
@@ -273,7 +272,7 @@ def fetch_percentiles(
 def _finish(
     frame: pd.DataFrame,
     kind: str,
-    spec: Spec,
+    target: Target,
     result: Result,
     query: str,
     prom: Prometheus,
@@ -282,11 +281,11 @@ def _finish(
 ) -> pd.DataFrame:
     frame.attrs.update(
         kind=kind,
-        **spec.attrs(),
+        **target.attrs(),
         **params,
         query=query,
         prometheus_url=prom.safe_url,
         warnings=list(result.warnings),
         infos=list(result.infos),
     )
-    return add_warnings(frame, missing_summary_quantiles(spec, result, qs))
+    return add_warnings(frame, missing_summary_quantiles(target, result, qs))

@@ -4,30 +4,18 @@ Default query for a percentile ``q`` over a window ``W`` (the original API's)::
 
     histogram_quantile(q, sum by (le, <model_label>) (rate(<metric_name>_bucket[W])))
 
-:class:`Target` says what to measure: the metric, the label that names the model,
-the histogram kind, an optional list of models and extra label matchers. Names
-must already be validated (:mod:`p95kit.validation`); label *values* (model
+:class:`~p95kit.query.target.Target` says what to measure: the metric, the label that
+names the model, the histogram kind, an optional list of models and extra label
+matchers. Names must already be validated (:mod:`p95kit.validation`); label *values* (model
 names) are escaped here, so any text is safe inside a selector.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from p95kit.query.target import Target
 
 # RE2 metacharacters; everything else is literal inside a Prometheus regex.
 _REGEX_SPECIAL = set(r"\.+*?()|[]{}^$")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What to measure. ``histogram`` is ``auto`` (classic or native), ``classic``,
-    ``native`` or ``summary``."""
-
-    metric_name: str = "request_duration_seconds"
-    model_label: str = "model"
-    histogram: str = "auto"
-    models: tuple[str, ...] = ()
-    selector: str = ""
 
 
 def string_literal(text: str) -> str:
@@ -118,10 +106,15 @@ def request_count(target: Target, window: str) -> str:
     return _by_kind(target, classic, native)
 
 
-def bucket_increase(target: Target, window: str) -> str:
-    """Classic bucket counts per model and ``le`` over ``window`` (for SLO shares)."""
+def bucket_counts(target: Target, window: str, func: str = "increase") -> str:
+    """Bucket counts per model (and ``le`` for classic histograms) over ``window``:
+    ``increase`` gives requests, ``rate`` requests per second. ``auto`` asks for both
+    kinds; their answers differ in labels, so :func:`p95kit.query.buckets.parse_buckets`
+    keeps the classic one where a model has both."""
     label = target.model_label
-    return f"sum by (le, {label}) (increase({series_selector(target, '_bucket')}[{window}]))"
+    classic = f"sum by (le, {label}) ({func}({series_selector(target, '_bucket')}[{window}]))"
+    native = f"sum by ({label}) ({func}({series_selector(target)}[{window}]))"
+    return _by_kind(target, classic, native)
 
 
 def family_selector(metric_name: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 _EXPORTS = {
     "run_report": "p95kit.report.pipeline",
     "ReportRun": "p95kit.report.pipeline",
+    "DEFAULT_NOTEBOOK": "p95kit.report.pipeline",
     "ReportSettings": "p95kit.report.data",
 }
 

@@ -10,9 +10,10 @@ any secret) reaches the notebook.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,13 @@ from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import latency, promql
+from p95kit.query.buckets import fetch_buckets
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
-from p95kit.query.target import Spec, make_spec
+from p95kit.query.target import Target, make_target
+from p95kit.report.parameters import ReportSettings, settings_from_notebook
 from p95kit.report.summary import summarize
-from p95kit.times import parse_time
+from p95kit.times import parse_time, to_rfc3339
 
 log = logging.getLogger("p95kit")
 
@@ -100,26 +103,6 @@ class ReportData:
         return cls(loaded["window"], loaded["current"], loaded["range"], summary, meta)
 
 
-@dataclass(frozen=True)
-class ReportSettings:
-    """What a report covers. Durations are Prometheus text; ``step=None`` picks one
-    from the duration; ``end=None`` means now; ``slo_ms=None`` means no SLO."""
-
-    metric_name: str = "request_duration_seconds"
-    model_label: str = "model"
-    duration: str = "24h"
-    step: str | None = None
-    time_range: str = "5m"
-    percentiles: str | tuple[float, ...] = (50, 95, 99)
-    end: Any = None
-    slo_ms: float | None = None
-    models: tuple[str, ...] = ()
-    selector: str | None = None
-    histogram: str = "auto"
-    unit: str = "auto"
-    max_chart_models: int = 10
-
-
 PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
 SUMMARY_FILE = "summary.json"
 #: The P95-over-time chart (PNG) ``p95kit report`` draws beside the payloads.
@@ -130,7 +113,10 @@ CHART_FILE = "chart.png"
 class Plan:
     """Validated :class:`ReportSettings`: durations in seconds, ``end`` aligned to the step."""
 
-    spec: Spec
+    #: The settings as run: durations normalised, the step chosen, ``end`` aligned
+    #: (RFC 3339), the percentiles sorted with 95 in them.
+    settings: ReportSettings
+    target: Target
     duration: str
     span: float
     step: str
@@ -147,7 +133,7 @@ class Plan:
 
 def plan(settings: ReportSettings) -> Plan:
     """Validate every setting; raises InvalidParameterError before anything is sent."""
-    spec = make_spec(
+    target = make_target(
         settings.metric_name,
         settings.model_label,
         settings.models,
@@ -155,7 +141,7 @@ def plan(settings: ReportSettings) -> Plan:
         settings.histogram,
         settings.unit,
     )
-    if spec.target.histogram == "summary":
+    if target.histogram == "summary":
         raise InvalidParameterError(
             "histogram",
             "reports need a histogram (classic or native): a summary's precomputed quantiles "
@@ -174,17 +160,30 @@ def plan(settings: ReportSettings) -> Plan:
     if slo is not None:
         slo = validation.positive(slo, "slo_ms", "milliseconds", "500")
     validation.count(settings.max_chart_models, "max_chart_models", 10)
+    percentiles = tuple(sorted({*validation.percentiles(settings.percentiles), 95.0}))
+    end = align(parse_time(settings.end, "end"), step_s)
+    slo_ms = float(slo) if slo else None
+    as_run = dataclasses.replace(
+        settings,
+        duration=duration,
+        step=step,
+        time_range=time_range,
+        percentiles=percentiles,
+        end=to_rfc3339(end),
+        slo_ms=slo_ms,
+    )
     return Plan(
-        spec=spec,
+        settings=as_run,
+        target=target,
         duration=duration,
         span=span,
         step=step,
         step_s=step_s,
         time_range=time_range,
         chart_range=time_range if range_s >= step_s else step,
-        percentiles=tuple(sorted({*validation.percentiles(settings.percentiles), 95.0})),
-        end=align(parse_time(settings.end, "end"), step_s),
-        slo_ms=float(slo) if slo else None,
+        percentiles=percentiles,
+        end=end,
+        slo_ms=slo_ms,
         max_chart_models=settings.max_chart_models,
     )
 
@@ -192,30 +191,28 @@ def plan(settings: ReportSettings) -> Plan:
 def collect(client: Prometheus, p: Plan) -> ReportData:
     """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
     started = time.time()
-    target = p.spec.target
     tasks: dict[str, Callable[[], Any]] = {
         "window": lambda: latency.fetch_percentiles(
-            client, p.spec, p.percentiles, p.duration, p.end, "increase"
+            client, p.target, p.percentiles, p.duration, p.end, "increase"
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, p.spec, (95.0,), p.duration, p.end - p.span, "increase"
+            client, p.target, (95.0,), p.duration, p.end - p.span, "increase"
         ),
-        "current": lambda: latency.fetch_p95(client, p.spec, p.time_range, p.end),
+        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end),
         "range": lambda: latency.fetch_range(
-            client, p.spec, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+            client, p.target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
         ),
     }
+    target = p.target
+    tasks["buckets"] = lambda: fetch_buckets(client, target, p.duration, p.end)
     extra = {"requests": promql.request_count(target, p.duration)}
-    if target.histogram in ("auto", "classic"):
-        extra["buckets"] = promql.bucket_increase(target, p.duration)
     for name, query in extra.items():
         tasks[name] = lambda query=query: client.query(query, p.end)
     # One failure decides the run: the queries not yet started are skipped.
     results = dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
     log.info("fetched %d queries in %.2f s", len(tasks), time.time() - started)
-    summary = summarize(p.spec, p.slo_ms, results)
+    summary = summarize(p.target, p.slo_ms, results)
     meta = _meta(p, client, results, extra, started)
-    target = p.spec.target
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     return ReportData(results["window"], results["current"], results["range"], summary, meta)
 
@@ -228,6 +225,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "current P95": results["current"].attrs["query"],
         "P95 over time": results["range"].attrs["query"],
         **extra,
+        "buckets": results["buckets"].attrs["query"],
     }
     warnings = []
     for result in results.values():
@@ -242,7 +240,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "time_range": p.time_range,
         "chart_range": p.chart_range,
         "percentiles": list(p.percentiles),
-        **p.spec.attrs(),
+        **p.target.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
         "queries": query_text,
@@ -260,6 +258,16 @@ def collect_live(prometheus_url: str | None = None, **settings: Any) -> ReportDa
 
     with build_client(prometheus_url or None) as client:
         return collect(client, plan(ReportSettings(**settings)))
+
+
+def notebook_data(parameters: Mapping[str, Any]) -> ReportData:
+    """The data a report notebook shows, from its ``parameters`` cell (pass ``globals()``):
+    the files ``p95kit report`` saved in ``data_dir``, or, opened interactively with an
+    empty ``data_dir``, fetched now with the cell's settings and ``prometheus_url``."""
+    if parameters.get("data_dir"):
+        return ReportData.load(parameters["data_dir"])
+    settings = settings_from_notebook(parameters)
+    return collect_live(parameters.get("prometheus_url") or None, **dataclasses.asdict(settings))
 
 
 def _summary_columns(meta: dict) -> list[str]:

@@ -9,7 +9,7 @@ from p95kit.durations import parse_duration
 from p95kit.errors import P95kitError
 from p95kit.prometheus.client import Prometheus
 from p95kit.query import latency, promql
-from p95kit.query.target import make_spec
+from p95kit.query.target import make_target
 
 
 @dataclass
@@ -35,7 +35,7 @@ def run_checks(
     """Run every check in order; a check that cannot run is reported, never raised.
 
     Invalid parameters raise InvalidParameterError first, before anything is sent."""
-    make_spec(metric_name, model_label, None, selector, histogram)  # validates all four
+    make_target(metric_name, model_label, None, selector, histogram)  # validates all four
     lookback_s = parse_duration(lookback, "lookback")
     checks = [_kernel()]
     ready = client.ready()

@@ -47,7 +47,7 @@ KERNEL_NAME = "python3"
 # The report notebook's imports (pandas, numpy, p95kit), run by the kernel as it boots:
 # the report process is fetching and drawing meanwhile, so they leave the critical path.
 # The notebook still imports them itself; a name missing here only costs time.
-KERNEL_PRELOAD = "import p95kit.report.data, p95kit.report.sections, p95kit.display.chart_selection"
+KERNEL_PRELOAD = "import p95kit.report.data, p95kit.report.sections, p95kit.report.chart"
 # The kernel's own log at ERROR only; no IPython history database on disk.
 KERNEL_ARGUMENTS = [
     "--IPKernelApp.log_level=ERROR",

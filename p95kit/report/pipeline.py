@@ -29,6 +29,7 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
 from p95kit.report.index_page import render_index
+from p95kit.report.parameters import notebook_parameters
 from p95kit.report.snapshots import (
     RUN_FILE,
     SnapshotStore,
@@ -147,7 +148,11 @@ def _build(
             executed = execute(
                 options.notebook,
                 staging / "report.ipynb",
-                notebook_parameters(validated, data, staging),
+                notebook_parameters(
+                    validated.settings,
+                    prometheus_url=client.safe_url,
+                    data_dir=str(staging.resolve()),
+                ),
                 kernel=kernel,
                 cell_timeout=options.cell_timeout,
                 progress=options.progress,
@@ -193,7 +198,8 @@ def _check_not_empty(data: ReportData) -> None:
 
 def _draw_chart(data: ReportData, path: Path) -> None:
     """Draw the report's chart here, from the data just saved, for the notebook to show."""
-    from p95kit.display.plotting import figure_png, report_chart
+    from p95kit.display.plotting import figure_png
+    from p95kit.report.chart import report_chart
 
     path.write_bytes(figure_png(report_chart(data)))
 
@@ -203,24 +209,6 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
     tick = time.time()
     yield
     timings[key] = round(time.time() - tick, 3)
-
-
-def notebook_parameters(validated: Plan, data: ReportData, staging: Path) -> dict[str, Any]:
-    """JSON-native papermill parameters: display settings and the data folder, no secrets."""
-    meta = data.meta
-    return {
-        "prometheus_url": meta["prometheus_url"],
-        "metric_name": meta["metric_name"],
-        "model_label": meta["model_label"],
-        "duration": validated.duration,
-        "step": validated.step,
-        "time_range": validated.time_range,
-        "percentiles": ",".join(f"{p:g}" for p in validated.percentiles),
-        "end": to_rfc3339(validated.end),
-        "slo_ms": float(validated.slo_ms or 0.0),
-        "max_chart_models": validated.max_chart_models,
-        "data_dir": str(staging.resolve()),
-    }
 
 
 def headline(data: ReportData) -> dict[str, Any]:

@@ -5,12 +5,16 @@ value that comes from Prometheus or from the user (model names, label values,
 URLs, queries, warnings) goes through :func:`html.escape` in exactly one place,
 :func:`_cell` / :func:`_esc`, so a model named ``<img src=x onerror=alert(1)>``
 shows as text. Latencies are milliseconds; times are shown in UTC.
+
+A section of your own (README, "Customise the report"): build its rows with
+:mod:`p95kit.display.formatting` (``fmt_ms``, ``count``, ``share``, ``utc``) and give
+them to :func:`table`, which gives them the report's look; charts: :mod:`p95kit.report.chart`.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -27,6 +31,7 @@ from p95kit.display.formatting import (
     trend,
     utc,
 )
+from p95kit.report.chart import chart_limit
 from p95kit.report.data import ReportData
 from p95kit.validation import percentile_column
 
@@ -41,6 +46,25 @@ _CSS = (
 
 Cell = str | tuple[str, str]  # text, or (text, css class); always escaped by _cell
 # Every table: the model name in the first column, numbers (class "num") in the others.
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    caption: str,
+    *,
+    empty: str = "No models.",
+) -> str:
+    """An HTML table with the report's look, for a section of your own.
+
+    The first column is left-aligned (a model name), the others right-aligned with
+    tabular figures (numbers). A cell is text, or ``(text, css_class)`` where the class
+    is ``"num worse"``, ``"num better"`` or ``"num muted"`` to colour it. Every header,
+    cell and the caption is escaped, so untrusted model names show as text. Format
+    numbers before (``p95kit.display.formatting.fmt_ms(245.678)`` is ``"245.7 ms"``).
+    With no rows, the ``empty`` sentence instead of the table.
+    """
+    return _wrap(_table(headers, [list(row) for row in rows], caption, empty=empty))
 
 
 def headline(data: ReportData) -> str:
@@ -136,12 +160,15 @@ def comparison_table(data: ReportData) -> str:
     return _wrap(_table(headers, rows, caption, empty="No model to compare."))
 
 
-def models_table(data: ReportData, exclude_top: int = 10) -> str:
+def models_table(data: ReportData, exclude_top: int | None = None) -> str:
     """The models not in a chart of the ``exclude_top`` slowest (as :func:`plot_p95` with
     ``order=data.summary["model"]`` draws it), with their P95 over time in numbers.
+    ``exclude_top`` None: as many as the report's chart draws (``max_chart_models``).
 
     Columns: model, window P95 (ms), median and max of P95 over time (ms), time of the max (UTC).
     """
+    if exclude_top is None:
+        exclude_top = chart_limit(data.meta)
     charted = set(chart_models(data.range, exclude_top, order=data.summary["model"]))
     rest = _by_p95(data.summary)
     rest = rest[~rest["model"].isin(charted)]

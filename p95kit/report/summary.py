@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from p95kit.query import bucket_math, frames
-from p95kit.query.target import Spec
+from p95kit.query.buckets import per_model
+from p95kit.query.target import Target
 
 
-def summarize(spec: Spec, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
+def summarize(target: Target, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
     """The per-model summary frame (see :class:`p95kit.report.data.ReportData`), slowest
     window P95 first, from the results of :func:`p95kit.report.data.collect`'s queries."""
-    label = spec.target.model_label
+    label = target.model_label
     window, current, previous = results["window"], results["current"], results["previous"]
     requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
     names = sorted(set(window["model"]) | set(current["model"]) | set(requests[label]))
@@ -35,34 +36,27 @@ def summarize(spec: Spec, slo_ms: float | None, results: dict[str, Any]) -> pd.D
     summary["p95_previous_ms"] = _lookup(names, previous["model"], previous["p95"])
     summary["delta_p95_ms"] = summary["p95"] - summary["p95_previous_ms"]
     summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
-    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(spec, slo_ms, results, names)
+    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(slo_ms, results, names)
     summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
     summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
     return summary.reset_index(drop=True)
 
 
 def _bucket_columns(
-    spec: Spec, slo_ms: float | None, results: dict[str, Any], names: list[str]
+    slo_ms: float | None, results: dict[str, Any], names: list[str]
 ) -> tuple[list, list]:
-    nan = [math.nan] * len(names)
-    if "buckets" not in results:
-        return nan, nan
-    label = spec.target.model_label
-    table = frames.parse_labelled_values(results["buckets"].result, (label, "le"), "count")
-    by_model = bucket_math.per_model(table, label)
-    scale = spec.scale
+    by_model = per_model(results["buckets"])
     shares, tops = [], []
     for name in names:
         if name not in by_model:
             shares.append(math.nan)
             tops.append(math.nan)
             continue
-        bounds, counts = by_model[name]
-        share = (
-            bucket_math.share_at_or_below(bounds, counts, slo_ms / scale) if slo_ms else math.nan
+        bounds_ms, counts = by_model[name]
+        shares.append(
+            bucket_math.share_at_or_below(bounds_ms, counts, slo_ms) if slo_ms else math.nan
         )
-        shares.append(share)
-        tops.append(bucket_math.top_bucket_bound(bounds, counts, 0.95) * scale)
+        tops.append(bucket_math.top_bucket_bound(bounds_ms, counts, 0.95))
     return shares, tops
 
 

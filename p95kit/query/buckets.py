@@ -1,0 +1,182 @@
+"""The histogram behind the percentiles: request counts per bucket and model, as a tidy frame.
+
+:func:`buckets` answers one question, "how many requests fell in each latency bucket
+over the ``time_range`` before ``at``?", from one query::
+
+    sum by (le, <model_label>) (increase(<metric>_bucket[W]))      classic histograms
+    sum by (<model_label>) (increase(<metric>[W]))                  native histograms
+
+This frame is the one piece that the report's bucket bounds (``pNN_bucket_ms``), its
+SLO shares, :func:`p95kit.plot_distribution` and the ``smooth`` estimator build on.
+
+Classic ``le`` values are compared as numbers, so the same bound spelled ``"1"`` (C++,
+Rust, Go clients) and ``"1.0"`` (Python clients) is one bucket, and cumulative
+counts are made monotonic the way ``histogram_quantile`` does before they are
+turned into per-bucket counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from p95kit.durations import normalize_duration
+from p95kit.errors import InvalidParameterError
+from p95kit.prometheus.client import Prometheus
+from p95kit.query import frames, promql
+from p95kit.query.frame_warnings import warn_missing_series
+from p95kit.query.latency import TimeLike, connect
+from p95kit.query.target import Target, make_target
+from p95kit.times import parse_time
+
+COLUMNS = ("model", "lower_ms", "upper_ms", "count", "share", "cumulative_share")
+
+
+def buckets(
+    metric_name: str = "request_duration_seconds",
+    time_range: str = "5m",
+    model_label: str = "model",
+    prometheus_url: str | None = None,
+    at: TimeLike = None,
+    client: Prometheus | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    selector: str | None = None,
+    histogram: str = "auto",
+    unit: str = "auto",
+) -> pd.DataFrame:
+    """Requests per latency bucket and model over the ``time_range`` before ``at``.
+
+    Columns: ``model`` (str), ``lower_ms`` and ``upper_ms`` (float64 milliseconds, the
+    bucket is ``(lower_ms, upper_ms]``; ``upper_ms`` is ``inf`` for the ``+Inf``
+    overflow bucket; the first classic bucket starts at 0), ``count`` (float64,
+    requests in the bucket; ``increase`` extrapolates, so counts need not be whole),
+    ``share`` (``count`` over the model's total; NaN when it had no traffic) and
+    ``cumulative_share`` (the share at or under ``upper_ms``). Sorted by model, then
+    ``upper_ms``. Classic and native histograms (``histogram="auto"`` answers from
+    whichever exists; a native histogram's buckets are its own exponential ones).
+
+        frame = p95kit.buckets(time_range="1h", models=["gpt-4"])
+        frame[frame["cumulative_share"] >= 0.95].head(1)     # the bucket that holds P95
+    """
+    target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    if target.histogram == "summary":
+        raise InvalidParameterError(
+            "histogram",
+            "a summary has no buckets, only the quantiles its clients computed; "
+            "use histogram='auto', 'classic' or 'native'",
+        )
+    window, _ = normalize_duration(time_range, "time_range")
+    when = parse_time(at, "at")
+    with connect(prometheus_url, client) as prom:
+        return warn_missing_series(fetch_buckets(prom, target, window, when), target)
+
+
+def fetch_buckets(
+    prom: Prometheus, target: Target, window: str, when: float, func: str = "increase"
+) -> pd.DataFrame:
+    """The :func:`buckets` frame for validated parameters (``func``: increase or rate)."""
+    query = promql.bucket_counts(target, window, func)
+    result = prom.query(query, when)
+    frame = parse_buckets(result.result, target.model_label, target.scale)
+    frame.attrs.update(
+        kind="buckets",
+        **target.attrs(),
+        time_range=window,
+        at=when,
+        query=query,
+        prometheus_url=prom.safe_url,
+        warnings=list(result.warnings),
+        infos=list(result.infos),
+    )
+    return frame
+
+
+@frames.malformed_is_an_error
+def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) -> pd.DataFrame:
+    """An instant vector of bucket counts -> the :func:`buckets` frame.
+
+    Classic series carry ``le`` and a cumulative ``value``; native ones a
+    ``histogram`` with per-bucket counts. Where a model has both (a server that
+    exports both kinds), the classic buckets are kept, as ``histogram="auto"`` does
+    for percentiles. ``scale`` turns the metric's unit into milliseconds.
+    """
+    classic: dict[str, dict[float, float]] = {}
+    native: dict[str, list[tuple[float, float, float]]] = {}
+    for item in result:
+        model = item["metric"].get(model_label, "")
+        if "histogram" in item:
+            native[model] = _native_buckets(item["histogram"][1])
+        else:
+            bound = float(item["metric"]["le"])
+            by_bound = classic.setdefault(model, {})
+            by_bound[bound] = by_bound.get(bound, 0.0) + float(item["value"][1])
+    parts = [_classic_rows(model, by_bound, scale) for model, by_bound in classic.items()]
+    parts += [
+        _native_rows(model, rows, scale) for model, rows in native.items() if model not in classic
+    ]
+    if not parts:
+        return _empty()
+    frame = pd.concat(parts, ignore_index=True)
+    frame["model"] = frame["model"].astype("str")
+    frame = frame.sort_values(["model", "upper_ms"], kind="stable", ignore_index=True)
+    return frame[list(COLUMNS)]
+
+
+def per_model(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A :func:`buckets` frame -> ``{model: (upper bounds in ms, cumulative counts)}``,
+    the arrays :mod:`p95kit.query.bucket_math` works on (``inf`` last for classic)."""
+    out = {}
+    for model, group in frame.groupby("model", sort=True):
+        counts = group["count"].to_numpy(dtype=np.float64)
+        out[str(model)] = (group["upper_ms"].to_numpy(dtype=np.float64), np.cumsum(counts))
+    return out
+
+
+def _classic_rows(model: str, by_bound: dict[float, float], scale: float) -> pd.DataFrame:
+    bounds = np.array(sorted(by_bound), dtype=np.float64)
+    cumulative = np.maximum.accumulate(np.array([by_bound[b] for b in bounds], dtype=np.float64))
+    counts = np.diff(cumulative, prepend=0.0)
+    uppers = bounds * scale
+    lowers = np.concatenate([[min(0.0, uppers[0])], uppers[:-1]]) if len(uppers) else uppers
+    return _rows(model, lowers, uppers, counts)
+
+
+def _native_buckets(histogram: dict[str, Any]) -> list[tuple[float, float, float]]:
+    return [
+        (float(lower), float(upper), float(count))
+        for _rule, lower, upper, count in histogram.get("buckets") or []
+    ]
+
+
+def _native_rows(model: str, rows: list[tuple[float, float, float]], scale: float) -> pd.DataFrame:
+    rows = sorted(rows, key=lambda row: row[1])
+    lowers = np.array([row[0] for row in rows], dtype=np.float64) * scale
+    uppers = np.array([row[1] for row in rows], dtype=np.float64) * scale
+    counts = np.array([row[2] for row in rows], dtype=np.float64)
+    return _rows(model, lowers, uppers, counts)
+
+
+def _rows(model: str, lowers: np.ndarray, uppers: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    total = float(counts.sum())
+    shares = counts / total if total > 0 else np.full(len(counts), math.nan)
+    return pd.DataFrame(
+        {
+            "model": [model] * len(counts),
+            "lower_ms": lowers,
+            "upper_ms": uppers,
+            "count": counts,
+            "share": shares,
+            "cumulative_share": np.cumsum(shares),
+        }
+    )
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype=np.float64) for column in COLUMNS})
+    frame["model"] = frame["model"].astype("str")
+    return frame
