@@ -17,9 +17,10 @@ import pytest
 import requests
 from faultserver import FaultServer, success
 from serving import ServeProcess, require_serve
+from smallprom import require_prometheus
 
 import p95kit
-from p95kit.demo.local_prometheus import free_port
+from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter, free_port
 from p95kit.query.payloads import dumps
 
 require_serve()
@@ -130,10 +131,31 @@ def test_a_second_identical_request_is_a_cache_hit(server):
     server.wait_for(r"GET /api/metrics/p95/ 200 [\d.]+ms cache=hit")
 
 
-def test_now_is_rounded_down_to_the_cache_period(native_prom):
+@pytest.fixture(scope="module")
+def recent_prom(tmp_path_factory):
+    """A small Prometheus whose data runs up to the current minute (for "now" answers)."""
+    require_prometheus()
+    workdir = tmp_path_factory.mktemp("recent")
+    end = int(time.time()) // 60 * 60
+    writer = OpenMetricsWriter()
+    for model, counts in (("a", [5, 20, 50, 20, 5]), ("b", [0, 10, 30, 40, 20])):
+        writer.add_histogram(
+            dataset.REQUEST_METRIC,
+            {"model": model},
+            (0.05, 0.1, 0.25, 0.5),
+            counts,
+            end - 3600,
+            end,
+            60,
+        )
+    with LocalPrometheus(writer.write(workdir / "recent.om"), workdir) as server:
+        yield server
+
+
+def test_now_is_rounded_down_to_the_cache_period(recent_prom):
     """Without ``at`` the answer is for now rounded down to --cache-ttl, shared by viewers."""
     ttl = 60
-    with ServeProcess("--prometheus-url", native_prom.url, "--cache-ttl", str(ttl)) as server:
+    with ServeProcess("--prometheus-url", recent_prom.url, "--cache-ttl", str(ttl)) as server:
         before = time.time()
         first = server.get("/api/metrics/p95/").json()
         second = server.get("/api/metrics/p95/").json()

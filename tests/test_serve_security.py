@@ -259,3 +259,23 @@ def test_a_missing_reports_folder_is_a_clear_error(prom, tmp_path):
     )
     assert done.returncode == 2
     assert "--reports" in done.stderr and "does not exist" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--allow-prometheus-url", "ftp://x", "--allow-prometheus-url: must be an http(s) URL"),
+        ("--bearer-token-file", "/nonexistent/token", "cannot read bearer_token_file"),
+        ("--prometheus-url", "http://u:pw@[::1", "prometheus_url must be an http(s) URL"),
+    ],
+)
+def test_a_bad_setup_fails_before_listening(option, value, says):
+    done = subprocess.run(
+        [str(EXE), "serve", "--port", "0", option, value],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert says in done.stderr and "listening" not in done.stderr
+    assert "pw@" not in done.stderr

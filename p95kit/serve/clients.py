@@ -35,7 +35,7 @@ class Clients:
         )
         self._by_url = {_identity(self.own.url): self.own}
         for url in settings.allow_prometheus_urls:
-            self._by_url.setdefault(_identity(url), Prometheus(url, timeout=settings.timeout))
+            self._by_url.setdefault(_identity(url), _allowed_client(url, settings.timeout))
         for client in self._by_url.values():
             client.session.hooks["response"].append(lambda response, **_: on_request())
 
@@ -60,6 +60,16 @@ class Clients:
         """Close every client's connections."""
         for client in self._by_url.values():
             client.close()
+
+
+def _allowed_client(url: str, timeout: float) -> Prometheus:
+    try:
+        return Prometheus(url, timeout=timeout)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            "allow_prometheus_url",
+            f"--allow-prometheus-url: {exc.message.removeprefix('prometheus_url ')}",
+        ) from None
 
 
 def _split(url: str):
