@@ -59,6 +59,13 @@ re-check it against the tables below when that code changes.
 - **Start-up (4), met.** `p95kit --help` loads click but not pandas, requests or orjson, and
   `import p95kit` costs about nothing; the ~0.5-0.6 s of pandas + requests moved to the first
   use of a query function, which needs them.
+- **Live API (5), met.** A cached answer is bytes from memory, gzipped once when it is cached:
+  the 24 h range answer for 50 models costs ~1/45 of asking Prometheus in wall time and ~1/80 in
+  CPU. Per request what is left beyond the bare uvicorn floor is FastAPI (routing, validating
+  up to 11 query parameters), the access-log record, the metrics and the cache lookup: about
+  0.3x-0.4x the floor's requests/s. On these 2 shared cores the client, the server and
+  Prometheus compete for the CPUs, so the absolute requests/s vary from run to run (they were
+  2-3x lower while other test suites ran); run several workers for more.
 """
 
 METHOD = """\

@@ -145,26 +145,37 @@ def _row(elapsed: float, latencies: list[float], errors: int, total: int) -> lis
     return [f"{total / elapsed:,.0f}", common.ms(cuts[49]), common.ms(cuts[98]), str(errors)]
 
 
-def load_part(url: str, scale: float) -> tuple[list[list[object]], float]:
-    """Each level against ``p95kit serve`` and against the floor (order alternating)."""
+def load_part(url: str, scale: float, rounds: int) -> tuple[list[list[object]], float]:
+    """Each level against ``p95kit serve`` and the floor, ``rounds`` times in rotating order:
+    requests/s from the median round, latencies pooled, the ratio the median of the rounds'."""
     import requests
 
     asyncio.run(_load(url, 1, 10))  # warm: the answer for this period is cached
     body = requests.get(url + PATH, headers={"Accept-Encoding": "identity"}, timeout=60).content
     rows, asked, sent = [], 0.0, 0
     with floor_process(body) as (floor_url, _):
-        for index, (connections, total) in enumerate(LEVELS):
+        targets = {"serve": url, "floor": floor_url}
+        for connections, total in LEVELS:
             total = max(100, int(total * scale))
-            results = {}
-            for name in ("serve", "floor")[:: 1 if index % 2 == 0 else -1]:
-                target = url if name == "serve" else floor_url
-                before = prometheus_requests(url)
-                results[name] = asyncio.run(_load(target, connections, total))
-                asked += prometheus_requests(url) - before
-            sent += total
-            serve, floor = _row(*results["serve"], total), _row(*results["floor"], total)
-            speed = (total / results["serve"][0]) / (total / results["floor"][0])
-            rows.append([connections, f"{total:,}", *serve, *floor[:3], f"{speed:.2f}"])
+            runs: dict[str, list] = {"serve": [], "floor": []}
+            for index in range(rounds):
+                for name in ("serve", "floor")[:: 1 if index % 2 == 0 else -1]:
+                    before = prometheus_requests(url)
+                    runs[name].append(asyncio.run(_load(targets[name], connections, total)))
+                    asked += prometheus_requests(url) - before
+                    sent += total if name == "serve" else 0
+            ratio = statistics.median(f[0] / s[0] for s, f in zip(runs["serve"], runs["floor"]))
+            pooled = {
+                name: (
+                    statistics.median(r[0] for r in found),
+                    [x for r in found for x in r[1]],
+                    sum(r[2] for r in found),
+                )
+                for name, found in runs.items()
+            }
+            serve = _row(*pooled["serve"], total)
+            floor = _row(*pooled["floor"], total)
+            rows.append([connections, f"{total:,} x {rounds}", *serve, *floor[:3], f"{ratio:.2f}"])
     return rows, asked * 1000 / sent
 
 
@@ -230,7 +241,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> str:
         with prom:
             setup = time.perf_counter() - began
             with serve_process(prom.url) as (url, _):
-                rows, per_thousand = load_part(url, scale)
+                rows, per_thousand = load_part(url, scale, max(1, rounds // 2))
             # B: a cache period longer than the measurement, so every timed answer is a hit
             with serve_process(prom.url, "--cache-ttl", "3600") as (url, pid):
                 cases = {"prometheus": case_direct(prom.url, end), "cached": case_cached(url, end)}
@@ -258,7 +269,9 @@ def run(rounds: int = 7, scale: float = 1.0) -> str:
             "Prometheus question per period), a keep-alive asyncio client over raw streams, "
             "server with its default settings. The floor is `benchmarks/asgifloor.py`: the "
             "same uvicorn (uvloop, httptools) with a bare ASGI app answering the same bytes "
-            "from memory, no access log; run right before or after at each level:",
+            "from memory, no access log. At each level both run in alternating rounds: "
+            "requests/s of the median round, p50/p99 over all rounds' requests, errors summed, "
+            "the ratio the median of the rounds' ratios:",
             "",
             common.table(
                 [
