@@ -1,4 +1,4 @@
-"""Benchmark 5: ``p95kit serve`` under load, and a cached answer against asking Prometheus.
+"""Benchmark 6: ``p95kit serve`` under load, and a cached answer against asking Prometheus.
 
 A real Prometheus (``LocalPrometheus``) holds 50 models x 25 h of classic histograms up to the
 current minute (``OpenMetricsWriter`` + promtool), and ``p95kit serve`` (default settings:
@@ -258,7 +258,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> str:
     met = "met" if ratio <= GOAL else "NOT met"
     return "\n".join(
         [
-            "## 5. `p95kit serve`: cached answers under load",
+            "## 6. `p95kit serve`: cached answers under load",
             "",
             f"{MODELS} models x {HOURS} h of classic histograms ({len(BOUNDS)} bounds, 1 m "
             "scrape) up to the current minute in a real Prometheus (setup "

@@ -5,6 +5,7 @@
     p95kit.p95_range(duration="24h", step="5m")                   # P95 over time
     p95kit.percentiles(percentiles="50,95,99")                    # several percentiles
     p95kit.to_payload(frame)                                      # the original API's JSON
+    p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -33,31 +34,16 @@ _EXPORTS = {
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
     "percentiles": "p95kit.query.latency",
+    "plot_distribution": "p95kit.display.distribution",
     "plot_p95": "p95kit.display.plotting",
     "styled": "p95kit.display.styling",
 }
 
-__all__ = [
-    "InvalidParameterError",
-    "P95kitError",
-    "Prometheus",
-    "PrometheusAuthError",
-    "PrometheusQueryError",
-    "PrometheusUnavailableError",
-    "ReportError",
-    "ReportLockedError",
-    "__version__",
-    "buckets",
-    "list_models",
-    "p95",
-    "p95_range",
-    "percentiles",
-    "plot_p95",
-    "styled",
-    "to_payload",
-]
+__all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py keeps it in step
+    # ruff: noqa: F401 (these imports are the re-exports; __all__ comes from _EXPORTS)
+    from p95kit.display.distribution import plot_distribution
     from p95kit.display.plotting import plot_p95
     from p95kit.display.styling import styled
     from p95kit.errors import (

@@ -9,8 +9,10 @@ translated exactly once, where they happen, with ``raise ... from exc``::
     ├── PrometheusUnavailableError                cannot reach / 5xx / timeout   exit 3, HTTP 503
     │   └── PrometheusAuthError                   401 / 403 from the server      exit 3
     ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
-    └── ReportError                               a notebook run failed          exit 1, HTTP 500
-        └── ReportLockedError                     another run holds the lock     exit 75
+    ├── ReportError                               a notebook run failed          exit 1, HTTP 500
+    │   └── ReportLockedError                     another run holds the lock     exit 75
+    └── LocalPrometheusError                      the demo's Prometheus failed   exit 1
+        └── PrometheusNotInstalledError           no prometheus/promtool binary  exit 2
 
 The exit codes are the CLI's (see :data:`EXIT_CODES`); the HTTP statuses are those
 of the Django API that p95kit replaces, kept in payload ``details``.
@@ -91,3 +93,13 @@ class ReportLockedError(ReportError):
     """Another ``p95kit report`` run holds the lock on the output folder."""
 
     exit_code = 75
+
+
+class LocalPrometheusError(P95kitError):
+    """The local Prometheus (``p95kit demo``, the tests) could not be prepared or started."""
+
+
+class PrometheusNotInstalledError(LocalPrometheusError):
+    """The ``prometheus`` or ``promtool`` binary cannot be found (CLI exit 2: a setup problem)."""
+
+    exit_code = 2

@@ -73,30 +73,14 @@ def percentiles(value: object, parameter: str = "percentiles") -> tuple[float, .
             number = float(item) if not isinstance(item, bool) else math.nan  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):
             raise _bad_percentiles(parameter, value) from None
-        if not 0 < number < 100 or float(percentile_column(number)[1:]) != number:
-            # The second test: the column name must show the percentile exactly
-            # (99.99999999 would be a column "p100", and two such would collide).
+        if not 0 < number < 100 or float(f"{number:g}") != number:
+            # The second test: the column name (p95kit.query.columns) must show the
+            # percentile exactly (99.99999999 would be "p100", and two such would collide).
             raise _bad_percentiles(parameter, value)
         result.add(number)
     if not result:
         raise _bad_percentiles(parameter, value)
     return tuple(sorted(result))
-
-
-def percentile_column(percentile: float) -> str:
-    """Column name for a percentile: ``95 -> 'p95'``, ``99.9 -> 'p99.9'``, ``1e-05 ->
-    'p0.00001'`` (6 significant digits at most, never an exponent)."""
-    text = f"{percentile:g}"
-    if "e" in text:
-        from decimal import Decimal
-
-        text = format(Decimal(text), "f")
-    return f"p{text}"
-
-
-def is_latency_column(column: str) -> bool:
-    """True for millisecond columns: ``p95``, ``p99.9``, ``p95_latency_ms``, ``delta_p95_ms``."""
-    return column.endswith("_ms") or (column[:1] == "p" and column[1:2].isdigit())
 
 
 def models(value: object, parameter: str = "models") -> tuple[str, ...]:

@@ -81,16 +81,23 @@ class ServeProcess:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
-        """Send ``sig`` and wait for the exit; returns the exit code."""
-        if self.proc.poll() is None:
+    def stop(self, sig: int | None = signal.SIGTERM, timeout: float = 60) -> int:
+        """Send ``sig`` (``None``: none, the process is ending by itself) and wait for the
+        exit; returns the exit code. Once stopped, returns it again."""
+        if self.returncode is not None:
+            return self.returncode
+        if sig is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
-        try:
-            self.stdout = self.proc.communicate(timeout=timeout)[0] or ""
+        try:  # not communicate(): it would read stderr too, racing the reader thread
+            self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.stdout = self.proc.communicate()[0] or ""
+            self.proc.wait()
+        self.stdout = self.proc.stdout.read() if self.proc.stdout else ""
         self._reader.join(10)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
         self.returncode = self.proc.returncode
         return self.returncode
 

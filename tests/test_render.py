@@ -326,6 +326,7 @@ def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
         "histogram",
         "unit",
         "max_chart_models",
+        "estimator",
         "data_dir",
     ]
     assert all(p["inferred_type_name"] in ("str", "int", "float") for p in found.values())

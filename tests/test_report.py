@@ -332,7 +332,7 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
 def test_which_window_counts_for_latest(tmp_path):
     """A window ending after its run started counts as ending at the start (no data lies
     beyond it), so a future --end cannot pin latest; a later window moves it."""
-    from p95kit.report.pipeline import _ends_before_latest
+    from p95kit.report.snapshots import ends_before_latest as _ends_before_latest
     from p95kit.report.snapshots import window_end
 
     run = {"window": {"end": "2030-01-01T00:00:00Z"}, "started_at": 1_795_219_200.0}

@@ -87,6 +87,24 @@ CASES = [
         "percentiles",
         {"at": END, "percentiles": "50,90,99.9", "time_range": "15m"},
     ),
+    (
+        "/api/metrics/p95/",
+        {"at": END, "estimator": "smooth"},
+        "p95",
+        {"at": END, "estimator": "smooth"},
+    ),
+    (
+        "/api/metrics/p95/range/",
+        {"end": END, "duration": "1h", "step": "10m", "estimator": "smooth"},
+        "p95_range",
+        {"end": END, "duration": "1h", "step": "10m", "estimator": "smooth"},
+    ),
+    (
+        "/api/metrics/percentiles/",
+        {"at": END, "percentiles": "50,99", "estimator": "smooth"},
+        "percentiles",
+        {"at": END, "percentiles": "50,99", "estimator": "smooth"},
+    ),
     ("/api/metrics/models/", {"end": END}, "list_models", {"end": END}),
     (
         "/api/metrics/models/",
@@ -178,6 +196,7 @@ BAD = [
     ("/api/metrics/p95/", {"at": "yesterday"}, "at"),
     ("/api/metrics/p95/", {"histogram": "weird"}, "histogram"),
     ("/api/metrics/p95/", {"unit": "parsec"}, "unit"),
+    ("/api/metrics/p95/", {"estimator": "guess"}, "estimator"),
     ("/api/metrics/p95/", {"selector": "env=prod"}, "selector"),
     ("/api/metrics/p95/range/", {"duration": "1h", "step": "2h"}, "step"),
     ("/api/metrics/p95/range/", {"duration": "30d", "step": "1s"}, "step"),

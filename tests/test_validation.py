@@ -170,7 +170,7 @@ def test_durations_stop_at_prometheus_limit_of_292_years(prom):
 
 
 def test_percentile_columns_never_use_an_exponent():
-    from p95kit.validation import percentile_column
+    from p95kit.query.columns import percentile_column
 
     assert [percentile_column(p) for p in (95, 99.9, 0.0001, 1e-05)] == [
         "p95",

@@ -1,8 +1,9 @@
 """The ``p95kit`` command: thin click commands over the library.
 
 Holds the command group (:mod:`.main`), the one place that turns p95kit errors into
-exit codes (:mod:`.errors`), shared options (:mod:`.options`) and the ``demo`` and
-``doctor`` commands (:mod:`.setup_commands`).
+exit codes (:mod:`.errors`), shared options (:mod:`.options`), and one module per
+command family: ``query`` and ``models`` (:mod:`.query_commands`), ``report``
+(:mod:`.report_command`), ``demo`` (:mod:`.demo_command`), ``doctor`` (:mod:`.doctor_command`).
 
 May import every layer below (demo, report, display, query, prometheus, base).
 Nothing imports it.

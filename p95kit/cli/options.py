@@ -86,6 +86,18 @@ def target_options(func: Callable) -> Callable:
     return _apply(func, [metric_name, model_label, model, selector, histogram, unit])
 
 
+def estimator_option(func: Callable) -> Callable:
+    """``--estimator prometheus|smooth`` (which percentile; see README "Which percentile?")."""
+    return click.option(
+        "--estimator",
+        type=click.Choice(["prometheus", "smooth"]),
+        default="prometheus",
+        show_default=True,
+        help="prometheus: histogram_quantile (as Grafana); smooth: p95kit's estimate from the "
+        "same buckets, closer to the true percentile.",
+    )(func)
+
+
 def _metric_options() -> list[Callable]:
     return [
         click.option(

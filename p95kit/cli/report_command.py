@@ -30,7 +30,9 @@ def settings_options(func: Callable) -> Callable:
         option = field.metadata["option"]
         if option is None:
             continue
-        if option.number is None:
+        if option.choices:
+            kind = click.Choice(option.choices)
+        elif option.number is None:
             kind = click.STRING
         else:
             ranged = click.IntRange if option.number is int else click.FloatRange
@@ -92,5 +94,5 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     names = [field.name for field in dataclasses.fields(ReportSettings)]
     settings = ReportSettings(**{name: kwargs.pop(name) for name in names})
     with client_from(kwargs) as client:
-        outcome = run_report(client, settings, progress=verbose > 1, **run_options)
+        outcome = run_report(client, settings, progress=None, **run_options)  # -v on a tty
     log.info("report: %s", outcome.path / "report.html")

@@ -22,22 +22,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 
-from p95kit.errors import P95kitError
+from p95kit.errors import LocalPrometheusError, PrometheusNotInstalledError
 from p95kit.processes import die_with_parent
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})  # OpenMetrics label values
-
-
-class LocalPrometheusError(P95kitError):
-    """The local Prometheus could not be prepared or started."""
-
-
-class PrometheusNotInstalledError(LocalPrometheusError):
-    """The ``prometheus`` or ``promtool`` binary cannot be found (CLI exit 2: a setup problem)."""
-
-    exit_code = 2
 
 
 def find_binaries() -> tuple[str, str]:
@@ -198,11 +188,14 @@ class LocalPrometheus:
         *,
         extra_args: Sequence[str] = (),
         ready_timeout: float = 30,
+        config: str = "scrape_configs: []\n",
     ) -> None:
-        """Prepare (but do not start) a local Prometheus."""
+        """Prepare (but do not start) a local Prometheus; ``config`` is its prometheus.yml
+        (by default it scrapes nothing)."""
         self.openmetrics_file, self.workdir = openmetrics_file, Path(workdir)
         self.data_dir, self.log_path = self.workdir / "data", self.workdir / "prometheus.log"
         self.extra_args, self.ready_timeout = tuple(extra_args), ready_timeout
+        self.config = config
         self.port, self.url = 0, ""
         self.pid: int | None = None
         self.timings: dict[str, float] = {}
@@ -230,7 +223,7 @@ class LocalPrometheus:
             self.timings["backfill"] = time.monotonic() - began
             began = time.monotonic()
         config = self.workdir / "prometheus.yml"
-        config.write_text("scrape_configs: []\n", encoding="utf-8")
+        config.write_text(self.config, encoding="utf-8")
         deadline = began + self.ready_timeout
         msg = f"Prometheus at {{url}} not ready within {self.ready_timeout} s"
         for _ in range(3):  # another process may take the free port before Prometheus binds it

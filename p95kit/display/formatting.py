@@ -1,7 +1,10 @@
-"""Numbers and times as report text: latencies in ms, counts, shares, changes, UTC.
+"""Numbers and times as text: latencies in ms, counts, shares, changes, UTC.
 
-Shared by the report's HTML fragments (:mod:`p95kit.report.sections`) and the index page, so
-a number reads the same everywhere. Plain text: escape it where it is rendered.
+The one vocabulary for milliseconds (:func:`fmt_ms`, :func:`given_ms`) and missing
+values (``"no traffic"``, ``"—"``), used by the report's HTML (:mod:`p95kit.report.sections`),
+the index page, ``p95kit.styled`` (:mod:`.styling`), the terminal (:mod:`.terminal`) and
+the chart (:mod:`.plotting`), so a number reads the same everywhere. Plain text: escape
+it where it is rendered.
 """
 
 from __future__ import annotations
@@ -14,18 +17,33 @@ NO_TRAFFIC = "no traffic"
 MISSING = "—"
 
 
-def fmt_ms(value: float, *, no_traffic: bool = False, top_bucket_ms: float = math.nan) -> str:
+def fmt_ms(
+    value: float,
+    *,
+    no_traffic: bool = False,
+    top_bucket_ms: float = math.nan,
+    digits: int | None = None,
+    unit: bool = True,
+) -> str:
     """A latency in milliseconds as text: ``"245.7 ms"``.
 
     NaN is ``"no traffic"`` when ``no_traffic`` (else ``"—"``); a value at or above
     ``top_bucket_ms`` (the quantile lies in the ``+Inf`` bucket) is ``"≥ 10000 ms"``.
-    Precision: 2 decimals under 10 ms, 1 under 1000 ms, none above.
+    Precision: ``digits`` decimals, or by default 2 under 10 ms, 1 under 1000 ms, none
+    above. ``unit=False`` leaves out the ``" ms"`` (a column already named in ms).
     """
+    suffix = " ms" if unit else ""
     if finite(top_bucket_ms) and (not finite(value) or value >= top_bucket_ms * (1 - 1e-9)):
-        return f"≥ {number(top_bucket_ms)} ms"
+        return f"≥ {number(top_bucket_ms)}{suffix}"
     if not finite(value):
         return NO_TRAFFIC if no_traffic else MISSING
-    return f"{number(value)} ms"
+    shown = number(value) if digits is None else f"{value:.{digits}f}"
+    return f"{shown}{suffix}"
+
+
+def given_ms(value: float) -> str:
+    """A threshold the user gave (an SLO) as they wrote it: ``500 ms``, ``2.5 ms``."""
+    return f"{value:g} ms"
 
 
 def utc(when: Any) -> str:
@@ -48,7 +66,7 @@ def number(value: float) -> str:
     return f"{value:.2f}" if size < 10 else f"{value:.1f}" if size < 1000 else f"{value:.0f}"
 
 
-def count(value: float) -> str:
+def fmt_count(value: float) -> str:
     """A request count: ``12,345``."""
     return f"{round(value):,}" if finite(value) else MISSING
 

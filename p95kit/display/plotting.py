@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from p95kit import validation
 from p95kit.display.chart_selection import chart_models
 from p95kit.display.fonts import chart_fonts
+from p95kit.display.formatting import given_ms
 from p95kit.errors import InvalidParameterError
 
 #: Legend labels longer than this are cut and end with "…".
@@ -83,7 +84,7 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
     labels = [_label(n) for n in names]
     if slo_ms is not None:  # checked by _check_plot_arguments
         handles.append(ax.axhline(slo_ms, color="crimson", linestyle="--", linewidth=1.2))
-        labels.append(f"SLO {slo_ms:g} ms")
+        labels.append(f"SLO {given_ms(slo_ms)}")
     _axes(ax, range_frame, names, slo_ms, log_y)
     stamps = range_frame.loc[range_frame["model"].isin(names), "timestamp"]
     if stamps.nunique() == 1:  # one point: an hour around it, not years of empty axis

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from p95kit.validation import is_latency_column
+from p95kit.display.formatting import MISSING, fmt_ms
+from p95kit.query.columns import is_latency_column
 
 
 def styled(frame: pd.DataFrame, digits: int = 1):
@@ -24,9 +25,11 @@ def styled(frame: pd.DataFrame, digits: int = 1):
     formats = {}
     for column in frame.columns:
         if is_latency_column(column):
-            formats[column] = lambda v: "no traffic" if pd.isna(v) else f"{v:.{digits}f} ms"
+            formats[column] = lambda v: fmt_ms(v, no_traffic=True, digits=digits)
         elif column == "timestamp":
-            formats[column] = lambda t: "—" if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M:%S UTC")
+            formats[column] = lambda t: (
+                MISSING if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M:%S UTC")
+            )
         elif pd.api.types.is_float_dtype(frame[column].dtype):
             formats[column] = _number
     # One format() call: a later call would reset the other columns (and their escaping).
@@ -34,9 +37,13 @@ def styled(frame: pd.DataFrame, digits: int = 1):
     return styler.format_index(escape="html", axis=1).hide(axis="index")
 
 
+def _time(moment: pd.Timestamp) -> str:
+    return MISSING if pd.isna(moment) else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _number(value: float) -> str:
     if pd.isna(value):
-        return "—"
+        return MISSING
     if math.isfinite(value) and value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.3f}".rstrip("0").rstrip(".")

@@ -7,8 +7,9 @@ import io
 import numpy as np
 import pandas as pd
 
+from p95kit.display.formatting import fmt_ms
+from p95kit.query.columns import is_latency_column
 from p95kit.query.payloads import dumps, to_payload
-from p95kit.validation import is_latency_column
 
 
 def render(frame: pd.DataFrame, output_format: str) -> str:
@@ -40,7 +41,7 @@ def table(frame: pd.DataFrame) -> str:
     for column in shown.columns:
         if is_latency_column(column):
             values = frame[column].to_numpy(dtype=np.float64)
-            shown[column] = [f"{v:.2f}" if np.isfinite(v) else "no traffic" for v in values]
+            shown[column] = [fmt_ms(v, no_traffic=True, digits=2, unit=False) for v in values]
     return shown.to_string(index=False) + "\n"
 
 

@@ -6,5 +6,6 @@ the small thread pool for concurrent calls (:mod:`.fanout`), base URLs (:mod:`.u
 and the client built from CLI options and environment variables (:mod:`.config`).
 
 May import: :mod:`p95kit.errors`, :mod:`p95kit.validation`, :mod:`p95kit.durations`,
-:mod:`p95kit.times`. Never the layers above (query, display, report, serve, cli, demo).
+:mod:`p95kit.times`, :mod:`p95kit.progress`. Never the layers above (query, display,
+report, serve, cli, demo).
 """

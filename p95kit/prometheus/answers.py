@@ -3,15 +3,20 @@
 The one place where HTTP failures are translated: a transport failure, a 401/403,
 Prometheus's error envelope, a proxy's 5xx page and a body that is not API JSON each
 become their :mod:`p95kit.errors` class here, with the server's words kept and the
-URL shown without credentials. :func:`should_retry` says which ones are worth another
-try. :class:`Prometheus <p95kit.prometheus.client.Prometheus>` only sends and retries.
+URL shown without credentials. Malformed answers too: :func:`to_result` checks the
+envelope's shape and :func:`malformed_is_an_error` guards the parsers that read the
+samples (:mod:`p95kit.query.frames`). :func:`should_retry` says which failures are
+worth another try. :class:`Prometheus <p95kit.prometheus.client.Prometheus>` only
+sends and retries.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -163,3 +168,23 @@ def is_envelope(body: dict) -> bool:
 def bad_response(safe_url: str, path: str, why: str) -> PrometheusUnavailableError:
     """An answer that is not what the API promises (a proxy page, a truncated body)."""
     return PrometheusUnavailableError(f"invalid answer from {safe_url}{path}: {why}", url=safe_url)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def malformed_is_an_error(parse: F) -> F:
+    """Turn a sample that is not a number (or a broken series) met while parsing a
+    :class:`Result` into a clear PrometheusUnavailableError."""
+
+    @functools.wraps(parse)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return parse(*args, **kwargs)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise PrometheusUnavailableError(
+                f"invalid answer from Prometheus: {type(exc).__name__}: {exc} "
+                '(samples must be [time, "number"] pairs)'
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]

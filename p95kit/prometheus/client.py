@@ -128,11 +128,15 @@ class Prometheus:
         form = {"query": promql, "time": _fmt(at)}
         return self._api("/api/v1/query", form, promql, expect)
 
-    def query_range(self, promql: str, start: float, end: float, step: float) -> Result:
+    def query_range(
+        self, promql: str, start: float, end: float, step: float, *, progress: bool | None = None
+    ) -> Result:
         """Evaluate a range query; points fall at ``start + k*step`` up to ``end``.
 
         Ranges over 11,000 points are split into step-aligned chunks with no
-        shared boundary point, fetched ``max_workers`` at a time, and joined.
+        shared boundary point, fetched ``max_workers`` at a time, and joined;
+        ``progress`` counts the chunks (None: in Jupyter or with ``-v``; see
+        :mod:`p95kit.progress`).
         """
         points = math.floor((end - start) / step + 1e-9) + 1
         if points > MAX_POINTS_PER_SERIES:
@@ -145,7 +149,8 @@ class Prometheus:
         if len(chunks) == 1:
             return self._range_chunk(promql, start, end, step)
         calls = [partial(self._range_chunk, promql, lo, hi, step) for lo, hi in chunks]
-        return merge_matrices(run_all(calls, self.max_workers))
+        done = run_all(calls, self.max_workers, progress=progress, description="range chunks")
+        return merge_matrices(done)
 
     def label_values(self, label: str, matches: list[str], start: float, end: float) -> list[str]:
         """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""

@@ -5,45 +5,81 @@ calls not yet started are skipped rather than each spending its own retry
 budget against a server that is down. The flag is set in the worker thread
 that failed, before it can pick another call, so no call starts after the
 first failure is known. An interrupt in the waiting thread counts as a failure.
+With ``progress`` a bar counts the calls that ended (see :mod:`p95kit.progress`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from p95kit.progress import Advance, bar
+
 T = TypeVar("T")
+
+_SIGNAL_CHECK_S = 0.2  # longest a pending Ctrl-C/SIGTERM waits to be raised
 
 
 class _Skipped(Exception):
     """A call not started because another one had already failed."""
 
 
-def run_all(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
+def run_all(
+    calls: Sequence[Callable[[], T]],
+    workers: int,
+    *,
+    progress: bool | None = False,
+    description: str = "queries",
+) -> list[T]:
     """Results of ``calls`` in order, run ``workers`` at a time.
+
+    ``progress``: a bar named ``description`` counting the calls done (None: only in
+    Jupyter or on a terminal with ``-v``; the default False: never), the hook for
+    any batch of fetches (chunks of a range, several metrics, a report's queries).
 
     Raises the first failure (in the order of ``calls``) once the calls already
     running have ended; calls that had not started by then are never started. An
     interrupt while waiting (Ctrl-C, SIGTERM) is raised at once and starts nothing more;
     the calls already running end in the background.
     """
+    with bar(len(calls), description, progress) as advance:
+        return _run(calls, workers, advance)
+
+
+def _run(calls: Sequence[Callable[[], T]], workers: int, advance: Advance) -> list[T]:
     failed = threading.Event()
+    # Each call puts a token when it ends, and this thread waits for the tokens in short
+    # slices: a signal that lands just before a blocking wait starts does not interrupt
+    # that wait (CPython runs handlers between bytecodes), so a wait without a timeout
+    # could sleep through Ctrl-C or SIGTERM until every running call had ended.
+    ended: queue.SimpleQueue[None] = queue.SimpleQueue()
 
     def guarded(call: Callable[[], T]) -> T:
-        if failed.is_set():
-            raise _Skipped
         try:
-            return call()
-        except BaseException:
-            failed.set()
-            raise
+            if failed.is_set():
+                raise _Skipped
+            try:
+                result = call()
+            except BaseException:
+                failed.set()
+                raise
+            advance(1)
+            return result
+        finally:
+            ended.put(None)
 
     pool = ThreadPoolExecutor(max(1, min(workers, len(calls))))
     try:
         futures = [pool.submit(guarded, call) for call in calls]
-        wait(futures)
+        remaining = len(futures)
+        while remaining:
+            with contextlib.suppress(queue.Empty):
+                ended.get(timeout=_SIGNAL_CHECK_S)
+                remaining -= 1
     except BaseException:  # Ctrl-C or SIGTERM in this thread: start nothing more either
         failed.set()
         pool.shutdown(wait=False, cancel_futures=True)

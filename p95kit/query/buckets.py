@@ -26,8 +26,9 @@ import pandas as pd
 
 from p95kit.durations import normalize_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import frames, promql
+from p95kit.query import promql
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.latency import TimeLike, connect
 from p95kit.query.target import Target, make_target
@@ -39,11 +40,11 @@ COLUMNS = ("model", "lower_ms", "upper_ms", "count", "share", "cumulative_share"
 def buckets(
     metric_name: str = "request_duration_seconds",
     time_range: str = "5m",
+    *,
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
@@ -96,7 +97,7 @@ def fetch_buckets(
     return frame
 
 
-@frames.malformed_is_an_error
+@malformed_is_an_error
 def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) -> pd.DataFrame:
     """An instant vector of bucket counts -> the :func:`buckets` frame.
 

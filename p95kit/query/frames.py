@@ -4,7 +4,9 @@ Parsing is separate from fetching, so it is tested without HTTP. Sample values
 arrive as JSON strings (``"0.375"``, ``"NaN"``, ``"+Inf"``); they are converted
 per series with numpy, never with a Python loop per sample. Every frame has the
 same columns and dtypes when empty. Latencies are multiplied by ``scale``
-(1000 for seconds -> milliseconds).
+(1000 for seconds -> milliseconds). An answer that does not parse is an error
+decided in the Prometheus layer, like every malformed answer
+(:func:`~p95kit.prometheus.answers.malformed_is_an_error`).
 
 Rows are keyed by model. Summaries cannot be aggregated across instances, so their
 frames are keyed by model *and* instance: pass ``instance_label`` (normally
@@ -14,39 +16,18 @@ frames are keyed by model *and* instance: pass ``instance_label`` (normally
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from p95kit.errors import PrometheusUnavailableError
+from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.range_answers import Columns, from_lists
+from p95kit.query.columns import percentile_column
 from p95kit.query.promql import string_literal
-from p95kit.validation import percentile_column
 
 TIMESTAMP = "datetime64[ns, UTC]"
 INSTANCE = "instance"  # the column that keys summary rows next to ``model``
-
-
-F = TypeVar("F", bound=Callable[..., pd.DataFrame])
-
-
-def malformed_is_an_error(parse: F) -> F:
-    """Turn a sample that is not a number (or a broken series) into a clear p95kit error."""
-
-    @functools.wraps(parse)
-    def wrapper(*args: Any, **kwargs: Any) -> pd.DataFrame:
-        try:
-            return parse(*args, **kwargs)
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise PrometheusUnavailableError(
-                f"invalid answer from Prometheus: {type(exc).__name__}: {exc} "
-                '(samples must be [time, "number"] pairs)'
-            ) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 def to_timestamps(seconds: Any) -> pd.DatetimeIndex:

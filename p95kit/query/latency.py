@@ -31,10 +31,12 @@ import pandas as pd
 from p95kit import validation
 from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
+from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
-from p95kit.query import frames, promql
+from p95kit.query import estimators, frames, promql
+from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
     missing_summary_quantiles,
@@ -66,15 +68,16 @@ def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[P
 def p95(
     metric_name: str = "request_duration_seconds",
     time_range: str = "5m",
+    *,
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """Current P95 latency per model (the original ``GET /api/metrics/p95/``).
 
@@ -84,28 +87,32 @@ def p95(
     ``time_range`` (str). ``at`` pins the evaluation time (default now).
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series, and ``time_range`` does not apply (see the module docstring).
+    ``estimator``: ``prometheus`` (histogram_quantile) or ``smooth`` (see the module docstring).
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        return warn_missing_series(fetch_p95(prom, target, window, when), target)
+        return warn_missing_series(fetch_p95(prom, target, window, when, how), target)
 
 
 def p95_range(
     metric_name: str = "request_duration_seconds",
     duration: str = "1h",
+    *,
     step: str = "1m",
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """P95 latency per model over time (the original ``GET /api/metrics/p95/range/``).
 
@@ -114,11 +121,16 @@ def p95_range(
     is the P95 over the ``time_range`` before it. Columns: ``model`` (str),
     ``timestamp`` (datetime64[ns, UTC]), ``p95_latency_ms`` (float64 ms, NaN = no
     traffic); sorted by model, then time. Ranges over 11,000 points are fetched in
-    chunks. With ``histogram="summary"`` an ``instance`` column follows ``model``
-    (sorted by model, instance, time) and each point is the value the client
-    exported at that time; ``time_range`` does not apply.
+    chunks, with a bar counting them when ``progress`` says so (None: in Jupyter, or on
+    a terminal with ``-v``; never under cron; True/False force it; see
+    :mod:`p95kit.progress`). With ``histogram="summary"`` an ``instance`` column
+    follows ``model`` (sorted by model, instance, time) and each point is the value
+    the client exported at that time; ``time_range`` does not apply.
+    ``estimator``: as for :func:`p95`.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
+    check_progress(progress)
     duration_text, span = normalize_duration(duration, "duration")
     step_text, step_s = normalize_duration(step, "step")
     window, _ = normalize_duration(time_range, "time_range")
@@ -128,23 +140,35 @@ def p95_range(
         )
     stop = align(parse_time(end, "end"), step_s)
     with connect(prometheus_url, client) as prom:
-        frame = fetch_range(prom, target, duration_text, span, step_text, step_s, window, stop)
+        frame = fetch_range(
+            prom,
+            target,
+            duration_text,
+            span,
+            step_text,
+            step_s,
+            window,
+            stop,
+            how,
+            progress=progress,
+        )
         return warn_missing_series(frame, target)
 
 
 def percentiles(
     metric_name: str = "request_duration_seconds",
     percentiles: Sequence[float] | str = (50, 95, 99),
+    *,
     time_range: str = "5m",
     model_label: str = "model",
     prometheus_url: str | None = None,
     at: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     models: Sequence[str] | None = None,
     selector: str | None = None,
     histogram: str = "auto",
     unit: str = "auto",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """Several percentiles per model in one request (``GET /api/metrics/percentiles/``).
 
@@ -155,23 +179,26 @@ def percentiles(
     ``timestamp`` (datetime64[ns, UTC]). One row per model, sorted by model.
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series; only the quantiles the summary exports can be answered.
+    ``estimator``: as for :func:`p95`.
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
+    how = estimators.estimator(estimator)
     wanted = validation.percentiles(percentiles)
     window, _ = normalize_duration(time_range, "time_range")
     when = parse_time(at, "at")
     with connect(prometheus_url, client) as prom:
-        frame = warn_missing_series(fetch_percentiles(prom, target, wanted, window, when), target)
+        frame = fetch_percentiles(prom, target, wanted, window, when, estimator=how)
+        frame = warn_missing_series(frame, target)
     return warn_small_percentiles(frame, wanted)
 
 
 def list_models(
     metric_name: str = "request_duration_seconds",
     model_label: str = "model",
+    *,
     prometheus_url: str | None = None,
     end: TimeLike = None,
     client: Prometheus | None = None,
-    *,
     lookback: str = "1d",
     selector: str | None = None,
     histogram: str = "auto",
@@ -185,18 +212,28 @@ def list_models(
         return prom.label_values(target.model_label, matches, stop - span, stop)
 
 
-def fetch_p95(prom: Prometheus, target: Target, window: str, when: float) -> pd.DataFrame:
+def fetch_p95(
+    prom: Prometheus, target: Target, window: str, when: float, estimator: str = "prometheus"
+) -> pd.DataFrame:
     """The :func:`p95` frame for validated parameters."""
-    query = promql.quantile(target, 0.95, window)
-    result = prom.query(query, when)
-    frame = frames.parse_instant(
-        result.result,
-        target.model_label,
-        "p95_latency_ms",
-        target.scale,
-        when,
-        target.instance_label,
+    smooth = estimator == "smooth" and estimators.instant(
+        prom, target, (0.95,), window, when, "rate"
     )
+    if smooth:
+        query, result = smooth.query, _result_of(smooth)
+        frame = smooth.instant_frame(["p95_latency_ms"], when)
+    else:
+        query = promql.quantile(target, 0.95, window)
+        result = prom.query(query, when)
+        frame = frames.parse_instant(
+            result.result,
+            target.model_label,
+            "p95_latency_ms",
+            target.scale,
+            when,
+            target.instance_label,
+        )
+    _estimated_by(frame, smooth, estimator, target)
     frame["metric_name"] = pd.Series([target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
     return _finish(frame, "p95", target, result, query, prom, (0.95,), time_range=window, at=when)
@@ -211,19 +248,32 @@ def fetch_range(
     step_s: float,
     window: str,
     stop: float,
+    estimator: str = "prometheus",
+    *,
+    progress: bool | None = False,
 ) -> pd.DataFrame:
-    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned."""
+    """The :func:`p95_range` frame for validated parameters; ``stop`` is step-aligned.
+
+    ``progress``: a bar over the chunks of a long range (default: none)."""
     start = stop - (span // step_s) * step_s
-    query = promql.quantile(target, 0.95, window)
-    result = prom.query_range(query, start, stop, step_s)
-    frame = frames.parse_matrix(
-        result.result,
-        target.model_label,
-        "p95_latency_ms",
-        target.scale,
-        target.instance_label,
-        result.columns,
+    smooth = estimator == "smooth" and estimators.over_range(
+        prom, target, 0.95, window, start, stop, step_s, progress
     )
+    if smooth:
+        query, result = smooth.query, _result_of(smooth)
+        frame = smooth.range_frame("p95_latency_ms")
+    else:
+        query = promql.quantile(target, 0.95, window)
+        result = prom.query_range(query, start, stop, step_s, progress=progress)
+        frame = frames.parse_matrix(
+            result.result,
+            target.model_label,
+            "p95_latency_ms",
+            target.scale,
+            target.instance_label,
+            result.columns,
+        )
+    _estimated_by(frame, smooth, estimator, target)
     return _finish(
         frame,
         "p95_range",
@@ -247,14 +297,21 @@ def fetch_percentiles(
     window: str,
     when: float,
     func: str = "rate",
+    estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
     qs = tuple(p / 100 for p in wanted)
-    query = promql.quantiles(target, qs, window, func)
-    result = prom.query(query, when)
-    frame = frames.parse_quantiles(
-        result.result, target.model_label, wanted, target.scale, when, target.instance_label
-    )
+    smooth = estimator == "smooth" and estimators.instant(prom, target, qs, window, when, func)
+    if smooth:
+        query, result = smooth.query, _result_of(smooth)
+        frame = smooth.instant_frame([percentile_column(p) for p in wanted], when)
+    else:
+        query = promql.quantiles(target, qs, window, func)
+        result = prom.query(query, when)
+        frame = frames.parse_quantiles(
+            result.result, target.model_label, wanted, target.scale, when, target.instance_label
+        )
+    _estimated_by(frame, smooth, estimator, target)
     return _finish(
         frame,
         "percentiles",
@@ -267,6 +324,18 @@ def fetch_percentiles(
         time_range=window,
         at=when,
     )
+
+
+def _result_of(answer: estimators.Answer) -> Result:
+    return Result("vector", [], list(answer.warnings), list(answer.infos))
+
+
+def _estimated_by(frame: pd.DataFrame, smooth: Any, estimator: str, target: Target) -> None:
+    """Record which estimator answered (``smooth``: an Answer; None when ``smooth`` left it
+    to Prometheus, which adds a warning; False for ``prometheus``)."""
+    frame.attrs["estimator"] = "smooth" if smooth else "prometheus"
+    if estimator == "smooth" and smooth is None:
+        frame.attrs["estimator_notes"] = [estimators.fallback_note(target)]
 
 
 def _finish(
@@ -288,4 +357,5 @@ def _finish(
         warnings=list(result.warnings),
         infos=list(result.infos),
     )
-    return add_warnings(frame, missing_summary_quantiles(target, result, qs))
+    notes = frame.attrs.pop("estimator_notes", [])
+    return add_warnings(frame, [*notes, *missing_summary_quantiles(target, result, qs)])

@@ -19,8 +19,8 @@ import orjson
 import pandas as pd
 
 from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.query.columns import percentile_column
 from p95kit.query.frames import INSTANCE, to_timestamps
-from p95kit.validation import percentile_column
 
 
 def to_payload(frame: pd.DataFrame) -> dict[str, Any]:

@@ -1,16 +1,27 @@
 """Scheduled reports: plan, fetch once, run the notebook, export HTML, publish a snapshot.
 
-Holds the report's data (:mod:`.data`), per-model summary (:mod:`.summary`), the
-kernel and papermill run (:mod:`.kernel`), notebook to HTML (:mod:`.html_export`),
-the HTML sections (:mod:`.sections`), the snapshot folder (:mod:`.snapshots`), the
-index page (:mod:`.index_page`), the whole pipeline (:mod:`.pipeline`), set-up checks
-(:mod:`.doctor`), and the report notebook and nbconvert template it ships.
+The public names, for a script or a scheduler (Airflow, cron in Python)::
+
+    from p95kit.report import ReportSettings, run_report
+
+    run = run_report("http://prometheus:9090", ReportSettings(duration="24h"), out="reports")
+    run.path / "report.html"    # the published snapshot; run.run is its run.json
+
+- :func:`run_report`: publish one snapshot, exactly as ``p95kit report`` does.
+- :class:`ReportSettings`: what the report covers (the ``p95kit report`` options).
+- :class:`ReportRun`: what :func:`run_report` returns (``path``, ``run``).
+- :data:`DEFAULT_NOTEBOOK`: the report notebook, to copy and customise (README).
+- :mod:`.sections` and :mod:`.chart`: the report's tables and chart, for sections of your own.
+
+Inside: the declared parameters (:mod:`.parameters`), the report's data (:mod:`.data`),
+per-model summary (:mod:`.summary`), the kernel and papermill run (:mod:`.kernel`; its
+environment: :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot
+folder (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
+(:mod:`.pipeline`), set-up checks (:mod:`.doctor`), and the report notebook and nbconvert
+template it ships.
 
 May import: :mod:`p95kit.display`, :mod:`p95kit.query`, :mod:`p95kit.prometheus` and
 the base modules. Never serve, cli or demo.
-
-    from p95kit.report import ReportSettings, run_report
-    run = run_report(ReportSettings(duration="24h"), out="reports")
 """
 
 from __future__ import annotations
@@ -18,11 +29,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+#: Public name -> the module that defines it; imported on first use (PEP 562), so
+#: ``import p95kit.report`` stays light.
 _EXPORTS = {
     "run_report": "p95kit.report.pipeline",
     "ReportRun": "p95kit.report.pipeline",
     "DEFAULT_NOTEBOOK": "p95kit.report.pipeline",
-    "ReportSettings": "p95kit.report.data",
+    "ReportSettings": "p95kit.report.parameters",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -33,3 +46,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'p95kit.report' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -27,8 +27,9 @@ from p95kit.durations import align, choose_step, format_duration, normalize_dura
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import latency, promql
+from p95kit.query import estimators, latency, promql
 from p95kit.query.buckets import fetch_buckets
+from p95kit.query.columns import is_latency_column, percentile_column
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.target import Target, make_target
@@ -57,7 +58,8 @@ class ReportData:
       ``no_traffic`` (bool).
     - ``meta``: ``window_start``/``window_end`` (unix s), ``duration``, ``step``,
       ``time_range``, ``percentiles`` (list of float), ``metric_name``,
-      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``queries`` (dict
+      ``model_label``, ``unit``, ``unit_assumed``, ``slo_ms``, ``estimator``
+      (``prometheus`` or ``smooth``: which percentiles these are), ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
       ``generated_at`` (unix s), ``warnings`` (list of str).
     """
@@ -75,7 +77,7 @@ class ReportData:
         for attribute, name in PAYLOAD_FILES.items():
             written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
         summary = self.summary.copy()
-        ms = [c for c in summary.columns if validation.is_latency_column(c)]
+        ms = [c for c in summary.columns if is_latency_column(c)]
         summary[ms] = summary[ms].round(2)
         body = {"meta": self.meta, "models": summary.to_dict(orient="records")}
         written.append(_write(folder / SUMMARY_FILE, dumps(body)))
@@ -129,6 +131,7 @@ class Plan:
     end: float
     slo_ms: float | None
     max_chart_models: int
+    estimator: str = "prometheus"
 
 
 def plan(settings: ReportSettings) -> Plan:
@@ -185,6 +188,7 @@ def plan(settings: ReportSettings) -> Plan:
         end=end,
         slo_ms=slo_ms,
         max_chart_models=settings.max_chart_models,
+        estimator=estimators.estimator(settings.estimator),
     )
 
 
@@ -193,14 +197,22 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
     started = time.time()
     tasks: dict[str, Callable[[], Any]] = {
         "window": lambda: latency.fetch_percentiles(
-            client, p.target, p.percentiles, p.duration, p.end, "increase"
+            client, p.target, p.percentiles, p.duration, p.end, "increase", p.estimator
         ),
         "previous": lambda: latency.fetch_percentiles(
-            client, p.target, (95.0,), p.duration, p.end - p.span, "increase"
+            client, p.target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
         ),
-        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end),
+        "current": lambda: latency.fetch_p95(client, p.target, p.time_range, p.end, p.estimator),
         "range": lambda: latency.fetch_range(
-            client, p.target, p.duration, p.span, p.step, p.step_s, p.chart_range, p.end
+            client,
+            p.target,
+            p.duration,
+            p.span,
+            p.step,
+            p.step_s,
+            p.chart_range,
+            p.end,
+            p.estimator,
         ),
     }
     target = p.target
@@ -243,6 +255,8 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         **p.target.attrs(),
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
+        # what answered: "smooth" falls back to "prometheus" for native histograms
+        "estimator": results["window"].attrs.get("estimator", p.estimator),
         "queries": query_text,
         "prometheus_url": client.safe_url,
         "version": __version__,
@@ -271,7 +285,7 @@ def notebook_data(parameters: Mapping[str, Any]) -> ReportData:
 
 
 def _summary_columns(meta: dict) -> list[str]:
-    percentile_columns = [validation.percentile_column(p) for p in meta["percentiles"]]
+    percentile_columns = [percentile_column(p) for p in meta["percentiles"]]
     return [
         "model",
         "requests",

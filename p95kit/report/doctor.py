@@ -96,7 +96,7 @@ def run_checks(
 
 
 def _kernel() -> Check:
-    from p95kit.report.kernel import check_kernel, prepare_environment
+    from p95kit.report.kernel_setup import check_kernel, prepare_environment
 
     prepare_environment()
     try:

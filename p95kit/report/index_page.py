@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 
-from p95kit.display.formatting import fmt_ms
-from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE
+from p95kit.display.formatting import MISSING, fmt_ms
+from p95kit.report.data import PAYLOAD_FILES, SUMMARY_FILE, ReportData
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, read_run
 
 _STYLE = """
@@ -35,6 +36,20 @@ def render_index(store: SnapshotStore) -> str:
 """
 
 
+def headline_numbers(data: ReportData) -> dict[str, Any]:
+    """run.json's ``headline``, which this page shows: model count, requests, the slowest
+    model and its window P95 (ms). (The report's own headline is ``sections.headline``.)"""
+    summary = data.summary
+    ranked = summary.dropna(subset=["p95"])
+    top = ranked.iloc[0] if len(ranked) else None
+    return {
+        "models": len(summary),
+        "requests": float(summary["requests"].fillna(0).sum()),
+        "slowest_model": None if top is None else str(top["model"]),
+        "slowest_p95_ms": None if top is None else round(float(top["p95"]), 2),
+    }
+
+
 def _row(path: Path, is_latest: bool) -> str:
     run = read_run(path)
     status = str(run.get("status", "unknown"))
@@ -46,15 +61,15 @@ def _row(path: Path, is_latest: bool) -> str:
     slowest_text = (
         f"{escape(str(slowest))}: {escape(fmt_ms(headline.get('slowest_p95_ms')))}"
         if slowest
-        else "–"
+        else MISSING
     )
     error = run.get("error", {}).get("message", "")
     status_text = escape(status) + (f": {escape(str(error))}" if error else "")
     return (
         f'<tr class="{"latest" if is_latest else ""}"><td>{link}{" (latest)" if is_latest else ""}'
         f'</td><td class="{escape(status, quote=True)}">{status_text}</td>'
-        f"<td>{escape(str(window.get('start', '')))} – {escape(str(window.get('end', '')))}</td>"
-        f"<td>{escape(str(headline.get('models', '–')))}</td><td>{slowest_text}</td>"
+        f"<td>{escape(str(window.get('start', '')))} → {escape(str(window.get('end', '')))}</td>"
+        f"<td>{escape(str(headline.get('models', MISSING)))}</td><td>{slowest_text}</td>"
         f"<td>{_files(name, status)}</td></tr>"
     )
 

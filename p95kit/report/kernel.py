@@ -1,15 +1,14 @@
 """Execute a report notebook with papermill, in-process, on one explicitly chosen kernel.
 
-Robust under cron: ``JUPYTER_PREFER_ENV_PATH=1`` so the virtual environment's
-kernelspec wins over one in the user's home, writable ``IPYTHONDIR`` /
-``MPLCONFIGDIR`` / ``JUPYTER_RUNTIME_DIR`` when HOME is not, a check that the
-kernel runs this very Python, no progress bar unless asked, and no kernel chatter
+Robust under cron: the environment and the kernel check of
+:mod:`p95kit.report.kernel_setup`, no progress bar unless asked, and no kernel chatter
 on stderr. papermill's and nbclient's exceptions become
 :class:`~p95kit.errors.ReportError` here and nowhere else.
 
-:func:`report_kernel` starts the kernel before the data is fetched, so it boots (about
-half a second) and imports the notebook's libraries (``KERNEL_PRELOAD``, about 0.5 s more)
-while this process fetches and draws; :func:`execute` then runs the notebook on it.
+:func:`report_kernel` starts the kernel before the data is fetched, so it boots and
+imports the notebook's libraries (``KERNEL_PRELOAD``) while this process fetches and
+draws; :func:`execute` then runs the notebook on it (what that saves:
+``benchmarks/RESULTS.md``).
 
 The kernel starts without p95kit's credentials in its environment (it reads the
 data files and needs none, and a notebook cell could print ``os.environ``), and
@@ -23,11 +22,8 @@ import contextlib
 import logging
 import math
 import os
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,15 +31,18 @@ from queue import Empty
 from typing import Any
 
 import nbformat
-from jupyter_client import AsyncKernelClient, AsyncKernelManager
+from jupyter_client import AsyncKernelClient, AsyncKernelManager, protocol_version_info
 from jupyter_core.utils import run_sync
 
 from p95kit.errors import ReportError
 from p95kit.processes import die_with_parent
-from p95kit.prometheus.config import SECRET_ENV
-from p95kit.prometheus.urls import URL_ENV
+from p95kit.report.kernel_setup import (
+    KERNEL_NAME,
+    check_kernel,
+    kernel_environment,
+    prepare_environment,
+)
 
-KERNEL_NAME = "python3"
 # The report notebook's imports (pandas, numpy, p95kit), run by the kernel as it boots:
 # the report process is fetching and drawing meanwhile, so they leave the critical path.
 # The notebook still imports them itself; a name missing here only costs time.
@@ -64,11 +63,16 @@ logging.getLogger("papermill").addHandler(logging.NullHandler())
 class ReportKernelClient(AsyncKernelClient):
     """An AsyncKernelClient that knows exactly when the kernel is ready.
 
-    jupyter_client's ``wait_for_ready`` ends by waiting for 0.2 s of IOPub silence, on
+    jupyter_client's ``wait_for_ready`` ends by waiting for a quiet spell on IOPub, on
     every report. Here the kernel is ready when a ``kernel_info`` request is answered
     and its ``idle`` status has arrived on IOPub: the subscription works and every
     message before it has been read. ``start_channels`` does nothing once they run, so
     the client connected at launch can be handed to nbclient, which starts it again.
+
+    Only jupyter_client's public API is used (``kernel_info``, the channels'
+    ``get_msg``, ``is_alive``, ``session``). Should a release change it anyway, the
+    quick check fails with an AttributeError, TypeError or KeyError, and the stock
+    ``wait_for_ready`` answers instead: slower, never broken.
     """
 
     def start_channels(self, *args: Any, **kw: Any) -> None:
@@ -76,6 +80,14 @@ class ReportKernelClient(AsyncKernelClient):
             super().start_channels(*args, **kw)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        try:
+            await self.wait_for_kernel_info(timeout)
+        except (AttributeError, TypeError, KeyError) as exc:
+            log.debug("quick kernel ready check failed (%r); using jupyter_client's", exc)
+            await super().wait_for_ready(timeout=timeout)
+
+    async def wait_for_kernel_info(self, timeout: float | None = None) -> None:
+        """Return once a ``kernel_info`` reply and its ``idle`` status have arrived."""
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
         while True:
             msg_id = self.kernel_info()
@@ -89,12 +101,19 @@ class ReportKernelClient(AsyncKernelClient):
 
             reply = await self._next(self.shell_channel, answers, deadline)
             if reply is not None and await self._next(self.iopub_channel, idle, deadline):
-                self._handle_kernel_info_reply(reply)
+                self._adapt_protocol(reply)
                 return
-            if not await self._async_is_alive():
+            if not await self.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+    def _adapt_protocol(self, reply: dict[str, Any]) -> None:
+        """What jupyter_client does with a kernel_info reply: speak an older kernel's
+        protocol version."""
+        kernel_major = int(reply["content"]["protocol_version"].split(".")[0])
+        if kernel_major != protocol_version_info[0]:
+            self.session.adapt_version = kernel_major
 
     @staticmethod
     async def _next(
@@ -143,59 +162,13 @@ class ReportKernelManager(AsyncKernelManager):
         await super().start_kernel(**kw)
 
 
-def kernel_environment() -> dict[str, str]:
-    """This process's environment without :data:`SECRET_ENV` (nor a URL with user-info)."""
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-    if "@" in env.get(URL_ENV, ""):
-        del env[URL_ENV]
-    return env
-
-
-def prepare_environment() -> None:
-    """Set the environment variables that make kernels start reliably under cron."""
-    os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    home = Path(os.environ.get("HOME") or tempfile.gettempdir())
-    if not (home.is_dir() and os.access(home, os.W_OK)):
-        scratch = Path(tempfile.gettempdir()) / f"p95kit-{os.getuid()}"
-        for variable in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR"):
-            folder = scratch / variable.lower()
-            folder.mkdir(parents=True, exist_ok=True)
-            os.environ.setdefault(variable, str(folder))
-
-
-def check_kernel(kernel_name: str = KERNEL_NAME) -> list[str]:
-    """Return the kernel's command line, or raise ReportError when it would start
-    another Python than the one p95kit runs in."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        raise ReportError(
-            f"no Jupyter kernel named {kernel_name!r}; install ipykernel in this environment "
-            f"({sys.executable} -m pip install ipykernel)"
-        ) from None
-    program = spec.argv[0] if spec.argv else ""
-    generic = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
-    if program in generic:  # jupyter_client substitutes sys.executable for these
-        return [sys.executable, *spec.argv[1:]]
-    resolved = shutil.which(program) or program
-    if Path(resolved).resolve() != Path(sys.executable).resolve():
-        raise ReportError(
-            f"the {kernel_name!r} kernel in {spec.resource_dir} runs {resolved}, not "
-            f"{sys.executable}; remove that kernelspec or set JUPYTER_PREFER_ENV_PATH=1"
-        )
-    return list(spec.argv)
-
-
 @contextlib.contextmanager
 def report_kernel(cwd: Path) -> Iterator[ReportKernelManager]:
     """Start the report kernel in ``cwd`` now and kill it on leaving the block.
 
     The kernel process boots on its own while the caller goes on (start returns once it
     is launched, not once it is ready); :func:`execute` waits for it. Killed, not asked
-    to exit: the outputs are saved by then, and a graceful exit costs ~0.5 s per report.
+    to exit: the outputs are saved by then, and a graceful exit only costs time.
     Runs on this thread's jupyter event loop, the one papermill uses after it.
     """
     prepare_environment()
@@ -222,8 +195,9 @@ def _stop(manager: ReportKernelManager) -> None:
     if manager.the_client is not None:
         with contextlib.suppress(RuntimeError, OSError):
             manager.the_client.stop_channels()
-    # Kill and reap the kernel's process group here: jupyter_client's kill polls for the
-    # exit every 0.1 s, a tenth of a second per report. It then finds nothing to stop.
+    # Kill and reap the kernel's process group here, at once (jupyter_client's kill polls
+    # for the exit); it then finds nothing to stop. Without a process (another
+    # provisioner), jupyter_client's own shutdown below does it all.
     process = getattr(manager.provisioner, "process", None)
     if process is not None and process.poll() is None:
         with contextlib.suppress(OSError):

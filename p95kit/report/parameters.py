@@ -30,13 +30,15 @@ class Option:
     """How a setting appears on the ``p95kit report`` command line.
 
     The flag is ``--`` plus the field name with dashes. ``number`` (``int`` or
-    ``float``) with ``minimum`` bounds the value, ``above_minimum`` excludes it.
+    ``float``) with ``minimum`` bounds the value, ``above_minimum`` excludes it;
+    ``choices`` lists the accepted words.
     """
 
     help: str
     number: type | None = None
     minimum: float | None = None
     above_minimum: bool = False
+    choices: tuple[str, ...] | None = None
 
 
 #: For the fields whose options ``p95kit query`` shares (``--metric-name``, ``--model``,
@@ -122,6 +124,15 @@ class ReportSettings:
             minimum=1,
         ),
         NotebookLine(int, "lines in the chart; the other models get a table"),
+    )
+    estimator: str = setting(
+        "prometheus",
+        Option(
+            "prometheus: histogram_quantile (as Grafana); smooth: p95kit's estimate from the "
+            "same buckets, closer to the true percentile.",
+            choices=("prometheus", "smooth"),
+        ),
+        NotebookLine(str, "prometheus (histogram_quantile, as Grafana) or smooth"),
     )
 
 

@@ -19,25 +19,19 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from p95kit import __version__, validation
 from p95kit.errors import P95kitError, ReportError
+from p95kit.progress import Advance, bar, no_progress
 from p95kit.prometheus.client import Prometheus
 from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings, collect, plan
-from p95kit.report.index_page import render_index
+from p95kit.report.index_page import headline_numbers, render_index
 from p95kit.report.parameters import notebook_parameters
-from p95kit.report.snapshots import (
-    RUN_FILE,
-    SnapshotStore,
-    read_run,
-    stamp,
-    window_end,
-    write_atomic,
-)
+from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
 
 log = logging.getLogger("p95kit")
@@ -61,30 +55,45 @@ class RunOptions:
 
     notebook: Path
     cell_timeout: float
-    progress: bool
+    advance: Advance = no_progress  # one step per stage: fetch, chart, notebook, HTML
 
 
 def run_report(
-    client: Prometheus,
-    settings: ReportSettings,
+    client: Prometheus | str | None = None,
+    settings: ReportSettings | None = None,
     out: Path | str = "reports",
     *,
     notebook: Path | str | None = None,
     keep: int | None = None,
     wait: float = 0.0,
     cell_timeout: float = 600.0,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> ReportRun:
-    """Publish one report snapshot under ``out``; see :mod:`p95kit.report.snapshots` for the layout.
+    """Publish one report snapshot under ``out``, as ``p95kit report`` does.
 
-    Raises the P95kitError that stopped the run (after keeping a ``.failed`` folder).
+    - ``client``: a :class:`p95kit.Prometheus`, or a Prometheus URL, or None
+      (``P95KIT_PROMETHEUS_URL``, else ``http://localhost:9090``). For a URL or None the
+      credentials come from the environment, as for the CLI (``P95KIT_BEARER_TOKEN_FILE``,
+      ``P95KIT_BEARER_TOKEN``, ``P95KIT_BASIC_AUTH_FILE``, ``P95KIT_HEADERS``).
+    - ``settings``: what the report covers (default: the last 24 h).
+    - ``out``: the snapshots folder (layout in :mod:`p95kit.report.snapshots`);
+      ``notebook`` the report notebook to run (default :data:`DEFAULT_NOTEBOOK`);
+      ``keep`` the number of snapshots to keep; ``wait`` the seconds to wait for another
+      run holding ``out``; ``cell_timeout`` the seconds one cell may run; ``progress``
+      a bar over the run's stages (None: in Jupyter, or on a terminal with ``-v``;
+      never under cron; see :mod:`p95kit.progress`).
+
+    Returns the snapshot folder and its ``run.json`` (:class:`ReportRun`). Raises the
+    :class:`~p95kit.errors.P95kitError` that stopped the run: ``InvalidParameterError``
+    before anything is sent or written, ``ReportLockedError`` when another run holds
+    ``out``, the Prometheus errors, or ``ReportError`` (a ``.failed`` folder is kept).
     """
+    settings = settings if settings is not None else ReportSettings()
     plan(settings)  # invalid parameters: exit before anything is written or sent
-    backfill = settings.end is not None  # an explicit --end may be an older window
     _check_run_options(wait, cell_timeout)
-    options = RunOptions(_notebook(notebook), cell_timeout, progress)
+    options = RunOptions(_notebook(notebook), cell_timeout)
     store = SnapshotStore(out)
-    with store.lock(wait):
+    with _connected(client) as client, store.lock(wait):
         # Stamp and window from when the lock is held: a run that waited for another one
         # must not publish under an older name (or for an older window) than that one.
         started = time.time()
@@ -92,11 +101,12 @@ def run_report(
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
         run = _run_record(client, settings, validated, started)
-        run["moves_latest"] = not (backfill and _ends_before_latest(store, run))
+        run["moves_latest"] = moves_latest(store, run, explicit_end=settings.end is not None)
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
-            _build(staging, client, validated, run, options)
+            with bar(4, "report", progress) as advance:
+                _build(staging, client, validated, run, replace(options, advance=advance))
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
@@ -118,6 +128,18 @@ def run_report(
     return ReportRun(final, run)
 
 
+@contextlib.contextmanager
+def _connected(client: Prometheus | str | None) -> Iterator[Prometheus]:
+    """``client`` itself, or a client for that URL (closed at the end)."""
+    if isinstance(client, Prometheus):
+        yield client
+        return
+    from p95kit.prometheus.config import build_client
+
+    with build_client(client) as built:
+        yield built
+
+
 def _build(
     staging: Path,
     client: Prometheus,
@@ -130,19 +152,22 @@ def _build(
     from p95kit.report.kernel import execute, report_kernel
 
     timings = run["timings"]
-    # The kernel boots (~0.5 s, in its own process) while this process fetches and draws.
+    # The kernel boots in its own process while this process fetches and draws
+    # (what that saves: benchmarks/RESULTS.md).
     with report_kernel(staging) as kernel:
         with _timed(timings, "fetch_s"):
             data = collect(client, validated)
             data.save(staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
+        options.advance(1)
         _check_not_empty(data)
-        run["headline"] = headline(data)
+        run["headline"] = headline_numbers(data)
         run["versions"] = _versions(client)
         run["warnings"] = data.meta.get("warnings", [])
 
         with _timed(timings, "chart_s"):
             _draw_chart(data, staging / CHART_FILE)
+        options.advance(1)
 
         with _timed(timings, "execute_s"):
             executed = execute(
@@ -155,26 +180,18 @@ def _build(
                 ),
                 kernel=kernel,
                 cell_timeout=options.cell_timeout,
-                progress=options.progress,
             )
         log.info("executed the notebook in %.2f s", timings["execute_s"])
+        options.advance(1)
 
     with _timed(timings, "export_s"):
         html = notebook_to_html(executed)
         (staging / "report.html").write_text(html, encoding="utf-8")
+    options.advance(1)
 
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
-
-
-def _ends_before_latest(store: SnapshotStore, run: dict[str, Any]) -> bool:
-    """True when ``latest`` shows a window that ends after this run's: a report for an
-    older ``--end`` (a backfill) is published but must not replace it."""
-    latest = store.latest()
-    shown = window_end(read_run(latest)) if latest is not None else None
-    mine = window_end(run)
-    return shown is not None and mine is not None and mine < shown
 
 
 def _check_not_empty(data: ReportData) -> None:
@@ -209,19 +226,6 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
     tick = time.time()
     yield
     timings[key] = round(time.time() - tick, 3)
-
-
-def headline(data: ReportData) -> dict[str, Any]:
-    """Numbers for the index page: model count, slowest model and its window P95 (ms)."""
-    summary = data.summary
-    ranked = summary.dropna(subset=["p95"])
-    top = ranked.iloc[0] if len(ranked) else None
-    return {
-        "models": len(summary),
-        "requests": float(summary["requests"].fillna(0).sum()),
-        "slowest_model": None if top is None else str(top["model"]),
-        "slowest_p95_ms": None if top is None else round(float(top["p95"]), 2),
-    }
 
 
 def _run_record(

@@ -7,7 +7,7 @@ URLs, queries, warnings) goes through :func:`html.escape` in exactly one place,
 shows as text. Latencies are milliseconds; times are shown in UTC.
 
 A section of your own (README, "Customise the report"): build its rows with
-:mod:`p95kit.display.formatting` (``fmt_ms``, ``count``, ``share``, ``utc``) and give
+:mod:`p95kit.display.formatting` (``fmt_ms``, ``fmt_count``, ``share``, ``utc``) and give
 them to :func:`table`, which gives them the report's look; charts: :mod:`p95kit.report.chart`.
 """
 
@@ -23,17 +23,18 @@ from p95kit.display.chart_selection import chart_models
 from p95kit.display.formatting import (
     MISSING,
     NO_TRAFFIC,
-    count,
     delta,
     finite,
+    fmt_count,
     fmt_ms,
+    given_ms,
     share,
     trend,
     utc,
 )
+from p95kit.query.columns import percentile_column
 from p95kit.report.chart import chart_limit
 from p95kit.report.data import ReportData
-from p95kit.validation import percentile_column
 
 _CSS = (
     "<style>.p95kit td.num,.p95kit th.num{text-align:right;font-variant-numeric:tabular-nums}"
@@ -77,7 +78,7 @@ def headline(data: ReportData) -> str:
         + (f" ({idle} with no traffic)" if idle else "")
         + f" · metric <code>{_esc(meta.get('metric_name', ''))}</code>"
         + f" by <code>{_esc(meta.get('model_label', ''))}</code>"
-        + (f" · SLO {_esc(format(meta['slo_ms'], 'g'))} ms" if meta.get("slo_ms") else "")
+        + (f" · SLO {_esc(given_ms(meta['slo_ms']))}" if meta.get("slo_ms") else "")
         + "</p>",
     ]
     if summary.empty:  # opened live with a wrong metric, label or selector
@@ -126,10 +127,10 @@ def summary_table(data: ReportData) -> str:
     headers = ["Model", "Requests", *[c.upper() for c in columns]]
     headers.append(f"Current P95 (last {meta.get('time_range', '?')})")
     if slo:  # interpolated inside the bucket that holds the SLO, like histogram_quantile
-        headers.append(f"Requests ≤ {slo:g} ms (est.)")
+        headers.append(f"Requests ≤ {given_ms(slo)} (est.)")
     rows = []
     for _, row in summary.iterrows():
-        cells: list[Cell] = [row["model"], count(row["requests"])]
+        cells: list[Cell] = [row["model"], fmt_count(row["requests"])]
         cells += [_window_ms(row, c) for c in columns]
         cells.append(fmt_ms(row["p95_current_ms"], no_traffic=True))
         rows.append(cells + ([share(row["slo_share"])] if slo else []))
@@ -192,6 +193,21 @@ def models_table(data: ReportData, exclude_top: int | None = None) -> str:
     return _wrap(_table(headers, rows, caption))
 
 
+ESTIMATOR_NOTES = {
+    "prometheus": (
+        "estimator prometheus: Prometheus's histogram_quantile, linear inside each histogram "
+        "bucket; the number Grafana and alert rules show. Above the median it usually reads "
+        "high (latency thins out inside a bucket); p95kit report --estimator smooth is closer "
+        "to the true percentile"
+    ),
+    "smooth": (
+        "estimator smooth: p95kit's monotone interpolation of the bucket counts on a "
+        "log-latency axis, closer to the true percentile of the requests and always inside the "
+        "same bucket as histogram_quantile; expect it below Grafana's number for the same query"
+    ),
+}
+
+
 def footer(data: ReportData) -> str:
     """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
     meta = data.meta
@@ -205,10 +221,11 @@ def footer(data: ReportData) -> str:
         ("P95 over time", f"each point over the {_chart_range(meta)} before it"),
         ("Metric", f"{meta.get('metric_name', '?')} by label {meta.get('model_label', '?')}"),
         ("Unit", unit_text),
+        ("Percentiles", ESTIMATOR_NOTES.get(meta.get("estimator", "prometheus"), "?")),
     ]
     if meta.get("slo_ms"):
         estimate = "the share under it is interpolated inside its histogram bucket"
-        items.insert(3, ("SLO", f"{meta['slo_ms']:g} ms; {estimate}"))
+        items.insert(3, ("SLO", f"{given_ms(meta['slo_ms'])}; {estimate}"))
     if meta.get("selector"):
         items.append(("Selector", str(meta["selector"])))
     if meta.get("models"):

@@ -173,6 +173,21 @@ def window_end(run: dict) -> float | None:
         return None
 
 
+def moves_latest(store: SnapshotStore, run: dict, *, explicit_end: bool) -> bool:
+    """Whether a successful ``run`` moves ``latest``: always for "now"; for an explicit
+    ``--end`` (perhaps a backfill of an older window) only when its window does not end
+    before the one ``latest`` shows."""
+    return not (explicit_end and ends_before_latest(store, run))
+
+
+def ends_before_latest(store: SnapshotStore, run: dict) -> bool:
+    """True when ``latest`` shows a window that ends after ``run``'s."""
+    latest = store.latest()
+    shown = window_end(read_run(latest)) if latest is not None else None
+    mine = window_end(run)
+    return shown is not None and mine is not None and mine < shown
+
+
 def read_run(folder: Path) -> dict:
     """A snapshot's ``run.json`` or ``{}`` when missing or unreadable."""
     try:

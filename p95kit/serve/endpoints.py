@@ -68,9 +68,16 @@ HISTOGRAM = Param(
     "histogram", "Metric kind: auto, classic, native or summary.", "classic", "auto", 16
 )
 UNIT = Param("unit", "Unit of the metric: auto, s, ms, us or ns.", "ms", "auto", 8)
+ESTIMATOR = Param(
+    "estimator",
+    "prometheus (histogram_quantile) or smooth (p95kit's estimate from the same buckets).",
+    "smooth",
+    "prometheus",
+    16,
+)
 
 #: The keyword parameters of the three latency questions (p95, range, percentiles).
-LATENCY_KEYWORDS = (MODELS, SELECTOR, HISTOGRAM, UNIT)
+LATENCY_KEYWORDS = (MODELS, SELECTOR, HISTOGRAM, UNIT, ESTIMATOR)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import logging
 import logging.handlers
+import os
 import queue
 import sys
 import time
@@ -137,7 +138,7 @@ def log_to_stderr(replace: bool = False) -> None:
     if access_log.handlers and not replace:
         return
     lines: queue.SimpleQueue = queue.SimpleQueue()
-    writer = logging.StreamHandler(sys.stderr)
+    writer = logging.StreamHandler(_own_stderr())
     writer.setFormatter(logging.Formatter("p95kit serve: %(message)s"))
     listener = logging.handlers.QueueListener(lines, writer)
     listener.start()
@@ -145,3 +146,14 @@ def log_to_stderr(replace: bool = False) -> None:
     access_log.handlers[:] = [logging.handlers.QueueHandler(lines)]
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
+
+
+def _own_stderr():
+    """A line-buffered file of our own on the stderr descriptor: the writer thread and the
+    main thread (uvicorn's log) never share one TextIOWrapper, which is not thread-safe and
+    loses text when two threads write at once; each line is one write() to the descriptor."""
+    try:
+        descriptor = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no real descriptor (a test's capture)
+        return sys.stderr
+    return open(descriptor, "w", buffering=1, encoding="utf-8", errors="backslashreplace")

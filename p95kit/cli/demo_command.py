@@ -1,17 +1,17 @@
-"""``p95kit demo`` and ``p95kit doctor``: try p95kit out, and check a set-up.
+"""``p95kit demo``: try p95kit out on a throwaway Prometheus with synthetic data.
 
 Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
-:mod:`p95kit.demo.synthetic` and :mod:`p95kit.report.doctor`.
+:mod:`p95kit.demo.synthetic` and :func:`p95kit.report.run_report`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, metric_options, out_option
+from p95kit.cli.options import out_option
 
 
 @click.command()
@@ -20,9 +20,17 @@ from p95kit.cli.options import client_from, connection_options, metric_options, 
 @click.option(
     "--keep-running", is_flag=True, help="Keep the demo Prometheus for Jupyter until Ctrl-C."
 )
+@click.option(
+    "--jupyter",
+    is_flag=True,
+    help="Instead of a report: JupyterLab on notebooks/explore.ipynb until Ctrl-C "
+    "(the jupyter extra); prints its URL.",
+)
 @click.option("--serve", is_flag=True, help="Then serve the live API and the reports until Ctrl-C.")
 @click.option("--port", default=8000, show_default=True, help="Port for --serve (0: any free one).")
-def demo(out: str, duration: str, keep_running: bool, serve: bool, port: int) -> None:
+def demo(
+    out: str, duration: str, keep_running: bool, jupyter: bool, serve: bool, port: int
+) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -32,8 +40,12 @@ def demo(out: str, duration: str, keep_running: bool, serve: bool, port: int) ->
     Examples:
       p95kit demo
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
-      p95kit demo --serve             # prints a curl line and the reports URL
+      p95kit demo --jupyter           # JupyterLab on it, P95KIT_PROMETHEUS_URL set
+      p95kit demo --serve             # the live API too; prints a curl line and the reports URL
     """
+    if jupyter:
+        _demo_jupyter()
+        return
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
     from p95kit.report.data import ReportSettings, plan
@@ -59,6 +71,25 @@ def demo(out: str, duration: str, keep_running: bool, serve: bool, port: int) ->
     click.echo("demo Prometheus stopped", err=True)
 
 
+def _demo_jupyter() -> None:
+    """The demo Prometheus and JupyterLab on explore.ipynb; the Lab URL on stdout."""
+    from p95kit.demo.jupyter_lab import jupyter_lab, require_jupyterlab
+    from p95kit.demo.synthetic import demo_prometheus
+
+    require_jupyterlab()  # before starting anything
+    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    with demo_prometheus() as server, jupyter_lab(server.url) as lab:
+        click.echo(lab.url)
+        click.echo(
+            f"JupyterLab (pid {lab.pid}) on explore.ipynb, demo Prometheus at {server.url}; "
+            f"press Ctrl-C (or kill {os.getpid()}) to stop both",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: a normal stop
+            lab.process.wait()  # or until JupyterLab is shut down from its File menu
+    click.echo("JupyterLab and the demo Prometheus stopped", err=True)
+
+
 def _wait_for_interrupt(message: str) -> None:
     """Say ``message``, then wait for Ctrl-C or SIGTERM (either one is a normal stop)."""
     import time
@@ -69,38 +100,3 @@ def _wait_for_interrupt(message: str) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
-
-
-@click.command()
-@connection_options
-@metric_options
-@click.option("--lookback", default="1d", show_default=True, help="Look this far back.")
-def doctor(
-    metric_name: str,
-    model_label: str,
-    selector: str | None,
-    histogram: str,
-    lookback: str,
-    **kwargs: Any,
-) -> None:
-    """Check the kernel, Prometheus, the metric and the model label; print what to fix.
-
-    \b
-    Example:
-      p95kit doctor --prometheus-url http://localhost:9090 --metric-name request_duration_seconds
-    """
-    from p95kit.display.terminal import terminal_safe
-    from p95kit.report.doctor import run_checks
-
-    with client_from(kwargs) as client:
-        checks = run_checks(
-            client, metric_name, model_label, lookback, selector=selector, histogram=histogram
-        )
-    for check in checks:
-        mark = "ok  " if check.ok else "FAIL"
-        click.echo(f"{mark} {check.name}: {terminal_safe(check.detail)}")
-        if not check.ok:
-            click.echo(f"     fix: {check.fix}")
-    failed = [c for c in checks if not c.ok]
-    if failed:
-        raise SystemExit(failed[0].exit_code or 1)

@@ -1,0 +1,260 @@
+"""Which number a percentile is: Prometheus's ``histogram_quantile`` or p95kit's ``smooth``.
+
+``estimator="prometheus"`` (the default) asks Prometheus for ``histogram_quantile``, the
+number Grafana and alert rules show. ``estimator="smooth"`` asks for the bucket counts
+instead, in one query with the window's ``_sum`` (for percentiles in the ``+Inf`` bucket)::
+
+    sum by (le, <model>) (rate({__name__=~"<metric>_bucket|<metric>_sum"}[W]))
+
+(``rate`` drops the name, so the ``_sum`` comes back as the series without ``le``)
+
+and computes the percentiles in numpy with :mod:`p95kit.query.smooth`, all models at once.
+
+``smooth`` works on classic histograms. A native histogram's exponential buckets are
+narrow (ratio ``2**2**-schema``, 1.09 at the default schema 3), so linear interpolation
+inside them is already within a few percent, and Prometheus 3 interpolates them
+exponentially itself: for native histograms and summaries (with ``histogram="auto"``:
+as soon as one model has only a native histogram), the whole answer is Prometheus's,
+with a warning saying so, and the frame's ``attrs["estimator"]`` says ``prometheus``.
+A model exported both ways is answered from its classic buckets.
+
+The functions here return ``None`` to mean "answer as Prometheus does"; they never
+build the public frames themselves (:mod:`p95kit.query.latency` does, for both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from p95kit.errors import InvalidParameterError, PrometheusUnavailableError
+from p95kit.prometheus.client import Prometheus
+from p95kit.prometheus.range_answers import from_lists
+from p95kit.query import frames, promql, smooth
+from p95kit.query.target import Target
+
+ESTIMATORS = ("prometheus", "smooth")
+
+
+def estimator(value: object) -> str:
+    """``prometheus`` or ``smooth``; anything else is an :class:`InvalidParameterError`."""
+    if value not in ESTIMATORS:
+        raise InvalidParameterError(
+            "estimator",
+            f"estimator must be 'prometheus' (histogram_quantile, as Grafana shows) or "
+            f"'smooth' (p95kit's estimate from the same buckets), e.g. estimator='smooth'; "
+            f"got {value!r}",
+        )
+    return value  # type: ignore[return-value]
+
+
+def fallback_note(target: Target) -> str:
+    """The warning for an answer that ``smooth`` left to Prometheus."""
+    kind = "a summary" if target.histogram == "summary" else "native histograms"
+    return (
+        f"estimator='smooth' needs classic histogram buckets; {target.metric_name} has {kind}, "
+        "so these are Prometheus's own numbers (estimator='prometheus')"
+    )
+
+
+@dataclass
+class Answer:
+    """``smooth`` percentiles: ``models`` (sorted), ``values`` in ms (instant: shape
+    ``(models, percentiles)``; range: one value per ``(model, stamp)`` row), the queries."""
+
+    models: list[str]
+    values: np.ndarray
+    query: str
+    stamps: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+
+    def instant_frame(self, columns: list[str], when: float) -> pd.DataFrame:
+        """``model`` (str), one float64 column per quantile, ``timestamp`` (UTC ``when``)."""
+        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
+        for position, column in enumerate(columns):
+            frame[column] = self.values[:, position]
+        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
+        return frame
+
+    def range_frame(self, column: str) -> pd.DataFrame:
+        """``model`` (str), ``timestamp`` (UTC), ``column`` (float64); by model, then time."""
+        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
+        frame["timestamp"] = frames.to_timestamps(self.stamps)
+        frame[column] = self.values
+        return frame
+
+
+def query(target: Target, window: str, func: str) -> str:
+    """The one query ``smooth`` asks: bucket counts per ``le`` and model, and the ``_sum``
+    per model (the series without ``le``), from one selector; with ``histogram="auto"``
+    also native histograms, to notice them (``or`` keeps a classic twin's answer)."""
+    classic = replace(target, histogram="classic")
+    name = promql.regex_literal(target.metric_name)
+    matchers = promql.series_selector(classic)[len(target.metric_name) + 1 :]
+    families = f'{{__name__=~"{name}_bucket|{name}_sum", {matchers}'
+    label = target.model_label
+    text = f"sum by (le, {label}) ({func}({families}[{window}]))"
+    if target.histogram == "auto":
+        text += " or " + promql.bucket_counts(replace(target, histogram="native"), window, func)
+    return text
+
+
+def instant(
+    prom: Prometheus, target: Target, qs: tuple[float, ...], window: str, when: float, func: str
+) -> Answer | None:
+    """Quantiles ``qs`` per model over ``window`` before ``when``; None: ask Prometheus."""
+    if target.histogram in ("native", "summary"):
+        return None
+    text = query(target, window, func)
+    result = prom.query(text, when)
+    layout = _Layout.of(result.result, target.model_label, "histogram")
+    if layout is None:
+        return None
+    samples = _numbers([item.get("value", (0, "nan"))[1] for item in result.result])
+    models = sorted(layout.buckets)
+    values = np.full((len(models), len(qs)), np.nan)
+    position = {model: row for row, model in enumerate(models)}
+    for bounds, group in layout.same_bounds().items():
+        rows = [position[model] for model in group]
+        cumulative = layout.matrix(group, bounds, samples)
+        sums = np.array([layout.sum_of(model, samples) for model in group]) * target.scale
+        values[rows] = smooth.quantiles_many(np.array(bounds) * target.scale, cumulative, qs, sums)
+    return Answer(models, values, text, None, list(result.warnings), list(result.infos))
+
+
+def over_range(
+    prom: Prometheus,
+    target: Target,
+    q: float,
+    window: str,
+    start: float,
+    stop: float,
+    step: float,
+    progress: bool | None = False,
+) -> Answer | None:
+    """Quantile ``q`` per model at ``start, start + step, ..., stop`` (each over the
+    ``window`` before it, from ``rate``); None: ask Prometheus. ``progress``: as for
+    :meth:`~p95kit.prometheus.client.Prometheus.query_range`."""
+    if target.histogram in ("native", "summary"):
+        return None
+    text = query(target, window, "rate")
+    result = prom.query_range(text, start, stop, step, progress=progress)
+    layout = _Layout.of(result.result, target.model_label, "histograms")
+    if layout is None:
+        return None
+    columns = result.columns or from_lists(result.result)
+    offsets = np.concatenate([[0], np.cumsum(columns.lengths)])
+    points = round((stop - start) / step) + 1
+
+    def grid(indexes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The series' values summed on the time grid, and where any of them has a point."""
+        total, seen = np.zeros(points), np.zeros(points, dtype=bool)
+        for index in indexes:
+            lo, hi = offsets[index], offsets[index + 1]
+            at = np.rint((columns.stamps[lo:hi] - start) / step).astype(np.int64)
+            np.add.at(total, at, np.nan_to_num(columns.values[lo:hi]))
+            seen[at] = True
+        return total, seen
+
+    models, stamps, values = [], [], []
+    for model in sorted(layout.buckets):
+        by_bound = layout.buckets[model]
+        bounds = sorted(by_bound)
+        grids = [grid(by_bound[bound]) for bound in bounds]
+        seen = np.logical_or.reduce([g[1] for g in grids])
+        cumulative = np.stack([g[0] for g in grids], axis=1)[seen]
+        sums, has_sum = grid(layout.sums.get(model, []))
+        sums = np.where(has_sum, sums, np.nan)[seen] * target.scale
+        scaled = np.array(bounds) * target.scale
+        estimates = smooth.quantiles(scaled, cumulative, q, sums)
+        models += [model] * len(estimates)
+        stamps.append(start + step * np.flatnonzero(seen))
+        values.append(estimates)
+    answer = Answer(models, _concat(values), text, _concat(stamps))
+    answer.warnings, answer.infos = list(result.warnings), list(result.infos)
+    return answer
+
+
+@dataclass
+class _Layout:
+    """Where each model's series are in an answer: ``buckets[model][bound]`` and
+    ``sums[model]`` list series indexes (one bound may be spelled ``1`` and ``1.0``)."""
+
+    buckets: dict[str, dict[float, list[int]]]
+    sums: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, result: list[dict[str, Any]], label: str, native_key: str) -> _Layout | None:
+        """The layout of ``result``; None when a model has only a native histogram."""
+        buckets: dict[str, dict[float, list[int]]] = {}
+        sums: dict[str, list[int]] = {}
+        native = set()
+        parsed: dict[str, float] = {}  # each le spelling once
+        for index, item in enumerate(result):
+            metric = item["metric"]
+            model, le = metric.get(label, ""), metric.get("le")
+            if native_key in item:
+                native.add(model)
+            elif le is None:
+                sums.setdefault(model, []).append(index)
+            else:
+                by_bound = buckets.get(model)
+                if by_bound is None:
+                    by_bound = buckets[model] = {}
+                bound = parsed.get(le)
+                if bound is None:
+                    bound = parsed[le] = _number(le)
+                if bound in by_bound:
+                    by_bound[bound].append(index)
+                else:
+                    by_bound[bound] = [index]
+        if native - set(buckets):
+            return None
+        return cls(buckets, sums)
+
+    def same_bounds(self) -> dict[tuple[float, ...], list[str]]:
+        """Models grouped by their bucket bounds (usually one group: computed at once)."""
+        groups: dict[tuple[float, ...], list[str]] = {}
+        for model in sorted(self.buckets):
+            groups.setdefault(tuple(sorted(self.buckets[model])), []).append(model)
+        return groups
+
+    def matrix(
+        self, models: list[str], bounds: tuple[float, ...], samples: np.ndarray
+    ) -> np.ndarray:
+        """Cumulative counts, one row per model and a column per bound (spellings summed)."""
+        column = {bound: position for position, bound in enumerate(bounds)}
+        cells = [
+            (row, column[bound], index)
+            for row, model in enumerate(models)
+            for bound, indexes in self.buckets[model].items()
+            for index in indexes
+        ]
+        rows, columns, indexes = np.array(cells, dtype=np.int64).reshape(-1, 3).T
+        out = np.zeros((len(models), len(bounds)))
+        np.add.at(out, (rows, columns), np.nan_to_num(samples[indexes]))
+        return out
+
+    def sum_of(self, model: str, samples: np.ndarray) -> float:
+        indexes = self.sums.get(model)
+        return float(samples[indexes].sum()) if indexes else np.nan
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError) as exc:
+        raise PrometheusUnavailableError(f"invalid answer from Prometheus: le={text!r}") from exc
+
+
+@frames.malformed_is_an_error
+def _numbers(texts: list[str]) -> np.ndarray:
+    return np.array(texts, dtype=np.float64)
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
