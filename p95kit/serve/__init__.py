@@ -6,7 +6,7 @@ bodies :func:`p95kit.to_payload` writes into a report's JSON files, plus ``/heal
 ``/readyz``, ``/metrics``, ``/api/openapi.json`` and ``--reports DIR`` under ``/reports/``.
 
 Holds the settings and their environment variables (:mod:`.settings`), the accepted
-query parameters per endpoint (:mod:`.parameters`), which Prometheus a request may use
+query parameters per endpoint (:mod:`.endpoints`), which Prometheus a request may use
 (:mod:`.clients`), the cache with single-flight and the query limit (:mod:`.answers`),
 error bodies (:mod:`.errors`), the OpenAPI response schemas (:mod:`.schemas`), metrics
 and the access log (:mod:`.observe`), the application (:mod:`.app`), the uvicorn runner
