@@ -1,13 +1,14 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all six, ~6-8 minutes on 2 cores
+    python -m benchmarks                  # all seven, ~8-10 minutes on 2 cores
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics
+                                          #   accuracy, metrics, serve
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
-unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client) and,
-for benchmarks 2 and 3B, ``prometheus`` + ``promtool`` as for the test suite.
+unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client),
+the ``serve`` extra for benchmark 6, and, for benchmarks 2, 3B, 5 and 6, ``prometheus`` +
+``promtool`` as for the test suite.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from benchmarks import (
     bench_range,
     bench_report,
     bench_scale,
+    bench_serve,
     bench_startup,
     common,
 )
 
-ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics")
+ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -79,6 +81,13 @@ re-check it against the tables below when that code changes.
   per metric (the window percentiles' query evaluates `increase(...[24h])` once per percentile;
   computing them from the bucket query would save three of seven passes, but then they would no
   longer be Prometheus's own `histogram_quantile` answer).
+- **Live API (7), met.** A cached answer is bytes from memory, gzipped once when it is cached:
+  the 24 h range answer for 50 models costs ~1/45 of asking Prometheus in wall time and ~1/80 in
+  CPU. Per request what is left beyond the bare uvicorn floor is FastAPI (routing, validating
+  up to 11 query parameters), the access-log record, the metrics and the cache lookup: about
+  0.3x-0.4x the floor's requests/s. On these 2 shared cores the client, the server and
+  Prometheus compete for the CPUs, so the absolute requests/s vary from run to run (they were
+  2-3x lower while other test suites ran); run several workers for more.
 """
 
 METHOD = """\
@@ -127,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         "startup": lambda: bench_startup.run(rounds=3 if quick else 7),
         "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 15),
         "metrics": lambda: bench_metrics.run(rounds=2 if quick else 5),
+        "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
     }
     machine = common.machine_info()
     load_before = _load()
@@ -190,6 +200,8 @@ def render(
                         "nbconvert",
                         "nbclient",
                         "matplotlib",
+                        "fastapi",
+                        "uvicorn",
                     ),
                 ],
             ],

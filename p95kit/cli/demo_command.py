@@ -32,7 +32,17 @@ from p95kit.cli.options import out_option
     help="Synthetic data shaped like this serving stack (vllm: TTFT, inter-token and "
     "end-to-end histograms by model_name, two engines per model) and a report of its metrics.",
 )
-def demo(out: str, duration: str, keep_running: bool, jupyter: bool, preset: str | None) -> None:
+@click.option("--serve", is_flag=True, help="Then serve the live API and the reports until Ctrl-C.")
+@click.option("--port", default=8000, show_default=True, help="Port for --serve (0: any free one).")
+def demo(
+    out: str,
+    duration: str,
+    keep_running: bool,
+    jupyter: bool,
+    preset: str | None,
+    serve: bool,
+    port: int,
+) -> None:
     """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
@@ -44,6 +54,7 @@ def demo(out: str, duration: str, keep_running: bool, jupyter: bool, preset: str
       p95kit demo --keep-running      # then explore notebooks/explore.ipynb in Jupyter
       p95kit demo --preset vllm       # a vLLM-shaped report: TTFT, inter-token, end-to-end
       p95kit demo --jupyter           # JupyterLab on it, P95KIT_PROMETHEUS_URL set
+      p95kit demo --serve             # the live API too; prints a curl line and the reports URL
     """
     if jupyter:
         _demo_jupyter()
@@ -61,7 +72,11 @@ def demo(out: str, duration: str, keep_running: bool, jupyter: bool, preset: str
     with demo_prometheus(preset=preset) as server, Prometheus(server.url) as client:
         outcome = run_report(client, settings, out)
         click.echo(outcome.path.resolve() / "report.html")
-        if keep_running:
+        if serve:
+            from p95kit.serve.demo_api import serve_demo
+
+            serve_demo(server.url, out, port)
+        elif keep_running:
             _wait_for_interrupt(
                 f"demo Prometheus at {server.url} (pid {server.pid}); in another shell:\n"
                 f"  export P95KIT_PROMETHEUS_URL={server.url}\n"

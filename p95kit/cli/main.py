@@ -15,6 +15,7 @@ import sys
 import click
 
 from p95kit import __version__
+from p95kit.cli import serve_command
 from p95kit.cli.demo_command import demo
 from p95kit.cli.doctor_command import doctor
 from p95kit.cli.errors import ErrorHandlingGroup
@@ -52,3 +53,4 @@ main.add_command(report)
 main.add_command(presets)
 main.add_command(demo)
 main.add_command(doctor)
+main.add_command(serve_command.serve)

@@ -1,0 +1,164 @@
+"""The API's questions: each endpoint's path, accepted query parameters, and library call.
+
+One table says which query parameters an endpoint accepts, with their defaults (the
+original Django API's), size limits, descriptions and a valid example (shown in the
+OpenAPI document and in 400 errors). The application builds each route's signature from
+it, so a new keyword of the query functions is one more :class:`Param` in
+:data:`LATENCY_KEYWORDS`. Answers are built by the library itself: :func:`p95kit.p95` (and
+the others) on a shared :class:`p95kit.Prometheus`, then :func:`p95kit.to_payload` and
+:func:`p95kit.query.payloads.dumps`, the code that writes a report's JSON files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import p95kit
+from p95kit.query.payloads import dumps
+
+MAX_MODELS = 100  # repeated ``models`` values in one request
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: ``default`` ``None`` means the library's own (or "now")."""
+
+    name: str
+    description: str
+    example: str
+    default: str | None = None
+    max_length: int = 200
+    repeatable: bool = False
+
+
+METRIC_NAME = Param(
+    "metric_name",
+    "Histogram metric name, without _bucket.",
+    "api_response_time_seconds",
+    "request_duration_seconds",
+)
+MODEL_LABEL = Param("model_label", "Label that names the model.", "model_name", "model")
+TIME_RANGE = Param(
+    "time_range", "Window of each percentile (Prometheus duration).", "10m", "5m", 32
+)
+DURATION = Param("duration", "How far back the range goes.", "24h", "1h", 32)
+STEP = Param("step", "Distance between points.", "5m", "1m", 32)
+PERCENTILES = Param(
+    "percentiles", "Comma-separated percentiles in (0, 100).", "50,90,99.9", "50,95,99", 200
+)
+LOOKBACK = Param("lookback", "How far back to look for models.", "7d", "1d", 32)
+_TIME = "RFC 3339 or unix seconds; default now, rounded down to the server's cache period."
+AT = Param("at", f"Evaluation time: {_TIME}", "2026-11-27T00:00:00Z", None, 40)
+END = Param("end", f"End of the range: {_TIME}", "2026-11-27T00:00:00Z", None, 40)
+PROMETHEUS_URL = Param(
+    "prometheus_url",
+    "Omit for the server's own Prometheus; otherwise exactly that URL or one the server "
+    "allows with --allow-prometheus-url (any other is refused and never contacted).",
+    "http://localhost:9090",
+    None,
+    500,
+)
+MODELS = Param(
+    "models", f"Only this model (exact name); repeat, up to {MAX_MODELS}.", "gpt-4", None, 200, True
+)
+SELECTOR = Param("selector", "Extra label matchers.", 'env="prod"', None, 1000)
+HISTOGRAM = Param(
+    "histogram", "Metric kind: auto, classic, native or summary.", "classic", "auto", 16
+)
+UNIT = Param("unit", "Unit of the metric: auto, s, ms, us or ns.", "ms", "auto", 8)
+ESTIMATOR = Param(
+    "estimator",
+    "prometheus (histogram_quantile) or smooth (p95kit's estimate from the same buckets).",
+    "smooth",
+    "prometheus",
+    16,
+)
+
+#: The keyword parameters of the three latency questions (p95, range, percentiles).
+LATENCY_KEYWORDS = (MODELS, SELECTOR, HISTOGRAM, UNIT, ESTIMATOR)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One question: ``time`` is the parameter that pins the evaluation time."""
+
+    name: str
+    path: str
+    summary: str
+    params: tuple[Param, ...]
+    time: Param
+    ask: Callable[[p95kit.Prometheus, dict[str, Any]], bytes]
+
+
+def _frame_answer(function: str) -> Callable[[p95kit.Prometheus, dict[str, Any]], bytes]:
+    def ask(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
+        frame = getattr(p95kit, function)(client=client, **keywords)
+        return dumps(p95kit.to_payload(frame))
+
+    return ask
+
+
+def _models_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
+    names = p95kit.list_models(client=client, **keywords)
+    return dumps({"status": "success", "data": names, "count": len(names)})
+
+
+ENDPOINTS = {
+    endpoint.name: endpoint
+    for endpoint in (
+        Endpoint(
+            "p95",
+            "/api/metrics/p95/",
+            "Current P95 latency per model (ms)",
+            (METRIC_NAME, TIME_RANGE, MODEL_LABEL, PROMETHEUS_URL, AT, *LATENCY_KEYWORDS),
+            AT,
+            _frame_answer("p95"),
+        ),
+        Endpoint(
+            "p95_range",
+            "/api/metrics/p95/range/",
+            "P95 latency per model over time (ms)",
+            (
+                METRIC_NAME,
+                DURATION,
+                STEP,
+                MODEL_LABEL,
+                PROMETHEUS_URL,
+                TIME_RANGE,
+                END,
+                *LATENCY_KEYWORDS,
+            ),
+            END,
+            _frame_answer("p95_range"),
+        ),
+        Endpoint(
+            "percentiles",
+            "/api/metrics/percentiles/",
+            "Several percentiles per model (ms)",
+            (
+                METRIC_NAME,
+                PERCENTILES,
+                TIME_RANGE,
+                MODEL_LABEL,
+                PROMETHEUS_URL,
+                AT,
+                *LATENCY_KEYWORDS,
+            ),
+            AT,
+            _frame_answer("percentiles"),
+        ),
+        Endpoint(
+            "models",
+            "/api/metrics/models/",
+            "Names of the models that have the metric",
+            (METRIC_NAME, MODEL_LABEL, PROMETHEUS_URL, LOOKBACK, END, SELECTOR, HISTOGRAM),
+            END,
+            _models_answer,
+        ),
+    )
+}
+
+#: A valid example for every parameter name, for error details.
+EXAMPLES = {p.name: p.example for e in ENDPOINTS.values() for p in e.params}

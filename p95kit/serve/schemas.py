@@ -1,0 +1,87 @@
+"""Response schemas for the OpenAPI document (the bodies themselves come from the library).
+
+They describe :func:`p95kit.to_payload`'s bodies (CONTRACT.md section 3) and the error
+body; the server never validates its answers against them (the tests do, with schemathesis).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What went wrong.")
+    details: dict[str, Any] = Field(
+        description="``status``, ``type``, and when a parameter is at fault its name "
+        "(``parameter``) and a valid ``example``."
+    )
+
+
+class P95Item(BaseModel):
+    model: str
+    instance: str | None = Field(None, description="Summaries only: one item per series.")
+    p95_latency_ms: float | None = Field(description="Milliseconds; null: no traffic.")
+    timestamp: float = Field(description="Evaluation time, unix seconds.")
+    metric_name: str
+    time_range: str
+
+
+class P95Body(BaseModel):
+    status: Literal["success"]
+    data: list[P95Item]
+    count: int
+
+
+class RangePoint(BaseModel):
+    timestamp: float
+    p95_latency_ms: float | None
+
+
+class RangeItem(BaseModel):
+    model: str
+    instance: str | None = None
+    data_points: list[RangePoint]
+    metric_name: str
+    duration: str
+    step: str
+
+
+class RangeBody(BaseModel):
+    status: Literal["success"]
+    data: list[RangeItem]
+    count: int
+
+
+class PercentilesItem(BaseModel):
+    model: str
+    instance: str | None = None
+    percentiles: dict[str, float | None] = Field(description="p50, p95, p99.9, ... in ms.")
+    timestamp: float
+
+
+class PercentilesBody(BaseModel):
+    status: Literal["success"]
+    data: list[PercentilesItem]
+    count: int
+    metric_name: str
+    time_range: str
+
+
+class ModelsBody(BaseModel):
+    status: Literal["success"]
+    data: list[str]
+    count: int
+
+
+class Health(BaseModel):
+    status: str
+
+
+BODIES = {
+    "p95": P95Body,
+    "p95_range": RangeBody,
+    "percentiles": PercentilesBody,
+    "models": ModelsBody,
+}
