@@ -12,16 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-import dataset
 import pytest
 import requests
-from faultserver import FaultServer, success
-from serving import ServeProcess, require_serve
-from smallprom import require_prometheus
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter, free_port
 from p95kit.query.payloads import dumps
+from tests.support import dataset
+from tests.support.faultserver import FaultServer, success
+from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
 
@@ -150,9 +149,8 @@ def test_a_second_identical_request_is_a_cache_hit(server):
 
 
 @pytest.fixture(scope="module")
-def recent_prom(tmp_path_factory):
+def recent_prom(tmp_path_factory, prometheus_binaries):
     """A small Prometheus whose data runs up to the current minute (for "now" answers)."""
-    require_prometheus()
     workdir = tmp_path_factory.mktemp("recent")
     end = int(time.time()) // 60 * 60
     writer = OpenMetricsWriter()

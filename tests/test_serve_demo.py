@@ -9,14 +9,15 @@ import subprocess
 
 import pytest
 import requests
-from serving import EXE, require_serve
-from smallprom import require_prometheus
+
+from tests.support.serving import EXE, require_serve
 
 require_serve()
 
 
-def test_demo_serve_prints_a_curl_line_and_the_reports_url(tmp_path):
-    require_prometheus()
+def test_demo_serve_prints_a_curl_line_and_the_reports_url(
+    tmp_path, prometheus_binaries, jupyter_kernel
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
     proc = subprocess.Popen(
         [str(EXE), "demo", "--serve", "--port", "0", "--out", str(tmp_path)],

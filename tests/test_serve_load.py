@@ -11,14 +11,14 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import dataset
 import pytest
 import requests
-from faultserver import FaultServer, Reply
-from proxy import Proxy
-from serving import ServeProcess, require_serve
 
 from p95kit.demo.local_prometheus import free_port
+from tests.support import dataset
+from tests.support.faultserver import FaultServer, Reply
+from tests.support.proxy import Proxy
+from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
 

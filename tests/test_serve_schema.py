@@ -10,7 +10,8 @@ longer has.
 from __future__ import annotations
 
 import pytest
-from serving import ServeProcess, require_serve
+
+from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
 schemathesis = pytest.importorskip("schemathesis")

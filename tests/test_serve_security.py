@@ -9,12 +9,13 @@ import os
 import subprocess
 from urllib.parse import urlsplit
 
-import dataset
 import pytest
 import requests
-from faultserver import FaultServer
-from proxy import AuthProxy, Proxy
-from serving import EXE, ServeProcess, require_serve
+
+from tests.support import dataset
+from tests.support.faultserver import FaultServer
+from tests.support.proxy import AuthProxy, Proxy
+from tests.support.serving import EXE, ServeProcess, require_serve
 
 require_serve()
 

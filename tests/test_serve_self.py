@@ -11,13 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from click.testing import CliRunner
-from serving import ServeProcess, require_serve
-from smallprom import require_prometheus
 
 import p95kit
-from p95kit.cli.main import main
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
 
@@ -26,8 +23,7 @@ METRIC = "p95kit_serve_request_duration_seconds"
 STEP = 5  # seconds: the scrapes of a few seconds fall before the report's aligned end
 
 
-def test_p95kit_reports_on_its_own_server(tmp_path):
-    require_prometheus()
+def test_p95kit_reports_on_its_own_server(tmp_path, prometheus_binaries, jupyter_kernel, cli):
     prom = LocalPrometheus(None, tmp_path / "prom", extra_args=["--web.enable-lifecycle"])
     with prom, ServeProcess("--prometheus-url", prom.url) as server:
         target = urlsplit(server.url).netloc
@@ -64,7 +60,7 @@ def test_p95kit_reports_on_its_own_server(tmp_path):
             "--prometheus-url",
             prom.url,
         ]
-        result = CliRunner().invoke(main, [*args, "--out", str(out), "--end", str(at)])
+        result = cli(*args, "--out", str(out), "--end", str(at))
     assert result.exit_code == 0, result.stderr
     payload = json.loads((out / "latest" / "p95.json").read_text())
     models = {item["model"] for item in payload["data"]}
