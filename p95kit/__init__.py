@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Prometheus": "p95kit.prometheus.client",
     "InvalidParameterError": "p95kit.errors",
+    "MetricShapeError": "p95kit.errors",
     "P95kitError": "p95kit.errors",
     "PrometheusAuthError": "p95kit.errors",
     "PrometheusQueryError": "p95kit.errors",
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.display.styling import styled
     from p95kit.errors import (
         InvalidParameterError,
+        MetricShapeError,
         P95kitError,
         PrometheusAuthError,
         PrometheusQueryError,

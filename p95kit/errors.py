@@ -6,6 +6,7 @@ translated exactly once, where they happen, with ``raise ... from exc``::
 
     P95kitError
     ├── InvalidParameterError (a ValueError)      bad input; nothing was sent   exit 2, HTTP 400
+    ├── MetricShapeError                          a counter, or the wrong kind   exit 1, HTTP 400
     ├── PrometheusUnavailableError                cannot reach / 5xx / timeout   exit 3, HTTP 503
     │   └── PrometheusAuthError                   401 / 403 from the server      exit 3
     ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
@@ -43,6 +44,21 @@ class InvalidParameterError(P95kitError, ValueError):
     """
 
     exit_code = 2
+    http_status = 400
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message, parameter=parameter)
+        self.parameter = parameter
+
+
+class MetricShapeError(P95kitError):
+    """The metric exists but cannot answer as asked: not a histogram or summary (a
+    counter such as Triton's ``*_duration_us``), or a summary asked as a histogram (or the
+    reverse). Found from the series after a query came back empty, so unlike
+    :class:`InvalidParameterError` something was sent. The message says what would work.
+    ``details["parameter"]`` names the option to change.
+    """
+
     http_status = 400
 
     def __init__(self, parameter: str, message: str) -> None:

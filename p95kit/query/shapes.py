@@ -6,7 +6,7 @@ Prometheus has it, else the names and labels of its series (``/api/v1/series`` o
 ``name``, ``name_bucket``, ``name_count``, ``name_sum``; metadata is empty for backfilled
 data and behind many proxies), and for a bare ``name`` one sample, which tells a native
 histogram from a plain number. :func:`check_shape` raises
-:class:`~p95kit.errors.InvalidParameterError` for a metric that cannot give a percentile
+:class:`~p95kit.errors.MetricShapeError` for a metric that cannot give a percentile
 as asked (a counter, a summary asked as a histogram and back), naming what would work, and
 returns warnings for the rest (the series lack the model label: their labels are named).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from p95kit.errors import (
-    InvalidParameterError,
+    MetricShapeError,
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
@@ -79,15 +79,15 @@ def inspect_metric(prom: Prometheus, target: Target, start: float, end: float) -
 
 
 def check_shape(shape: Shape, target: Target) -> list[str]:
-    """Raise InvalidParameterError when ``shape`` cannot answer ``target`` as asked (saying
+    """Raise MetricShapeError when ``shape`` cannot answer ``target`` as asked (saying
     what would); return warnings (the model label is missing) or [] when the shape is fine."""
     name, kind = shape.metric, shape.kind
     if kind == "number" and shape.metadata_type == "histogram":
         kind = "native"  # a native histogram's sample was not in reach; the metadata knows
     if kind == "number":
-        raise InvalidParameterError("metric_name", _not_a_histogram(shape))
+        raise MetricShapeError("metric_name", _not_a_histogram(shape))
     if kind == "summary_no_quantiles":
-        raise InvalidParameterError(
+        raise MetricShapeError(
             "metric_name",
             f"{name} has only {name}_count and {name}_sum (a summary without quantiles): no "
             f"percentile can be computed from it; a mean latency is "
@@ -95,19 +95,19 @@ def check_shape(shape: Shape, target: Target) -> list[str]:
         )
     wanted = target.histogram
     if kind == "summary" and wanted != "summary":
-        raise InvalidParameterError(
+        raise MetricShapeError(
             "histogram",
             f"{name} is a summary (quantiles its clients computed), not a histogram: pass "
             "--histogram summary (histogram='summary') to read its quantiles with p95kit query; "
             "a report needs a histogram",
         )
     if kind in ("classic", "native") and wanted == "summary":
-        raise InvalidParameterError(
+        raise MetricShapeError(
             "histogram",
             f"{name} is a {kind} histogram, not a summary: pass --histogram auto",
         )
     if kind in ("classic", "native") and wanted in ("classic", "native") and kind != wanted:
-        raise InvalidParameterError(
+        raise MetricShapeError(
             "histogram", f"{name} is a {kind} histogram: pass --histogram auto or {kind}"
         )
     if kind != "absent" and not shape.has_model_label:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from p95kit.durations import parse_duration
-from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.errors import MetricShapeError, P95kitError
 from p95kit.prometheus.client import Prometheus
 from p95kit.query import latency, promql, shapes
 from p95kit.query.target import Target, make_target
@@ -104,7 +104,7 @@ def _shape(client: Prometheus, target: Target, start: float, end: float) -> Chec
     found = shapes.inspect_metric(client, target, start, end)
     try:
         notes = shapes.check_shape(found, target)
-    except InvalidParameterError as exc:
+    except MetricShapeError as exc:
         return Check("shape", False, exc.message, _SHAPE_FIX, 1)
     if notes:
         return Check("shape", False, notes[0], "pass --model-label with one of those labels", 1)

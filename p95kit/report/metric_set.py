@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from p95kit.errors import InvalidParameterError
+from p95kit.errors import InvalidParameterError, MetricShapeError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import presets, shapes
@@ -216,7 +216,7 @@ def _missing(client: Prometheus, mp: MetricPlan) -> str:
     why = "not exported by this server?" if mp.optional else "check the name and label"
     try:
         notes = shapes.explain_empty(client, p.target, p.end - p.span - 86400, p.end)
-    except InvalidParameterError as exc:
+    except MetricShapeError as exc:
         notes = [exc.message]
     detail = f": {notes[0]}" if notes else ""
     return f"{mp.metric_name}: no series in the window, left out ({why}){detail}"
