@@ -99,7 +99,7 @@ def test_alt_text_says_what_the_chart_shows(frame):
     assert text.startswith("Latency distribution per model")
     gpt4 = dataset.counts_between(dataset.END - WINDOW, dataset.END, model="gpt-4")
     assert f"gpt-4: {sum(gpt4):,.0f} requests" in text
-    assert f"P95 {fmt_ms(_expected_ms('gpt-4', 0.95))}, in the 250.0–500.0 ms bucket" in text
+    assert f"P95 {fmt_ms(_expected_ms('gpt-4', 0.95))}, in the 250–500 ms bucket" in text
     assert f"P95 over {number(10_000)} ms (the +Inf bucket)" in text
     assert dataset.HOSTILE_MODEL in text  # plain text: the page that shows it escapes it
     assert "idle-model" not in text

@@ -283,11 +283,11 @@ def test_summary_json_carries_the_bucket_of_every_window_percentile(tgi_report):
 
 
 def test_the_html_shows_each_window_percentile_with_its_bucket(tgi_report):
-    from p95kit.display.formatting import number
+    from p95kit.display.formatting import bound
 
     page = (tgi_report / "report.html").read_text(encoding="utf-8")
     lower, upper = sd.expected_bucket_ms(0.95, "tgi_request_duration", job="tgi-llama")
-    assert f"({number(lower)}–{number(upper)})" in page
+    assert f"({bound(lower)}–{bound(upper)})" in page
     assert "means somewhere between" in page  # the footer says how to read them
 
 

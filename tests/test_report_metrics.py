@@ -99,7 +99,7 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
     assert any("nv_inference_request_summary_us is a summary" in w for w in meta["warnings"])
     page = (triton / "latest" / "report.html").read_text(encoding="utf-8")
     assert (
-        "500.0 ms (100.0–500.0) †" in page and "(0–100.0) †" in page
+        "500.0 ms (100–500) †" in page and "(0–100) †" in page
     )  # P95 from the (100, 500] ms bucket: coarse
 
 

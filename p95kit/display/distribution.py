@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from p95kit import validation
 from p95kit.display.fonts import chart_fonts
-from p95kit.display.formatting import fmt_ms, number, share
+from p95kit.display.formatting import bound, fmt_ms, share
 from p95kit.display.plotting import MAX_LABEL_CHARS, ChartFigure
 from p95kit.errors import InvalidParameterError
 
@@ -138,7 +138,7 @@ def distribution_alt_text(
         parts = []
         for row in marks[marks["model"] == name].itertuples():
             where = (
-                f"over {number(row.lower_ms)} ms (the +Inf bucket)"
+                f"over {bound(row.lower_ms)} ms (the +Inf bucket)"
                 if row.overflow
                 else f"{fmt_ms(row.value_ms)}, in the {_bucket_text(row.lower_ms, row.upper_ms)}"
                 " bucket"
@@ -246,7 +246,7 @@ def _x_axis(ax, edges: tuple) -> None:
         fontsize="small",
         color=_OVERFLOW_COLOR,
     )
-    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {number(top)} ms (+Inf bucket)")
+    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
 
 
 def _legend(fig: Figure, ax, marks: pd.DataFrame) -> None:
@@ -276,7 +276,7 @@ def _heading(frame: pd.DataFrame, marks: pd.DataFrame, names: list[str], chosen:
 
 
 def _bucket_text(lower: float, upper: float) -> str:
-    return f"{number(lower)}–{number(upper)} ms"
+    return f"{bound(lower)}–{bound(upper)} ms"
 
 
 def _literal(text) -> None:

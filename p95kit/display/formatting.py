@@ -74,8 +74,13 @@ def bucket_range(lower: float, upper: float, coarse: bool = False) -> str:
     :data:`COARSE_MARK` when ``coarse``; ``""`` when a bound is missing or infinite."""
     if not (finite(lower) and finite(upper)):
         return ""
-    low = number(lower) if lower else "0"
-    return f" ({low}–{number(upper)}){COARSE_MARK if coarse else ''}"
+    return f" ({bound(lower)}–{bound(upper)}){COARSE_MARK if coarse else ''}"
+
+
+def bound(value: float) -> str:
+    """A bucket bound in ms as the exporter wrote it, no invented digits: ``100``,
+    ``2525``, ``0.15``, ``0.00015``."""
+    return f"{value:.0f}" if abs(value) >= 1e6 else f"{value:.6g}"
 
 
 def number(value: float) -> str:
