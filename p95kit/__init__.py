@@ -14,8 +14,9 @@ pay for pandas, requests or matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from p95kit.lazy_exports import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -66,13 +67,7 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'p95kit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

@@ -28,8 +28,7 @@ the base modules. Never serve, cli or demo.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from p95kit.lazy_exports import lazy_getattr
 
 #: Public name -> the module that defines it; imported on first use (PEP 562), so
 #: ``import p95kit.report`` stays light.
@@ -43,11 +42,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'p95kit.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

@@ -21,8 +21,7 @@ May import: :mod:`p95kit.report`, :mod:`p95kit.display`, :mod:`p95kit.query`,
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from p95kit.lazy_exports import lazy_getattr
 
 _EXPORTS = {
     "create_app": "p95kit.serve.app",
@@ -33,10 +32,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'p95kit.serve' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
