@@ -21,8 +21,18 @@ END = str(dataset.END)
     ],
 )
 def test_query_estimator_smooth_prints_the_library_payload(prom, command, call, when, cli):
-    result = cli("query", command, "--prometheus-url", prom.url, "--end", END,
-                 "--estimator", "smooth", "--format", "json")  # fmt: skip
+    result = cli(
+        "query",
+        command,
+        "--prometheus-url",
+        prom.url,
+        "--end",
+        END,
+        "--estimator",
+        "smooth",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     frame = call(prometheus_url=prom.url, estimator="smooth", **when)
     assert frame.attrs["estimator"] == "smooth"

@@ -102,15 +102,26 @@ def test_every_histogram_row_is_answered_right_with_its_preset(
 def test_triton_summary_in_microseconds_comes_out_in_ms(servers, cli):
     """Issue #12 point 1: 6,100 us is 6.1 ms, not 6,100,000 ms."""
     frame = p95kit.p95(
-        sd.TRITON_SUMMARY, model_label="model", prometheus_url=servers.url, at=END,
+        sd.TRITON_SUMMARY,
+        model_label="model",
+        prometheus_url=servers.url,
+        at=END,
         histogram="summary",
-    )  # fmt: skip
+    )
     assert frame.attrs["unit"] == "us"
     assert frame["p95_latency_ms"].tolist() == pytest.approx([6.1])
     result = cli(
-        "query", "percentiles", "--preset", "triton", "--prometheus-url", servers.url,
-        "--at", str(END), "--percentiles", "50,95,99.9",
-    )  # fmt: skip
+        "query",
+        "percentiles",
+        "--preset",
+        "triton",
+        "--prometheus-url",
+        servers.url,
+        "--at",
+        str(END),
+        "--percentiles",
+        "50,95,99.9",
+    )
     assert result.exit_code == 0, result.stderr
     assert "2.10" in result.stdout and "6.10" in result.stdout and "15.00" in result.stdout
     assert "unit: microseconds, shown in ms" in result.stdout
@@ -133,8 +144,18 @@ def test_a_latency_counter_says_it_is_not_a_histogram_and_what_works(
     assert f"rate({metric}[5m]) / rate({requests}[5m])" in message
     if metric.startswith("nv_"):
         assert "summary_latencies=true" in message and "histogram_latencies=true" in message
-    result = cli("query", "p95", "--metric-name", metric, "--model-label", label,
-                 "--prometheus-url", servers.url, "--at", str(END))  # fmt: skip
+    result = cli(
+        "query",
+        "p95",
+        "--metric-name",
+        metric,
+        "--model-label",
+        label,
+        "--prometheus-url",
+        servers.url,
+        "--at",
+        str(END),
+    )
     assert result.exit_code == 1  # not 2: a query was sent (CONTRACT: 2 = nothing sent)
     assert len(result.stderr.splitlines()) == 1 and "not a histogram" in result.stderr
 
@@ -154,9 +175,11 @@ def test_a_summary_asked_as_a_histogram_says_so(servers):
 
 def test_a_model_split_over_engines_is_summed(servers):
     frame = p95kit.p95(
-        "vllm:e2e_request_latency_seconds", model_label="model_name", prometheus_url=servers.url,
+        "vllm:e2e_request_latency_seconds",
+        model_label="model_name",
+        prometheus_url=servers.url,
         at=END,
-    )  # fmt: skip
+    )
     got = by_model(frame)
     assert set(got) == {sd.LLAMA, sd.QWEN}  # the Triton-vLLM series have no model_name
     expected = sd.expected_ms(0.95, "vllm:e2e_request_latency_seconds", model_name=sd.LLAMA)
@@ -165,9 +188,11 @@ def test_a_model_split_over_engines_is_summed(servers):
 
 def test_overflow_into_inf_answers_the_top_bound(servers):
     frame = p95kit.p95(
-        "sglang:e2e_request_latency_seconds", model_label="model_name",
-        prometheus_url=servers.url, at=END,
-    )  # fmt: skip
+        "sglang:e2e_request_latency_seconds",
+        model_label="model_name",
+        prometheus_url=servers.url,
+        at=END,
+    )
     assert by_model(frame)[sd.QWEN] == 7680 * 1000.0
 
 
@@ -199,19 +224,45 @@ def test_query_and_models_take_a_preset(servers, cli):
     result = cli("models", "--preset", "tgi", "--prometheus-url", servers.url, "--end", str(END))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == ["tgi-llama", "tgi-mistral"]
-    result = cli("query", "p95", "--preset", "ray-serve", "--prometheus-url", servers.url,
-                 "--at", str(END), "--format", "json")  # fmt: skip
+    result = cli(
+        "query",
+        "p95",
+        "--preset",
+        "ray-serve",
+        "--prometheus-url",
+        servers.url,
+        "--at",
+        str(END),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert '"model": "Summarizer"' in result.stdout and '"model": "Translator"' in result.stdout
 
 
 def test_doctor_runs_the_shape_checks(servers, cli):
-    result = cli("doctor", "--metric-name", "nv_inference_request_duration_us",
-                 "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
+    result = cli(
+        "doctor",
+        "--metric-name",
+        "nv_inference_request_duration_us",
+        "--prometheus-url",
+        servers.url,
+        "--lookback",
+        "1000d",
+    )
     assert result.exit_code != 0
     assert "not a histogram or summary" in result.stdout
-    result = cli("doctor", "--preset", "tgi", "--model-label", "model",
-                 "--prometheus-url", servers.url, "--lookback", "1000d")  # fmt: skip
+    result = cli(
+        "doctor",
+        "--preset",
+        "tgi",
+        "--model-label",
+        "model",
+        "--prometheus-url",
+        servers.url,
+        "--lookback",
+        "1000d",
+    )
     assert "its series have the labels: instance, job" in result.stdout
 
 
@@ -230,13 +281,25 @@ def test_units_from_every_suffix():
     ("metric", "label", "model", "match", "scale", "unit"),
     [
         ("tgi_request_duration", "job", "tgi-llama", {"job": "tgi-llama"}, 1000, "s"),
-        ("sglang:e2e_request_latency_seconds", "model_name", sd.QWEN, {"model_name": sd.QWEN},
-         1000, "auto"),
+        (
+            "sglang:e2e_request_latency_seconds",
+            "model_name",
+            sd.QWEN,
+            {"model_name": sd.QWEN},
+            1000,
+            "auto",
+        ),
         ("sglang:queue_time_seconds", "model_name", sd.QWEN, {"model_name": sd.QWEN}, 1000, "auto"),
-        ("ray_serve_deployment_processing_latency_ms", "deployment", "Summarizer",
-         {"deployment": "Summarizer"}, 1, "auto"),
+        (
+            "ray_serve_deployment_processing_latency_ms",
+            "deployment",
+            "Summarizer",
+            {"deployment": "Summarizer"},
+            1,
+            "auto",
+        ),
     ],
-)  # fmt: skip
+)
 def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
     servers, metric, label, model, match, scale, unit
 ):
@@ -258,10 +321,24 @@ def tgi_report(servers, jupyter_kernel, tmp_path_factory, cli):
     """A 1 h report on TGI's histograms by job (explicit options), with an SLO."""
     out = tmp_path_factory.mktemp("tgi-report")
     result = cli(
-        "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
-        "--end", str(END), "--metric-name", "tgi_request_duration", "--model-label", "job",
-        "--unit", "s", "--slo-ms", "500",
-    )  # fmt: skip
+        "report",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(out),
+        "--duration",
+        "1h",
+        "--end",
+        str(END),
+        "--metric-name",
+        "tgi_request_duration",
+        "--model-label",
+        "job",
+        "--unit",
+        "s",
+        "--slo-ms",
+        "500",
+    )
     assert result.exit_code == 0, result.stderr
     return out / "latest"
 

@@ -29,9 +29,18 @@ def read(path: Path) -> dict:
 def vllm_report(servers, jupyter_kernel, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("vllm-report")
     result = cli(
-        "report", "--preset", "vllm", "--prometheus-url", servers.url, "--out", str(out),
-        "--duration", "1h", "--end", END,
-    )  # fmt: skip
+        "report",
+        "--preset",
+        "vllm",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(out),
+        "--duration",
+        "1h",
+        "--end",
+        END,
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""  # silent under cron, the missing queue time included
     return out / "latest"
@@ -80,19 +89,40 @@ def test_the_html_has_a_combined_table_and_a_section_and_chart_per_metric(vllm_r
 def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
     out = tmp_path / "two"
     result = cli(
-        "report", "--prometheus-url", servers.url, "--out", str(out), "--duration", "1h",
-        "--end", END, "--model-label", "model_name", "--metric-name", VLLM[1],
-        "--metric-name", "sglang:queue_time_seconds",
-    )  # fmt: skip
+        "report",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(out),
+        "--duration",
+        "1h",
+        "--end",
+        END,
+        "--model-label",
+        "model_name",
+        "--metric-name",
+        VLLM[1],
+        "--metric-name",
+        "sglang:queue_time_seconds",
+    )
     assert result.exit_code == 0, result.stderr
     meta = read(out / "latest" / "summary.json")["meta"]
     assert meta["metric_name"] == VLLM[1]
     assert (out / "latest" / "metrics" / "sglang_queue_time_seconds" / "p95.json").is_file()
     triton = tmp_path / "triton"
     result = cli(
-        "report", "--preset", "triton", "--prometheus-url", servers.url, "--out", str(triton),
-        "--duration", "1h", "--end", END,
-    )  # fmt: skip
+        "report",
+        "--preset",
+        "triton",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(triton),
+        "--duration",
+        "1h",
+        "--end",
+        END,
+    )
     assert result.exit_code == 0, result.stderr
     meta = read(triton / "latest" / "summary.json")["meta"]
     assert meta["metric_name"] == "nv_inference_first_response_histogram_ms"
@@ -106,9 +136,18 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
 @pytest.mark.kernel
 def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path, cli):
     result = cli(
-        "report", "--prometheus-url", servers.url, "--out", str(tmp_path), "--duration", "1h",
-        "--end", END, "--metric-name", "nv_inference_request_duration_us",
-    )  # fmt: skip
+        "report",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(tmp_path),
+        "--duration",
+        "1h",
+        "--end",
+        END,
+        "--metric-name",
+        "nv_inference_request_duration_us",
+    )
     assert result.exit_code == 1, result.stderr  # a query was sent, so not 2
     assert "not a histogram or summary" in result.stderr
     assert len(result.stderr.splitlines()) == 1
