@@ -21,61 +21,7 @@ def by_model(frame, column="p95_latency_ms") -> dict[str, float]:
     return dict(zip(frame["model"], frame[column]))
 
 
-# (preset, metric, label value, labels to match in the data set, unit scale to ms)
-HISTOGRAM_ROWS = [
-    ("vllm", "vllm:e2e_request_latency_seconds", sd.LLAMA, {"model_name": sd.LLAMA}, 1000),
-    ("vllm", "vllm:time_to_first_token_seconds", sd.LLAMA, {"model_name": sd.LLAMA}, 1000),
-    ("vllm", "vllm:inter_token_latency_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
-    ("sglang", "sglang:e2e_request_latency_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
-    ("sglang", "sglang:queue_time_seconds", sd.QWEN, {"model_name": sd.QWEN}, 1000),
-    ("tgi", "tgi_request_duration", "tgi-llama", {"job": "tgi-llama"}, 1000),
-    ("tgi", "tgi_request_queue_duration", "tgi-llama", {"job": "tgi-llama"}, 1000),
-    ("triton", "nv_inference_first_response_histogram_ms", "resnet50", {"model": "resnet50"}, 1),
-    (
-        "ray-serve",
-        "ray_serve_deployment_processing_latency_ms",
-        "Summarizer",
-        {"deployment": "Summarizer"},
-        1,
-    ),
-    (
-        "bentoml",
-        "bentoml_service_request_duration_seconds",
-        "summarizer",
-        {"service_name": "summarizer"},
-        1000,
-    ),
-    ("litellm", "litellm_request_total_latency_metric", "gpt-4o", {"model": "gpt-4o"}, 1000),
-    ("kserve", "request_predict_seconds", "sklearn-iris", {"model_name": "sklearn-iris"}, 1000),
-    (
-        "nim",
-        "e2e_request_latency_seconds",
-        "meta/llama-3.1-8b-instruct",
-        {"model_name": "meta/llama-3.1-8b-instruct"},
-        1000,
-    ),
-    (
-        "trtllm",
-        "trtllm_e2e_request_latency_seconds",
-        "llama-3-8b",
-        {"model_name": "llama-3-8b"},
-        1000,
-    ),
-    (
-        "triton-vllm",
-        "vllm:e2e_request_latency_seconds",
-        "vllm_model",
-        {"model": "vllm_model"},
-        1000,
-    ),
-    (
-        "ray-serve-llm",
-        "ray_vllm_e2e_request_latency_seconds",
-        "qwen-0.5b",
-        {"model_name": "qwen-0.5b"},
-        1000,
-    ),
-]
+HISTOGRAM_ROWS = sd.HISTOGRAM_ROWS
 
 
 @pytest.mark.parametrize(("preset", "metric", "model", "match", "scale"), HISTOGRAM_ROWS)

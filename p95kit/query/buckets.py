@@ -30,6 +30,7 @@ from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus
 from p95kit.query import promql
 from p95kit.query.frame_warnings import warn_missing_series
+from p95kit.query.histograms import WindowHistograms
 from p95kit.query.latency import TimeLike, connect
 from p95kit.query.percentile_buckets import model_slices
 from p95kit.query.shapes import explain_if_empty
@@ -134,6 +135,51 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
     frame["model"] = frame["model"].astype("str")
     frame = frame.sort_values(["model", "upper_ms"], kind="stable", ignore_index=True)
     return frame[list(COLUMNS)]
+
+
+def from_histograms(hist: WindowHistograms, prometheus_url: str = "") -> pd.DataFrame:
+    """The :func:`buckets` frame of histograms already fetched (:mod:`p95kit.query.histograms`),
+    with the numbers :func:`parse_buckets` gives for the same answer."""
+    parts = []
+    for group in hist.groups:
+        if not len(group.bounds):
+            continue
+        cumulative = np.maximum.accumulate(group.cumulative, axis=1)
+        counts = np.diff(cumulative, axis=1, prepend=0.0)
+        uppers = group.bounds * hist.target.scale
+        lowers = np.concatenate([[min(0.0, uppers[0])], uppers[:-1]])
+        total = counts.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(total > 0, counts / total, np.nan)
+        models = np.array(hist.models, dtype=object)[group.rows]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "model": np.repeat(models, len(uppers)),
+                    "lower_ms": np.tile(lowers, len(models)),
+                    "upper_ms": np.tile(uppers, len(models)),
+                    "count": counts.ravel(),
+                    "share": shares.ravel(),
+                    "cumulative_share": np.cumsum(shares, axis=1).ravel(),
+                }
+            )
+        )
+    frame = _empty()
+    if parts:
+        frame = pd.concat(parts, ignore_index=True)
+        frame["model"] = frame["model"].astype("str")
+        frame = frame.sort_values(["model", "upper_ms"], kind="stable", ignore_index=True)
+    frame.attrs.update(
+        kind="buckets",
+        **hist.target.attrs(),
+        time_range=hist.window,
+        at=hist.when,
+        query=hist.query,
+        prometheus_url=prometheus_url,
+        warnings=list(hist.warnings),
+        infos=list(hist.infos),
+    )
+    return frame
 
 
 def per_model(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:

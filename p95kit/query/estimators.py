@@ -24,16 +24,15 @@ build the public frames themselves (:mod:`p95kit.query.latency` does, for both).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from p95kit.errors import InvalidParameterError, PrometheusUnavailableError
+from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.range_answers import from_lists
-from p95kit.query import frames, promql, smooth
+from p95kit.query import frames, histograms, smooth
 from p95kit.query.target import Target
 
 ESTIMATORS = ("prometheus", "smooth")
@@ -88,42 +87,15 @@ class Answer:
         return frame
 
 
-def query(target: Target, window: str, func: str) -> str:
-    """The one query ``smooth`` asks: bucket counts per ``le`` and model, and the ``_sum``
-    per model (the series without ``le``), from one selector; with ``histogram="auto"``
-    also native histograms, to notice them (``or`` keeps a classic twin's answer)."""
-    classic = replace(target, histogram="classic")
-    name = promql.regex_literal(target.metric_name)
-    matchers = promql.series_selector(classic)[len(target.metric_name) + 1 :]
-    families = f'{{__name__=~"{name}_bucket|{name}_sum", {matchers}'
-    label = target.model_label
-    text = f"sum by (le, {label}) ({func}({families}[{window}]))"
-    if target.histogram == "auto":
-        text += " or " + promql.bucket_counts(replace(target, histogram="native"), window, func)
-    return text
-
-
 def instant(
     prom: Prometheus, target: Target, qs: tuple[float, ...], window: str, when: float, func: str
 ) -> Answer | None:
     """Quantiles ``qs`` per model over ``window`` before ``when``; None: ask Prometheus."""
-    if target.histogram in ("native", "summary"):
+    hist = histograms.fetch(prom, target, window, when, func)
+    if hist is None:
         return None
-    text = query(target, window, func)
-    result = prom.query(text, when)
-    layout = _Layout.of(result.result, target.model_label, "histogram")
-    if layout is None:
-        return None
-    samples = _numbers([item.get("value", (0, "nan"))[1] for item in result.result])
-    models = sorted(layout.buckets)
-    values = np.full((len(models), len(qs)), np.nan)
-    position = {model: row for row, model in enumerate(models)}
-    for bounds, group in layout.same_bounds().items():
-        rows = [position[model] for model in group]
-        cumulative = layout.matrix(group, bounds, samples)
-        sums = np.array([layout.sum_of(model, samples) for model in group]) * target.scale
-        values[rows] = smooth.quantiles_many(np.array(bounds) * target.scale, cumulative, qs, sums)
-    return Answer(models, values, text, None, list(result.warnings), list(result.infos))
+    values = hist.quantiles(qs, "smooth")
+    return Answer(hist.models, values, hist.query, None, hist.warnings, hist.infos)
 
 
 def over_range(
@@ -141,9 +113,9 @@ def over_range(
     :meth:`~p95kit.prometheus.client.Prometheus.query_range`."""
     if target.histogram in ("native", "summary"):
         return None
-    text = query(target, window, "rate")
+    text = histograms.query(target, window, "rate")
     result = prom.query_range(text, start, stop, step, progress=progress)
-    layout = _Layout.of(result.result, target.model_label, "histograms")
+    layout = histograms.Layout.of(result.result, target.model_label, "histograms")
     if layout is None:
         return None
     columns = result.columns or from_lists(result.result)
@@ -177,83 +149,6 @@ def over_range(
     answer = Answer(models, _concat(values), text, _concat(stamps))
     answer.warnings, answer.infos = list(result.warnings), list(result.infos)
     return answer
-
-
-@dataclass
-class _Layout:
-    """Where each model's series are in an answer: ``buckets[model][bound]`` and
-    ``sums[model]`` list series indexes (one bound may be spelled ``1`` and ``1.0``)."""
-
-    buckets: dict[str, dict[float, list[int]]]
-    sums: dict[str, list[int]]
-
-    @classmethod
-    def of(cls, result: list[dict[str, Any]], label: str, native_key: str) -> _Layout | None:
-        """The layout of ``result``; None when a model has only a native histogram."""
-        buckets: dict[str, dict[float, list[int]]] = {}
-        sums: dict[str, list[int]] = {}
-        native = set()
-        parsed: dict[str, float] = {}  # each le spelling once
-        for index, item in enumerate(result):
-            metric = item["metric"]
-            model, le = metric.get(label, ""), metric.get("le")
-            if native_key in item:
-                native.add(model)
-            elif le is None:
-                sums.setdefault(model, []).append(index)
-            else:
-                by_bound = buckets.get(model)
-                if by_bound is None:
-                    by_bound = buckets[model] = {}
-                bound = parsed.get(le)
-                if bound is None:
-                    bound = parsed[le] = _number(le)
-                if bound in by_bound:
-                    by_bound[bound].append(index)
-                else:
-                    by_bound[bound] = [index]
-        if native - set(buckets):
-            return None
-        return cls(buckets, sums)
-
-    def same_bounds(self) -> dict[tuple[float, ...], list[str]]:
-        """Models grouped by their bucket bounds (usually one group: computed at once)."""
-        groups: dict[tuple[float, ...], list[str]] = {}
-        for model in sorted(self.buckets):
-            groups.setdefault(tuple(sorted(self.buckets[model])), []).append(model)
-        return groups
-
-    def matrix(
-        self, models: list[str], bounds: tuple[float, ...], samples: np.ndarray
-    ) -> np.ndarray:
-        """Cumulative counts, one row per model and a column per bound (spellings summed)."""
-        column = {bound: position for position, bound in enumerate(bounds)}
-        cells = [
-            (row, column[bound], index)
-            for row, model in enumerate(models)
-            for bound, indexes in self.buckets[model].items()
-            for index in indexes
-        ]
-        rows, columns, indexes = np.array(cells, dtype=np.int64).reshape(-1, 3).T
-        out = np.zeros((len(models), len(bounds)))
-        np.add.at(out, (rows, columns), np.nan_to_num(samples[indexes]))
-        return out
-
-    def sum_of(self, model: str, samples: np.ndarray) -> float:
-        indexes = self.sums.get(model)
-        return float(samples[indexes].sum()) if indexes else np.nan
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError) as exc:
-        raise PrometheusUnavailableError(f"invalid answer from Prometheus: le={text!r}") from exc
-
-
-@frames.malformed_is_an_error
-def _numbers(texts: list[str]) -> np.ndarray:
-    return np.array(texts, dtype=np.float64)
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

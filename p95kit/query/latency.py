@@ -36,7 +36,7 @@ from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.urls import redact_url
-from p95kit.query import estimators, frames, promql
+from p95kit.query import estimators, frames, histograms, promql
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
@@ -340,6 +340,42 @@ def fetch_percentiles(
         percentiles=list(wanted),
         time_range=window,
         at=when,
+    )
+
+
+def percentiles_from(
+    prom: Prometheus,
+    hist: histograms.WindowHistograms,
+    wanted: tuple[float, ...],
+    estimator: str = "prometheus",
+) -> pd.DataFrame:
+    """The :func:`percentiles` frame over ``hist``'s window, computed from its buckets: the
+    numbers ``fetch_percentiles(..., "increase", estimator)`` answers, without a query.
+    ``attrs["query"]`` is the PromQL that answers them (``histogram_quantile``'s, or the
+    bucket query ``smooth`` reads)."""
+    qs = tuple(p / 100 for p in wanted)
+    values = hist.quantiles(qs, estimator)
+    answer = estimators.Answer(hist.models, values, hist.query, None, hist.warnings, hist.infos)
+    frame = answer.instant_frame([percentile_column(p) for p in wanted], hist.when)
+    frame.attrs["estimator"] = estimator
+    target = hist.target
+    query = (
+        hist.query
+        if estimator == "smooth"
+        else promql.quantiles(target, qs, hist.window, "increase")
+    )
+    result = _result_of(answer)
+    return _finish(
+        frame,
+        "percentiles",
+        target,
+        result,
+        query,
+        prom,
+        qs,
+        percentiles=list(wanted),
+        time_range=hist.window,
+        at=hist.when,
     )
 
 

@@ -27,8 +27,8 @@ from p95kit.durations import align, choose_step, format_duration, normalize_dura
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import estimators, latency, promql
-from p95kit.query.buckets import fetch_buckets
+from p95kit.query import estimators, frames, histograms, latency, promql
+from p95kit.query.buckets import fetch_buckets, from_histograms
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
@@ -205,7 +205,7 @@ def plan(settings: ReportSettings) -> Plan:
 
 
 def collect(client: Prometheus, p: Plan) -> ReportData:
-    """Fetch everything a report shows, for a :func:`plan`: six queries, three at a time."""
+    """Fetch everything a report shows, for a :func:`plan`: four queries, three at a time."""
     started = time.time()
     tasks = query_tasks(client, p)
     # One failure decides the run: the queries not yet started are skipped.
@@ -214,17 +214,62 @@ def collect(client: Prometheus, p: Plan) -> ReportData:
     return assemble(client, p, results, started)
 
 
+@dataclass
+class Window:
+    """What a report says about one window: ``percentiles`` (the :func:`p95kit.percentiles`
+    frame), ``requests`` (``model`` str, ``requests`` float64), ``buckets`` (the
+    :func:`p95kit.buckets` frame) and ``queries`` (name -> the PromQL that answers each)."""
+
+    percentiles: pd.DataFrame
+    requests: pd.DataFrame
+    buckets: pd.DataFrame
+    queries: dict[str, str]
+
+
+def fetch_window(client: Prometheus, p: Plan, end: float, percentiles: tuple[float, ...]) -> Window:
+    """The window of ``p.duration`` before ``end``: from one bucket query for classic
+    histograms (:mod:`p95kit.query.histograms`: Prometheus's numbers, computed here), from
+    three (percentiles, requests, buckets) when a model has only a native histogram."""
+    target = p.target
+    hist = histograms.fetch(client, target, p.duration, end)
+    if hist is not None:
+        frame = latency.percentiles_from(client, hist, percentiles, p.estimator)
+        requests = pd.DataFrame(
+            {"model": pd.Series(hist.models, dtype="str"), "requests": hist.requests()}
+        )
+        buckets = from_histograms(hist, client.safe_url)
+        count_query = promql.request_count(target, p.duration)
+        queries = {"window": frame.attrs["query"], "requests": count_query, "buckets": hist.query}
+        return Window(frame, requests, buckets, queries)
+    count_query = promql.request_count(target, p.duration)
+    frame, buckets, counted = run_all(
+        [
+            lambda: latency.fetch_percentiles(
+                client, target, percentiles, p.duration, end, "increase", p.estimator
+            ),
+            lambda: fetch_buckets(client, target, p.duration, end),
+            lambda: client.query(count_query, end),
+        ],
+        workers=3,
+    )
+    requests = frames.parse_labelled_values(counted.result, (target.model_label,), "requests")
+    requests = requests.rename(columns={target.model_label: "model"})
+    requests.attrs["warnings"] = list(counted.warnings)
+    queries = {
+        "window": frame.attrs["query"],
+        "requests": count_query,
+        "buckets": buckets.attrs["query"],
+    }
+    return Window(frame, requests, buckets, queries)
+
+
 def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
-    """The six queries of one report (one metric), by name, not yet run: for
-    :func:`collect`, or for several metrics run together (:mod:`p95kit.report.metric_set`)."""
+    """The queries of one report (one metric), by name, not yet run: for :func:`collect`,
+    or for several metrics run together (:mod:`p95kit.report.metric_set`)."""
     target = p.target
     return {
-        "window": lambda: latency.fetch_percentiles(
-            client, target, p.percentiles, p.duration, p.end, "increase", p.estimator
-        ),
-        "previous": lambda: latency.fetch_percentiles(
-            client, target, (95.0,), p.duration, p.end - p.span, "increase", p.estimator
-        ),
+        "window": lambda: fetch_window(client, p, p.end, p.percentiles),
+        "previous": lambda: fetch_window(client, p, p.end - p.span, (95.0,)),
         "current": lambda: latency.fetch_p95(client, target, p.time_range, p.end, p.estimator),
         "range": lambda: latency.fetch_range(
             client,
@@ -237,37 +282,50 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
             p.end,
             p.estimator,
         ),
-        "buckets": lambda: fetch_buckets(client, target, p.duration, p.end),
-        "requests": lambda: client.query(promql.request_count(target, p.duration), p.end),
     }
 
 
 def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: float) -> ReportData:
     """The :class:`ReportData` of one metric from the results of :func:`query_tasks`."""
     target = p.target
-    summary = summarize(target, p.slo_ms, results)
-    extra = {"requests": promql.request_count(target, p.duration)}
-    meta = _meta(p, client, results, extra, started)
+    window, previous = results["window"], results["previous"]
+    summary = summarize(
+        target,
+        p.slo_ms,
+        window.percentiles,
+        results["current"],
+        previous.percentiles,
+        window.requests,
+        window.buckets,
+    )
+    meta = _meta(p, client, results, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
-    meta["all_models"] = overall_percentiles(results["buckets"], p.percentiles)
-    return ReportData(results["window"], results["current"], results["range"], summary, meta)
+    meta["all_models"] = overall_percentiles(window.buckets, p.percentiles)
+    return ReportData(window.percentiles, results["current"], results["range"], summary, meta)
 
 
-def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: float) -> dict:
-    """The report's metadata; ``extra`` maps the non-frame queries' names to their PromQL."""
+def _meta(p: Plan, client: Prometheus, results: dict, started: float) -> dict:
+    """The report's metadata."""
+    window, previous = results["window"], results["previous"]
     query_text = {
-        "window percentiles": results["window"].attrs["query"],
-        "previous window P95": results["previous"].attrs["query"],
+        "window percentiles": window.queries["window"],
+        "previous window P95": previous.queries["window"],
         "current P95": results["current"].attrs["query"],
         "P95 over time": results["range"].attrs["query"],
-        **extra,
-        "buckets": results["buckets"].attrs["query"],
+        "requests": window.queries["requests"],
+        "buckets": window.queries["buckets"],
     }
-    warnings = []
-    for result in results.values():
-        is_frame = isinstance(result, pd.DataFrame)
-        found = result.attrs.get("warnings", []) if is_frame else result.warnings
-        warnings.extend(w for w in found if w not in warnings)
+    found = [
+        window.percentiles,
+        window.requests,
+        window.buckets,
+        previous.percentiles,
+        results["current"],
+        results["range"],
+    ]
+    warnings: list[str] = []
+    for frame in found:
+        warnings.extend(w for w in frame.attrs.get("warnings", []) if w not in warnings)
     return {
         "window_start": p.end - p.span,
         "window_end": p.end,
@@ -280,7 +338,7 @@ def _meta(p: Plan, client: Prometheus, results: dict, extra: dict, started: floa
         "slo_ms": p.slo_ms,
         "max_chart_models": p.max_chart_models,
         # what answered: "smooth" falls back to "prometheus" for native histograms
-        "estimator": results["window"].attrs.get("estimator", p.estimator),
+        "estimator": window.percentiles.attrs.get("estimator", p.estimator),
         "queries": query_text,
         "prometheus_url": client.safe_url,
         "version": __version__,

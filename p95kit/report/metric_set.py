@@ -2,7 +2,7 @@
 
 A report measures the metrics of ``metric_name`` (one name, several, or comma-separated text)
 or of a ``preset`` (:mod:`p95kit.query.presets`), explicit settings winning over the preset
-(a setting left at its default counts as not given). Each metric's six queries run three
+(a setting left at its default counts as not given). Each metric's four queries run three
 at a time (:func:`~p95kit.prometheus.fanout.run_all`), metric after metric in a background
 thread while the report draws the previous metric's chart; each metric becomes a
 :class:`~p95kit.report.data.ReportData`. The snapshot's top-level payloads keep the first

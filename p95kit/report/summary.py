@@ -20,38 +20,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from p95kit.query import bucket_math, frames
+from p95kit.query import bucket_math
 from p95kit.query.buckets import per_model
 from p95kit.query.percentile_buckets import percentile_buckets
 from p95kit.query.target import Target
 
 
-def summarize(target: Target, slo_ms: float | None, results: dict[str, Any]) -> pd.DataFrame:
+def summarize(
+    target: Target,
+    slo_ms: float | None,
+    window: pd.DataFrame,
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    requests: pd.DataFrame,
+    buckets: pd.DataFrame,
+) -> pd.DataFrame:
     """The per-model summary frame (see :class:`p95kit.report.data.ReportData`), slowest
-    window P95 first, from the results of :func:`p95kit.report.data.collect`'s queries."""
-    label = target.model_label
-    window, current, previous = results["window"], results["current"], results["previous"]
-    requests = frames.parse_labelled_values(results["requests"].result, (label,), "requests")
-    names = sorted(set(window["model"]) | set(current["model"]) | set(requests[label]))
+    window P95 first: ``window`` and ``previous`` are :func:`p95kit.percentiles` frames of
+    the window and the one before it, ``current`` a :func:`p95kit.p95` frame, ``requests``
+    the requests per model (``model``, ``requests``), ``buckets`` the window's
+    :func:`p95kit.buckets` frame."""
+    names = sorted(set(window["model"]) | set(current["model"]) | set(requests["model"]))
     summary = pd.DataFrame({"model": pd.Series(names, dtype="str")})
-    summary["requests"] = _lookup(names, requests[label], requests["requests"])
-    for column in window.columns.drop(["model", "timestamp"]):
+    summary["requests"] = _lookup(names, requests["model"], requests["requests"])
+    percentile_columns = window.columns.drop(["model", "timestamp"])
+    for column in percentile_columns:
         summary[column] = _lookup(names, window["model"], window[column])
     summary["p95_current_ms"] = _lookup(names, current["model"], current["p95_latency_ms"])
     summary["p95_previous_ms"] = _lookup(names, previous["model"], previous["p95"])
     summary["delta_p95_ms"] = summary["p95"] - summary["p95_previous_ms"]
     summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
-    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(slo_ms, results, names)
+    summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(slo_ms, buckets, names)
     summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
-    _add_bucket_bounds(summary, results["buckets"], window.columns.drop(["model", "timestamp"]))
+    _add_bucket_bounds(summary, buckets, percentile_columns)
     summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
     return summary.reset_index(drop=True)
 
 
 def _bucket_columns(
-    slo_ms: float | None, results: dict[str, Any], names: list[str]
+    slo_ms: float | None, buckets: pd.DataFrame, names: list[str]
 ) -> tuple[list, list]:
-    by_model = per_model(results["buckets"])
+    by_model = per_model(buckets)
     shares, tops = [], []
     for name in names:
         if name not in by_model:
