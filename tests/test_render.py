@@ -149,6 +149,21 @@ def test_plot_with_one_model_and_an_slo_line():
     assert fig.axes[0].get_xlabel() == "Time (UTC)"
 
 
+def test_figure_png_draws_once_and_gives_savefig_bytes(monkeypatch):
+    """One draw (savefig draws a constrained-layout figure twice), the same PNG, and the
+    figure left as it was (its canvas, dpi and face colour)."""
+    expected = io.BytesIO()
+    plot_p95(_range(12), slo_ms=250).savefig(expected, format="png", dpi=100, facecolor="white")
+    fig = plot_p95(_range(12), slo_ms=250)
+    before = fig.canvas, fig.dpi, fig.get_facecolor()
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: (draws.append(1), original(self, r))[1])
+    assert figure_png(fig) == expected.getvalue()
+    assert len(draws) == 1
+    assert (fig.canvas, fig.dpi, fig.get_facecolor()) == before
+
+
 def test_plot_caps_the_legend_and_says_how_many_are_hidden():
     fig = plot_p95(_range(30), max_models=10)
     labels = _legend_labels(fig)

@@ -125,12 +125,27 @@ class ChartFigure(Figure):
 
 
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
-    """Render ``fig`` to PNG bytes with Agg (for ``IPython.display.Image`` or embedding)."""
+    """Render ``fig`` to PNG bytes with Agg (for ``IPython.display.Image`` or embedding).
+
+    The same bytes as ``fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")``
+    in one draw: ``savefig`` draws a figure with a layout engine twice (once to lay it
+    out, once to render), the Agg canvas's ``print_png`` lays out and renders in one.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
+    previous = fig.canvas, fig.dpi, fig.get_facecolor()
     with chart_fonts(), warnings.catch_warnings():
         # A character no installed font has (e.g. an emoji) draws a box, not a warning.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        try:
+            fig.set_dpi(dpi)
+            fig.set_facecolor("white")
+            FigureCanvasAgg(fig).print_png(buffer)
+        finally:
+            fig.set_canvas(previous[0])
+            fig.set_dpi(previous[1])
+            fig.set_facecolor(previous[2])
     return buffer.getvalue()
 
 
