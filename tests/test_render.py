@@ -244,7 +244,7 @@ def test_notebook_parameters_are_annotated_with_the_documented_defaults(notebook
     source = notebook.cells[1].source
     for line in (
         'prometheus_url: str = ""',
-        'metric_name: str = "request_duration_seconds"',
+        'metric_name: str = ""',
         'duration: str = "24h"',
         "slo_ms: float = 0.0",
         "max_chart_models: int = 10",

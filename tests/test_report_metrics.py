@@ -133,6 +133,50 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
     )  # P95 from the (100, 500] ms bucket: coarse
 
 
+def test_a_selection_given_wins_over_the_preset_even_when_it_is_the_default():
+    from p95kit.report.metric_set import plan_metrics
+    from p95kit.report.parameters import ReportSettings
+
+    plans, _ = plan_metrics(ReportSettings(preset="vllm", model_label="model"))
+    assert {mp.plan.target.model_label for mp in plans} == {"model"}
+    plans, _ = plan_metrics(ReportSettings(preset="vllm"))
+    assert {mp.plan.target.model_label for mp in plans} == {"model_name"}
+    plans, _ = plan_metrics(ReportSettings(preset="vllm", metric_name="request_duration_seconds"))
+    assert [mp.metric_name for mp in plans] == ["request_duration_seconds"]
+    plans, _ = plan_metrics(ReportSettings())  # no preset: the defaults
+    assert [(mp.metric_name, mp.plan.target.model_label) for mp in plans] == [
+        ("request_duration_seconds", "model")
+    ]
+
+
+@pytest.mark.kernel
+def test_model_label_model_on_the_command_line_wins_over_vllm(servers, tmp_path, cli):
+    """Triton's vLLM backend labels vLLM's metrics ``model``: ``--model-label model`` (the
+    option's default value, given explicitly) must win over the preset's ``model_name``."""
+    result = cli(
+        "report",
+        "--preset",
+        "vllm",
+        "--model-label",
+        "model",
+        "--prometheus-url",
+        servers.url,
+        "--out",
+        str(tmp_path),
+        "--duration",
+        "1h",
+        "--end",
+        END,
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = read(tmp_path / "latest" / "summary.json")
+    assert summary["meta"]["model_label"] == "model"
+    assert [row["model"] for row in summary["models"]] == ["vllm_model"]
+    run_json = read(tmp_path / "latest" / "run.json")
+    assert run_json["parameters"]["model_label"] == "model"
+    assert run_json["parameters"]["histogram"] is None  # not given: the preset's
+
+
 @pytest.mark.kernel
 def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path, cli):
     result = cli(

@@ -15,6 +15,7 @@ from p95kit.report.data import ReportData, notebook_data, plan
 from p95kit.report.parameters import (
     NOTEBOOK_FIRST,
     NOTEBOOK_LAST,
+    SELECTION_DEFAULTS,
     ReportSettings,
     notebook_cell,
     notebook_parameters,
@@ -42,7 +43,8 @@ def test_every_setting_is_a_report_option_with_the_declared_default():
         given = context.params[field.name]
         if isinstance(field.default, tuple) and isinstance(given, str):
             given = tuple(float(p) for p in given.split(","))  # --percentiles 50,95,99
-        assert given == field.default, field.name
+        # the selection's options show what None means without a preset
+        assert given == SELECTION_DEFAULTS.get(field.name, field.default), field.name
         option = field.metadata["option"]
         if option is not None:
             param = next(p for p in report.params if p.name == field.name)

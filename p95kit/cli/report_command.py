@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from p95kit.cli.options import client_from, connection_options, out_option, report_target_options
-from p95kit.report.parameters import ReportSettings, to_notebook
+from p95kit.report.parameters import SELECTION_DEFAULTS, ReportSettings, to_notebook
 
 log = logging.getLogger("p95kit")
 
@@ -109,6 +109,11 @@ def report(ctx: click.Context, **kwargs: Any) -> None:
     if not verbose and not ctx.find_root().params.get("debug"):
         # Silent on success under cron: Prometheus warnings go to the report and run.json.
         log.setLevel(logging.ERROR)
+    from click.core import ParameterSource
+
+    for name in SELECTION_DEFAULTS:  # not given: None, the preset's (else the default)
+        if ctx.get_parameter_source(name) in (None, ParameterSource.DEFAULT):
+            kwargs[name] = None
     names = [field.name for field in dataclasses.fields(ReportSettings)]
     settings = ReportSettings(**{name: kwargs.pop(name) for name in names})
     with client_from(kwargs) as client:

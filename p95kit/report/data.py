@@ -34,7 +34,11 @@ from p95kit.query.frame_warnings import missing_models
 from p95kit.query.payloads import dumps, from_payload, to_payload
 from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.target import Target, make_target
-from p95kit.report.parameters import ReportSettings, settings_from_notebook
+from p95kit.report.parameters import (
+    ReportSettings,
+    settings_from_notebook,
+    with_selection_defaults,
+)
 from p95kit.report.summary import (
     bucket_columns,
     from_json_records,
@@ -144,6 +148,7 @@ def plan(settings: ReportSettings) -> Plan:
 
     With a ``preset`` or several metrics, the plan of the first one (all of them:
     :func:`p95kit.report.metric_set.plan_metrics`)."""
+    settings = with_selection_defaults(settings)
     if settings.preset or not isinstance(settings.metric_name, str) or "," in settings.metric_name:
         from p95kit.report.metric_set import plan_metrics
 

@@ -1,8 +1,8 @@
 """Several latency metrics in one report: one plan each, fetched together, saved side by side.
 
 A report measures the metrics of ``metric_name`` (one name, several, or comma-separated text)
-or of a ``preset`` (:mod:`p95kit.query.presets`), explicit settings winning over the preset
-(a setting left at its default counts as not given). Each metric's four queries run three
+or of a ``preset`` (:mod:`p95kit.query.presets`), settings given winning over the preset
+(None is "not given", even for a value equal to the defaults). Each metric's four queries run three
 at a time (:func:`~p95kit.prometheus.fanout.run_all`), metric after metric in a background
 thread while the report draws the previous metric's chart; each metric becomes a
 :class:`~p95kit.report.data.ReportData`. The snapshot's top-level payloads keep the first
@@ -72,20 +72,13 @@ def plan_metrics(settings: Any) -> tuple[list[MetricPlan], list[str]]:
 
     Raises InvalidParameterError before anything is sent. Summaries in a preset are left
     out with a warning (a report needs a histogram); an explicit summary is an error."""
-    defaults = {f.name: f.default for f in dataclasses.fields(settings)}
     preset = getattr(settings, "preset", None)
-
-    def given(name: str) -> Any:
-        value = getattr(settings, name)
-        return None if preset and value == defaults[name] else value
-
-    names = metric_names(settings.metric_name)
-    resolved = presets.resolve(
+    resolved = presets.resolve(  # None: not given, the preset's (else the defaults)
         preset,
-        None if preset and names == metric_names(defaults["metric_name"]) else names,
-        model_label=given("model_label"),
-        histogram=given("histogram"),
-        unit=given("unit"),
+        metric_names(settings.metric_name) or None,
+        model_label=settings.model_label,
+        histogram=settings.histogram,
+        unit=settings.unit,
     )
     plans, notes = [], []
     for entry in resolved:

@@ -67,17 +67,26 @@ class ReportSettings:
     picks one from the duration; ``end=None`` means now (else RFC 3339, unix seconds
     or a datetime); ``slo_ms=None`` means no SLO; ``models=()`` means every model.
     ``metric_name`` may name several metrics (a tuple or comma-separated text) and
-    ``preset`` a serving stack (:mod:`p95kit.query.presets`) whose metrics and model label
-    fill in the settings left at their defaults (:mod:`p95kit.report.metric_set`).
+    ``preset`` a serving stack (:mod:`p95kit.query.presets`). ``metric_name``,
+    ``model_label``, ``histogram`` and ``unit`` left at None are the preset's (every metric
+    it lists, its model label ...), without a preset :data:`SELECTION_DEFAULTS`; a value
+    given wins over the preset, even one equal to those defaults
+    (:mod:`p95kit.report.metric_set`).
     """
 
-    metric_name: str | tuple[str, ...] = setting(
-        "request_duration_seconds",
+    metric_name: str | tuple[str, ...] | None = setting(
+        None,
         SHARED_OPTION,
-        NotebookLine(str, "histogram name(s) without _bucket, comma-separated"),
+        NotebookLine(
+            str,
+            "histogram name(s) without _bucket, comma-separated; "
+            "empty: the preset's, else request_duration_seconds",
+        ),
     )
-    model_label: str = setting(
-        "model", SHARED_OPTION, NotebookLine(str, "label that names the model")
+    model_label: str | None = setting(
+        None,
+        SHARED_OPTION,
+        NotebookLine(str, "label that names the model; empty: the preset's, else model"),
     )
     duration: str = setting(
         "24h",
@@ -115,9 +124,15 @@ class ReportSettings:
     selector: str | None = setting(
         None, SHARED_OPTION, NotebookLine(str, "extra PromQL label matchers; empty: none")
     )
-    histogram: str = setting("auto", SHARED_OPTION, NotebookLine(str, "auto, classic or native"))
-    unit: str = setting(
-        "auto", SHARED_OPTION, NotebookLine(str, "unit of the metric; auto: read from its name")
+    histogram: str | None = setting(
+        None,
+        SHARED_OPTION,
+        NotebookLine(str, "auto, classic or native; empty: the preset's, else auto"),
+    )
+    unit: str | None = setting(
+        None,
+        SHARED_OPTION,
+        NotebookLine(str, "unit of the metric; empty: the preset's, else auto (from its name)"),
     )
     max_chart_models: int = setting(
         10,
@@ -143,6 +158,25 @@ class ReportSettings:
         SHARED_OPTION,
         NotebookLine(str, "serving stack (p95kit presets) giving metrics and label; empty: none"),
     )
+
+
+#: What ``metric_name``, ``model_label``, ``histogram`` and ``unit`` left at None mean
+#: without a preset.
+SELECTION_DEFAULTS = {
+    "metric_name": "request_duration_seconds",
+    "model_label": "model",
+    "histogram": "auto",
+    "unit": "auto",
+}
+
+
+def with_selection_defaults(settings: ReportSettings) -> ReportSettings:
+    """``settings`` with :data:`SELECTION_DEFAULTS` for the selection left at None, unless
+    a preset fills it in (then None stays: "the preset's")."""
+    if settings.preset:
+        return settings
+    missing = {k: v for k, v in SELECTION_DEFAULTS.items() if getattr(settings, k) is None}
+    return dataclasses.replace(settings, **missing) if missing else settings
 
 
 #: The notebook's parameters that are not settings: first the connection (the

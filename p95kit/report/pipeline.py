@@ -46,7 +46,7 @@ from p95kit.report.metric_set import (
     plan_metrics,
     save_all,
 )
-from p95kit.report.parameters import notebook_parameters
+from p95kit.report.parameters import notebook_parameters, with_selection_defaults
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
 
@@ -106,7 +106,7 @@ def run_report(
     before anything is sent or written, ``ReportLockedError`` when another run holds
     ``out``, the Prometheus errors, or ``ReportError`` (a ``.failed`` folder is kept).
     """
-    settings = settings if settings is not None else ReportSettings()
+    settings = with_selection_defaults(settings if settings is not None else ReportSettings())
     plan_metrics(settings)  # invalid parameters: exit before anything is written or sent
     _check_run_options(wait, cell_timeout)
     options = RunOptions(_notebook(notebook), cell_timeout)
