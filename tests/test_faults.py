@@ -214,9 +214,10 @@ def test_unexpected_result_type_in_a_report_and_a_query(seeded, cli):
     with FaultServer([success([1795219200, "1"], "scalar")]) as server:
         result = cli.report(server.url, seeded, duration="1h")
         query = cli("query", "p95", "--prometheus-url", server.url)
-    for outcome in (result, query):
+    # the report's first query is its P95 over time (query_range), the query's an instant one
+    for outcome, expected in ((result, "matrix"), (query, "vector")):
         assert outcome.exit_code == 3
-        assert "resultType 'scalar', expected 'vector'" in one_line(outcome.stderr)
+        assert f"resultType 'scalar', expected '{expected}'" in one_line(outcome.stderr)
     assert_untouched(seeded)
 
 
