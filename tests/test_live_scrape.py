@@ -12,6 +12,7 @@ import pytest
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support.polling import wait_for
 
 prometheus_client = pytest.importorskip("prometheus_client")
 
@@ -23,15 +24,6 @@ SHAPES = {  # the issue's shapes: lognormal medians 50 ms, 400 ms, 2.5 s, and a 
     "slow": lambda rng, n: rng.lognormal(np.log(2.5), 0.4, n),
     "long-tail": lambda rng, n: rng.lognormal(np.log(0.3), 0.9, n),
 }
-
-
-def wait_for(condition, what: str, timeout: float = 60) -> None:
-    """Poll ``condition()`` (an observable state of Prometheus) until true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # a poll interval, not a wait for an assumed state
 
 
 def scraped_count(client: p95kit.Prometheus) -> float | None:

@@ -18,6 +18,7 @@ import pytest
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support.polling import wait_for
 
 COUNTER = "nv_inference_request_duration_us"
 GAUGE = "app_inflight_requests"
@@ -44,15 +45,6 @@ class _Target(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
-
-
-def wait_for(condition, what: str, timeout: float = 60) -> None:
-    """Poll ``condition()`` (an observable state of Prometheus) until true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # a poll interval, not a wait for an assumed state
 
 
 @pytest.fixture(scope="module")

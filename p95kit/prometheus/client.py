@@ -12,10 +12,11 @@ What an answer means (a Result or which error) is decided in :mod:`p95kit.promet
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -293,3 +294,19 @@ def _user_agent() -> str:
     from p95kit import __version__
 
     return f"p95kit/{__version__}"
+
+
+@contextlib.contextmanager
+def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[Prometheus]:
+    """Yield ``client``, or a new client for ``prometheus_url`` closed afterwards."""
+    if client is not None:
+        if prometheus_url is not None and prometheus_url.rstrip("/") != client.url.rstrip("/"):
+            raise InvalidParameterError(
+                "prometheus_url",
+                "pass prometheus_url or client, not both with different URLs "
+                f"({redact_url(prometheus_url)} vs the client's {client.safe_url})",
+            )
+        yield client
+        return
+    with Prometheus(prometheus_url) as own:
+        yield own

@@ -27,11 +27,11 @@ import pandas as pd
 from p95kit.durations import normalize_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.answers import malformed_is_an_error
-from p95kit.prometheus.client import Prometheus
+from p95kit.prometheus.client import Prometheus, connect
 from p95kit.query import promql
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.histograms import WindowHistograms
-from p95kit.query.latency import TimeLike, connect
+from p95kit.query.latency import TimeLike
 from p95kit.query.percentile_buckets import model_slices
 from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target

@@ -21,9 +21,8 @@ series has is NaN (or absent) and named in ``frame.attrs["warnings"]``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +33,7 @@ from p95kit.durations import align, normalize_duration, parse_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
-from p95kit.prometheus.client import Prometheus
-from p95kit.prometheus.urls import redact_url
+from p95kit.prometheus.client import Prometheus, connect
 from p95kit.query import estimators, frames, histograms, promql
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
@@ -51,22 +49,6 @@ from p95kit.times import parse_time
 log = logging.getLogger("p95kit")
 
 TimeLike = datetime | float | int | str | None
-
-
-@contextlib.contextmanager
-def connect(prometheus_url: str | None, client: Prometheus | None) -> Iterator[Prometheus]:
-    """Yield ``client``, or a new client for ``prometheus_url`` closed afterwards."""
-    if client is not None:
-        if prometheus_url is not None and prometheus_url.rstrip("/") != client.url.rstrip("/"):
-            raise InvalidParameterError(
-                "prometheus_url",
-                "pass prometheus_url or client, not both with different URLs "
-                f"({redact_url(prometheus_url)} vs the client's {client.safe_url})",
-            )
-        yield client
-        return
-    with Prometheus(prometheus_url) as own:
-        yield own
 
 
 def p95(
@@ -329,18 +311,7 @@ def fetch_percentiles(
             result.result, target.model_label, wanted, target.scale, when, target.instance_label
         )
     _estimated_by(frame, smooth, estimator, target)
-    return _finish(
-        frame,
-        "percentiles",
-        target,
-        result,
-        query,
-        prom,
-        qs,
-        percentiles=list(wanted),
-        time_range=window,
-        at=when,
-    )
+    return _percentiles_frame(frame, target, result, query, prom, wanted, window, when)
 
 
 def percentiles_from(
@@ -365,18 +336,22 @@ def percentiles_from(
         else promql.quantiles(target, qs, hist.window, "increase")
     )
     result = _result_of(answer)
-    return _finish(
-        frame,
-        "percentiles",
-        target,
-        result,
-        query,
-        prom,
-        qs,
-        percentiles=list(wanted),
-        time_range=hist.window,
-        at=hist.when,
-    )
+    return _percentiles_frame(frame, target, result, query, prom, wanted, hist.window, hist.when)
+
+
+def _percentiles_frame(
+    frame: pd.DataFrame,
+    target: Target,
+    result: Result,
+    query: str,
+    prom: Prometheus,
+    wanted: tuple[float, ...],
+    window: str,
+    when: float,
+) -> pd.DataFrame:
+    qs = tuple(p / 100 for p in wanted)
+    attrs = {"percentiles": list(wanted), "time_range": window, "at": when}
+    return _finish(frame, "percentiles", target, result, query, prom, qs, **attrs)
 
 
 def _result_of(answer: estimators.Answer) -> Result:
