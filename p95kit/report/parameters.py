@@ -79,8 +79,7 @@ class ReportSettings:
         SHARED_OPTION,
         NotebookLine(
             str,
-            "histogram name(s) without _bucket, comma-separated; "
-            "empty: the preset's, else request_duration_seconds",
+            "histograms, comma-separated; empty: preset's, else request_duration_seconds",
         ),
     )
     model_label: str | None = setting(
