@@ -181,6 +181,24 @@ def test_retention_never_deletes_latest_while_another_run_publishes(tmp_path):
     assert store.latest().is_dir() and store.latest() == store.snapshots()[0]
 
 
+def test_retention_before_any_latest_keeps_every_successful_snapshot(tmp_path):
+    """The race above, made deterministic: a run's snapshot is renamed into place before
+    ``latest`` moves to it; a prune in that moment, with no ``latest`` at all yet, must not
+    delete a snapshot that is about to become latest. Failed ones may go."""
+    store = SnapshotStore(tmp_path)
+    for name, failed in (
+        ("20261121T000000Z_1h", False),
+        ("20261121T010000Z_1h", True),
+        ("20261121T020000Z_1h", False),
+    ):
+        staging = store.new_staging(time.time())
+        (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
+        store.publish(staging, name, failed=failed, move_latest=False)  # latest: not yet
+    assert store.latest() is None
+    assert [p.name for p in store.prune(1)] == ["20261121T010000Z_1h.failed"]
+    assert [p.name for p in store.snapshots()] == ["20261121T020000Z_1h", "20261121T000000Z_1h"]
+
+
 def test_retention_keeps_latest_even_when_newer_snapshots_failed(tmp_path):
     store = SnapshotStore(tmp_path)
     for name, failed in (

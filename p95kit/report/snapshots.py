@@ -133,9 +133,10 @@ class SnapshotStore:
         doomed = [
             p
             for p in self.snapshots()[keep:]
-            if protected is None
-            or p.name.endswith(FAILED_SUFFIX)
-            or p.name < protected.name
+            # Without a latest yet, a successful snapshot may be about to become it (it
+            # is renamed into place before latest moves): keep every one.
+            if p.name.endswith(FAILED_SUFFIX)
+            or (protected is not None and p.name < protected.name)
             or read_run(p).get("moves_latest") is False
         ]
         for path in doomed:
