@@ -87,7 +87,9 @@ re-check it against the tables below when that code changes.
   and drawing the further metrics' charts on a thread while the notebook runs, the notebook
   referring to their files and the HTML export putting them inline (1.46x-1.73x; the thread
   holds the GIL that papermill's message loop needs, which slowed the notebook from ~0.35 s to
-  ~0.45-0.75 s). What would meet it: the charts drawn in parallel by a process that is already
+  ~0.45-0.75 s; with the two threads switching every 0.5 ms instead of 5 ms it still took
+  0.64-1.18 s, and came out at 1.59x-1.66x against 1.59x-1.90x without it, in the same hour).
+  What would meet it: the charts drawn in parallel by a process that is already
   warm (a cold Python with matplotlib costs as much as the two charts it would draw), or a
   lighter chart per further metric.
 - **Live API (7), met.** A cached answer is bytes from memory, gzipped once when it is cached:
