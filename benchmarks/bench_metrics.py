@@ -21,12 +21,10 @@ import contextlib
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,19 +69,9 @@ def run_once(url: str, out: Path, **settings: Any) -> dict[str, Any]:
     return outcome.run
 
 
-@contextlib.contextmanager
-def replay_proxy(upstream: str) -> Iterator[str]:
+def replay_proxy(upstream: str) -> contextlib.AbstractContextManager[str]:
     """``benchmarks.replayproxy`` in front of ``upstream``; yields its URL."""
-    args = [sys.executable, "-m", "benchmarks.replayproxy", upstream]
-    proc = subprocess.Popen(args, cwd=common.ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if not line.startswith("http://"):
-            raise RuntimeError(f"replay proxy did not start: {line!r}")
-        yield line.strip()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    return common.server_process([sys.executable, "-m", "benchmarks.replayproxy", upstream])
 
 
 def calibrate(proxy: str) -> None:
@@ -136,11 +124,10 @@ def run(rounds: int = 5) -> str:
             def case(label: str, url: str, settings: dict[str, Any]) -> Any:
                 runs[label], cpu[label] = [], []
 
-                def call() -> None:
-                    def report() -> None:
-                        out = folder / f"out-{next(counter)}"
-                        runs[label].append(run_once(url, out, **settings))
+                def report() -> None:
+                    runs[label].append(run_once(url, folder / f"out-{next(counter)}", **settings))
 
+                def call() -> None:
                     cpu[label].append(cpu_counted(report, prom.pid))
 
                 return call

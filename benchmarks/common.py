@@ -109,16 +109,26 @@ def canned_server(body: bytes, delay: float = 0.0, compress: bool = True) -> Ite
     args = [PYTHON, "-m", "benchmarks.cannedserver", str(path), f"--delay={delay}"]
     if not compress:
         args.append("--no-gzip")
+    try:
+        with server_process(args) as url:
+            yield url
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def server_process(args: list[str]) -> Iterator[str]:
+    """Run ``args`` (a server that prints its URL on its first line) from the repository
+    root; yield that URL; terminate the process after."""
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("http://"):
-            raise RuntimeError(f"canned server did not start: {line!r}")
+            raise RuntimeError(f"{' '.join(args[1:3])} did not start: {line!r}")
         yield line.strip()
     finally:
         proc.terminate()
         proc.wait(10)
-        path.unlink(missing_ok=True)
 
 
 # -- memory ---------------------------------------------------------------------------------

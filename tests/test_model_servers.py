@@ -266,16 +266,9 @@ def test_percentile_buckets_name_the_bucket_prometheus_interpolated_in(
 def tgi_report(servers, jupyter_kernel, tmp_path_factory, cli):
     """A 1 h report on TGI's histograms by job (explicit options), with an SLO."""
     out = tmp_path_factory.mktemp("tgi-report")
-    result = cli(
-        "report",
-        "--prometheus-url",
+    result = cli.report(
         servers.url,
-        "--out",
-        str(out),
-        "--duration",
-        "1h",
-        "--end",
-        str(END),
+        out,
         "--metric-name",
         "tgi_request_duration",
         "--model-label",
@@ -284,6 +277,8 @@ def tgi_report(servers, jupyter_kernel, tmp_path_factory, cli):
         "s",
         "--slo-ms",
         "500",
+        duration="1h",
+        end=str(END),
     )
     assert result.exit_code == 0, result.stderr
     return out / "latest"

@@ -71,28 +71,26 @@ def test_a_chunked_fetch_in_a_kernel_shows_progress(prom, tmp_path):
         assert "range chunks" in widgets[0]["data"]["text/plain"]
 
 
-def test_the_same_fetch_under_cron_prints_nothing(prom, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", _fetch_script(prom.url, "None")],
-        env=scrubbed_env(home=tmp_path),
+def _fetch_like_cron(url: str, progress: str, home) -> subprocess.CompletedProcess:
+    """The fetch script in a fresh process with cron's environment and no terminal."""
+    return subprocess.run(
+        [sys.executable, "-c", _fetch_script(url, progress)],
+        env=scrubbed_env(home=home),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_same_fetch_under_cron_prints_nothing(prom, tmp_path):
+    done = _fetch_like_cron(prom.url, "None", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
 
 
 def test_progress_true_forces_a_bar_without_a_terminal(prom, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", _fetch_script(prom.url, "True")],
-        env=scrubbed_env(home=tmp_path),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _fetch_like_cron(prom.url, "True", tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert "range chunks" in done.stderr and "2/2" in done.stderr

@@ -28,19 +28,7 @@ def read(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def vllm_report(servers, jupyter_kernel, tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("vllm-report")
-    result = cli(
-        "report",
-        "--preset",
-        "vllm",
-        "--prometheus-url",
-        servers.url,
-        "--out",
-        str(out),
-        "--duration",
-        "1h",
-        "--end",
-        END,
-    )
+    result = cli.report(servers.url, out, "--preset", "vllm", duration="1h", end=END)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""  # silent under cron, the missing queue time included
     return out / "latest"
@@ -88,41 +76,24 @@ def test_the_html_has_a_combined_table_and_a_section_and_chart_per_metric(vllm_r
 @pytest.mark.kernel
 def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
     out = tmp_path / "two"
-    result = cli(
-        "report",
-        "--prometheus-url",
+    result = cli.report(
         servers.url,
-        "--out",
-        str(out),
-        "--duration",
-        "1h",
-        "--end",
-        END,
+        out,
         "--model-label",
         "model_name",
         "--metric-name",
         VLLM[1],
         "--metric-name",
         "sglang:queue_time_seconds",
+        duration="1h",
+        end=END,
     )
     assert result.exit_code == 0, result.stderr
     meta = read(out / "latest" / "summary.json")["meta"]
     assert meta["metric_name"] == VLLM[1]
     assert (out / "latest" / "metrics" / "sglang_queue_time_seconds" / "p95.json").is_file()
     triton = tmp_path / "triton"
-    result = cli(
-        "report",
-        "--preset",
-        "triton",
-        "--prometheus-url",
-        servers.url,
-        "--out",
-        str(triton),
-        "--duration",
-        "1h",
-        "--end",
-        END,
-    )
+    result = cli.report(servers.url, triton, "--preset", "triton", duration="1h", end=END)
     assert result.exit_code == 0, result.stderr
     meta = read(triton / "latest" / "summary.json")["meta"]
     assert meta["metric_name"] == "nv_inference_first_response_histogram_ms"
@@ -153,20 +124,15 @@ def test_a_selection_given_wins_over_the_preset_even_when_it_is_the_default():
 def test_model_label_model_on_the_command_line_wins_over_vllm(servers, tmp_path, cli):
     """Triton's vLLM backend labels vLLM's metrics ``model``: ``--model-label model`` (the
     option's default value, given explicitly) must win over the preset's ``model_name``."""
-    result = cli(
-        "report",
+    result = cli.report(
+        servers.url,
+        tmp_path,
         "--preset",
         "vllm",
         "--model-label",
         "model",
-        "--prometheus-url",
-        servers.url,
-        "--out",
-        str(tmp_path),
-        "--duration",
-        "1h",
-        "--end",
-        END,
+        duration="1h",
+        end=END,
     )
     assert result.exit_code == 0, result.stderr
     summary = read(tmp_path / "latest" / "summary.json")
@@ -179,18 +145,13 @@ def test_model_label_model_on_the_command_line_wins_over_vllm(servers, tmp_path,
 
 @pytest.mark.kernel
 def test_a_counter_in_a_report_is_refused_with_help(servers, tmp_path, cli):
-    result = cli(
-        "report",
-        "--prometheus-url",
+    result = cli.report(
         servers.url,
-        "--out",
-        str(tmp_path),
-        "--duration",
-        "1h",
-        "--end",
-        END,
+        tmp_path,
         "--metric-name",
         "nv_inference_request_duration_us",
+        duration="1h",
+        end=END,
     )
     assert result.exit_code == 1, result.stderr  # a query was sent, so not 2
     assert "not a histogram or summary" in result.stderr

@@ -102,8 +102,8 @@ class WindowHistograms:
         bucket's without one)."""
         out = np.full(len(self.models), np.nan)
         for group in self.groups:
-            if group.cumulative.shape[1]:
-                out[group.rows] = np.fmax.accumulate(group.cumulative, axis=1)[:, -1]
+            if group.cumulative.shape[1]:  # cumulative: the top count is the largest
+                out[group.rows] = group.cumulative.max(axis=1)
         return out
 
 

@@ -236,6 +236,7 @@ def fetch_window(client: Prometheus, p: Plan, end: float, percentiles: tuple[flo
     histograms (:mod:`p95kit.query.histograms`: Prometheus's numbers, computed here), from
     three (percentiles, requests, buckets) when a model has only a native histogram."""
     target = p.target
+    count_query = promql.request_count(target, p.duration)
     hist = histograms.fetch(client, target, p.duration, end)
     if hist is not None:
         frame = latency.percentiles_from(client, hist, percentiles, p.estimator)
@@ -243,10 +244,8 @@ def fetch_window(client: Prometheus, p: Plan, end: float, percentiles: tuple[flo
             {"model": pd.Series(hist.models, dtype="str"), "requests": hist.requests()}
         )
         buckets = from_histograms(hist, client.safe_url)
-        count_query = promql.request_count(target, p.duration)
         queries = {"window": frame.attrs["query"], "requests": count_query, "buckets": hist.query}
         return Window(frame, requests, buckets, queries)
-    count_query = promql.request_count(target, p.duration)
     frame, buckets, counted = run_all(
         [
             lambda: latency.fetch_percentiles(
