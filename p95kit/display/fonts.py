@@ -6,13 +6,16 @@ asks for DejaVu Sans first and then every installed CJK family from
 matplotlib built its font cache is not in that cache: the Debian/Ubuntu files in
 :data:`CJK_FILES` are then added by path. ``scripts/setup`` installs
 ``fonts-wqy-microhei`` (1.6 MB) when none of them is present.
+
+Falling back costs time on every text drawn (each is laid out in every font of the
+list), so a chart whose texts DejaVu Sans covers uses it alone: :func:`families_for`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 #: Tried after DejaVu Sans, in this order.
@@ -56,10 +59,30 @@ def chart_families() -> tuple[str, ...]:
     return ("DejaVu Sans", *(family for family in CJK_FAMILIES if family in found))
 
 
+@functools.cache
+def _dejavu_characters() -> frozenset[int]:
+    """The code points DejaVu Sans has a glyph for."""
+    from matplotlib import font_manager, ft2font
+
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def families_for(texts: Iterable[str | None]) -> tuple[str, ...]:
+    """``("DejaVu Sans",)`` when it draws every character of ``texts``, else
+    :func:`chart_families` (a Hangul model name needs the fallback fonts)."""
+    covered = _dejavu_characters()
+    if all(ord(c) in covered or c.isspace() for text in texts if text for c in text):
+        return ("DejaVu Sans",)
+    return chart_families()
+
+
 @contextlib.contextmanager
-def chart_fonts() -> Iterator[None]:
-    """Create and draw figures inside this block to use :func:`chart_families`."""
+def chart_fonts(families: Iterable[str] | None = None) -> Iterator[None]:
+    """Create and draw figures inside this block to use ``families`` (default
+    :func:`chart_families`; :func:`families_for` picks them for known texts)."""
     import matplotlib
 
-    with matplotlib.rc_context({"font.family": list(chart_families())}):
+    chosen = list(families) if families is not None else list(chart_families())
+    with matplotlib.rc_context({"font.family": chosen}):
         yield

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
 
 from p95kit import validation
+from p95kit.display.chart_layout import FitMarginsLayout
 from p95kit.display.chart_selection import chart_models
-from p95kit.display.fonts import chart_fonts
+from p95kit.display.fonts import chart_fonts, families_for
 from p95kit.display.formatting import given_ms
 from p95kit.errors import InvalidParameterError
 
@@ -51,15 +53,20 @@ def plot_p95(
     With ``ax`` the chart is drawn there; otherwise on a new 11 x 5 in figure.
     """
     _check_plot_arguments(range_frame, max_models, slo_ms)
-    with chart_fonts():  # texts take their font when created, ticks when drawn
-        return _plot(range_frame, max_models, slo_ms, title, ax, order, log_y)
-
-
-def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
-    own_figure = ax is None
-    fig = ChartFigure(figsize=(11, 5), layout="constrained") if own_figure else ax.figure
-    ax = fig.add_subplot() if own_figure else ax
     names = chart_models(range_frame, max_models, order)
+    families = families_for([*names, title])
+    with chart_fonts(families):  # texts take their font when created, ticks when drawn
+        return _plot(range_frame, names, slo_ms, title, ax, log_y, families)
+
+
+def _plot(range_frame, names, slo_ms, title, ax, log_y, families) -> Figure:
+    own_figure = ax is None
+    if own_figure:
+        fig = ChartFigure(figsize=(11, 5), layout=FitMarginsLayout())
+        fig.font_families = families
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
     if not names:
         if own_figure:
             fig.set_size_inches(11, 1.5)
@@ -67,10 +74,7 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
         return fig
     colors = _palette(len(names))
     handles = []
-    for i, name in enumerate(names):
-        series = range_frame[range_frame["model"] == name].sort_values("timestamp")
-        times = series["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-        values = series["p95_latency_ms"].to_numpy(dtype=np.float64)
+    for i, (times, values) in enumerate(_series(range_frame, names)):
         style = {"marker": "o", "markersize": 2.5} if len(values) <= 120 else {}
         line = ax.plot(
             times,
@@ -96,12 +100,24 @@ def _plot(range_frame, max_models, slo_ms, title, ax, order, log_y) -> Figure:
         labels,
         title=legend_title,
         loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
+        # A fixed 6 pt right of the plot (not a share of its width): the layout's one
+        # measurement then stays true when it resizes the plot.
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(6 / 72, 0, ax.figure.dpi_scale_trans),
         fontsize=8,
     )
     _literal(legend.get_texts(), legend.get_title())
     _literal([ax.set_title(title if title is not None else "P95 latency per model")])
     return fig
+
+
+def _series(frame: pd.DataFrame, names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per name: its timestamps (naive UTC datetime64) and P95s (ms), in time order."""
+    charted = frame[frame["model"].isin(names)].sort_values("timestamp", kind="stable")
+    times = charted["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    values = charted["p95_latency_ms"].to_numpy(dtype=np.float64)
+    rows = charted.groupby(charted["model"].astype(str), sort=False).indices
+    return [(times[rows[name]], values[rows[name]]) for name in names]
 
 
 def _check_plot_arguments(range_frame: pd.DataFrame, max_models: int, slo_ms) -> None:
@@ -118,7 +134,13 @@ def _check_plot_arguments(range_frame: pd.DataFrame, max_models: int, slo_ms) ->
 
 
 class ChartFigure(Figure):
-    """A Figure that Jupyter displays as PNG when it is a cell's value (no pyplot needed)."""
+    """A Figure that Jupyter displays as PNG when it is a cell's value (no pyplot needed).
+
+    ``font_families``: the fonts its texts need (:func:`~p95kit.display.fonts.families_for`),
+    used for the texts made while it is drawn (tick labels); None: every chart font.
+    """
+
+    font_families: tuple[str, ...] | None = None
 
     def _repr_png_(self) -> bytes:
         return figure_png(self)
@@ -135,7 +157,7 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
 
     buffer = io.BytesIO()
     previous = fig.canvas, fig.dpi, fig.get_facecolor()
-    with chart_fonts(), warnings.catch_warnings():
+    with chart_fonts(getattr(fig, "font_families", None)), warnings.catch_warnings():
         # A character no installed font has (e.g. an emoji) draws a box, not a warning.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
         try:
