@@ -86,3 +86,36 @@ def test_template_extends_lab_and_empties_the_cdn_blocks():
     for block in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs"):
         assert f"block {block}" in template
     assert '"base_template": "lab"' in (folder / "conf.json").read_text(encoding="utf-8")
+
+
+def test_html_outputs_come_back_verbatim_in_their_focusable_output_areas():
+    """The export sets HTML outputs aside (nbconvert's BeautifulSoup pass would re-parse
+    every table cell) and puts each back once: 12 of them, so "-1" is not found in "-10"."""
+    cell = "<tr><td>&lt;b&gt; {}</td></tr>"
+    tables = [f"<table><caption>t{i}</caption>{cell.format(i)}</table>" for i in range(12)]
+    outputs = [new_output("display_data", data={"text/html": t}) for t in tables]
+    cells = [new_code_cell("x = 1", outputs=outputs, execution_count=1)]
+    page = notebook_to_html(new_notebook(cells=cells))
+    assert all(page.count(t) == 1 for t in tables)
+    assert page.index(tables[1]) < page.index(tables[2]) < page.index(tables[10])
+    assert "p95kit-output-" not in page
+    areas = re.findall(r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>', page)
+    assert len(areas) == 12 and all('tabindex="0"' in a for a in areas)
+
+
+def test_a_placeholder_lost_by_the_template_exports_the_slow_way(monkeypatch):
+    from p95kit.report import html_export
+
+    real = html_export._export
+    calls = []
+
+    def dropping(nb, title):
+        calls.append(nb)
+        page = real(nb, title)
+        return re.sub(r"p95kit-output-[0-9a-f]+-0-end", "", page) if len(calls) == 1 else page
+
+    monkeypatch.setattr(html_export, "_export", dropping)
+    nb = _notebook()
+    page = notebook_to_html(nb)
+    assert len(calls) == 2 and calls[1] is nb
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "p95kit-output-" not in page

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import time
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -272,8 +273,8 @@ def test_no_series_fails_and_an_older_window_does_not_move_latest(prom, tmp_path
     assert newest != latest
     run = read_run(newest)
     assert any("model 'gpt-5'" in w for w in run["warnings"])  # ... the report says it
-    page = (newest / "report.html").read_text(encoding="utf-8")
-    assert "⚠ Warnings" in page and "series for model 'gpt-5'" in page
+    shown = unescape((newest / "report.html").read_text(encoding="utf-8"))  # as read
+    assert "⚠ Warnings" in shown and "series for model 'gpt-5'" in shown
 
 
 def test_which_window_counts_for_latest(tmp_path):
