@@ -3,8 +3,8 @@
 A report measures the metrics of ``metric_name`` (one name, several, or comma-separated text)
 or of a ``preset`` (:mod:`p95kit.query.presets`), settings given winning over the preset
 (None is "not given", even for a value equal to the defaults). Each metric's four queries run three
-at a time (:func:`~p95kit.prometheus.fanout.run_all`), metric after metric in a background
-thread while the report draws the previous metric's chart; each metric becomes a
+at a time (:func:`~p95kit.prometheus.fanout.run_all`), up to three metrics at once in
+background threads while the report draws the charts of those already in; each metric becomes a
 :class:`~p95kit.report.data.ReportData`. The snapshot's top-level payloads keep the first
 metric; every metric also gets ``metrics/<folder_name(metric)>/`` with its ``p95.json``,
 ``p95_range.json``, ``percentiles.json``, ``summary.json`` and ``chart.png``.
@@ -38,6 +38,9 @@ log = logging.getLogger("p95kit")
 METRICS_DIR = "metrics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _SELECTION = ("preset", "metric_name", "model_label", "histogram", "unit")
+#: Metrics fetched at once; each runs its queries three at a time, so a report has at
+#: most 9 queries in flight (Prometheus runs 20 at once by default).
+METRICS_AT_ONCE = 3
 
 
 def folder_name(metric: str) -> str:
@@ -152,31 +155,42 @@ def collect_all(
 
 
 def _fetched(client: Prometheus, plans: list[MetricPlan]) -> Iterator[tuple[MetricPlan, dict]]:
-    """Each metric's query results, metric by metric (three queries at a time, as for one
-    metric). With several metrics a background thread fetches the next ones while the
-    caller works on the previous one (drawing a chart uses this process's CPU, evaluating
-    queries Prometheus's); the first failure is raised here and nothing more starts."""
+    """Each metric's query results, in the order of ``plans`` (each metric's queries three
+    at a time, as for one metric). With several metrics, :data:`METRICS_AT_ONCE` of them are
+    fetched at once in background threads while the caller works on those already in
+    (drawing a chart uses this process's CPU, evaluating queries Prometheus's). The first
+    failure in that order is raised here, and no further metric starts after a failure."""
     if len(plans) == 1:
         tasks = query_tasks(client, plans[0].plan)
         yield plans[0], dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
         return
-    ready: queue.Queue = queue.Queue()
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(plans)):
+        todo.put(index)
+    slots: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in plans]
     stop = threading.Event()
 
     def fetch() -> None:
-        try:
-            for mp in plans:
-                if stop.is_set():
-                    return
-                tasks = query_tasks(client, mp.plan)
-                ready.put((mp, dict(zip(tasks, run_all(list(tasks.values()), workers=3)))))
-        except BaseException as exc:  # handed to the caller's thread
-            ready.put(exc)
+        # Metrics start in order, so every metric before a started one has started too,
+        # and its slot is filled: the caller never waits on a metric that will not come.
+        while not stop.is_set():
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                tasks = query_tasks(client, plans[index].plan)
+                results = run_all(list(tasks.values()), workers=3)
+                slots[index].put((plans[index], dict(zip(tasks, results))))
+            except BaseException as exc:  # handed to the caller's thread
+                stop.set()
+                slots[index].put(exc)
 
-    threading.Thread(target=fetch, name="p95kit-fetch", daemon=True).start()
+    for _ in range(min(METRICS_AT_ONCE, len(plans))):
+        threading.Thread(target=fetch, name="p95kit-fetch", daemon=True).start()
     try:
-        for _ in plans:
-            item = ready.get()
+        for slot in slots:
+            item = slot.get()
             if isinstance(item, BaseException):
                 raise item
             yield item

@@ -1,0 +1,69 @@
+"""How a several-metric report fetches: metrics at once, results in order, and the first
+failure stops what has not started (metric_set._fetched, with stand-in query tasks)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from p95kit.report import metric_set
+from p95kit.report.metric_set import METRICS_AT_ONCE, MetricPlan
+from tests.support.polling import wait_for
+
+WAIT_S = 30  # a guard against a hang, never reached when the code is right
+
+
+def _plans(count: int) -> list[MetricPlan]:
+    return [MetricPlan(plan=index) for index in range(count)]  # type: ignore[arg-type]
+
+
+def test_metrics_are_fetched_at_once_and_come_back_in_order(monkeypatch):
+    """Metric 0's query waits until metric 1's has run: that can only end if both run at
+    once, and metric 0 still comes first."""
+    second_ran = threading.Event()
+
+    def tasks(_client, index):
+        def first() -> str:
+            assert second_ran.wait(WAIT_S), "metric 1 did not run while metric 0 waited"
+            return "m0"
+
+        def second() -> str:
+            second_ran.set()
+            return "m1"
+
+        return {"q": (first, second)[index]}
+
+    monkeypatch.setattr(metric_set, "query_tasks", tasks)
+    got = [(mp.plan, results["q"]) for mp, results in metric_set._fetched(None, _plans(2))]
+    assert got == [(0, "m0"), (1, "m1")]
+
+
+def test_a_failure_is_raised_and_no_further_metric_starts(monkeypatch):
+    """Metric 0 fails at once; the metrics started with it end only after the failure has
+    reached the caller. No metric after them may start."""
+    started, raised = [], threading.Event()
+    lock = threading.Lock()
+
+    def tasks(_client, index):
+        def call() -> int:
+            with lock:
+                started.append(index)
+            if index == 0:
+                raise RuntimeError("metric 0 failed")
+            assert raised.wait(WAIT_S)
+            return index
+
+        return {"q": call}
+
+    monkeypatch.setattr(metric_set, "query_tasks", tasks)
+    with pytest.raises(RuntimeError, match="metric 0 failed"):
+        next(metric_set._fetched(None, _plans(METRICS_AT_ONCE + 3)))
+    raised.set()
+
+    def fetchers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "p95kit-fetch"]
+
+    wait_for(lambda: not fetchers(), "the fetch threads to end")
+    # Those already started when it failed (the third may not have been), and no other.
+    assert 0 in started and set(started) <= set(range(METRICS_AT_ONCE))
