@@ -69,29 +69,27 @@ re-check it against the tables below when that code changes.
 - **Start-up (4), met.** `p95kit --help` loads click but not pandas, requests or orjson, and
   `import p95kit` costs about nothing; the ~0.5-0.6 s of pandas + requests moved to the first
   use of a query function, which needs them.
-- **Several metrics (6), not met: 1.5x-1.8x against 1.5x (was 2.00x).** What changed
-  (2026-12-01): each metric's window numbers come from one bucket query per window, computed
-  with `histogram_quantile`'s own arithmetic (`query/histograms.py`; equal floats, tested), so
-  a metric costs Prometheus 3 passes over 24 h of samples instead of 7 and the report 4 queries
-  instead of 6; `figure_png` draws once instead of twice; the P95-over-time query (the longest)
-  goes first. What is left is measured per process (the table's CPU columns): each further
-  metric costs the report process ~0.5 CPU-s, of which its chart is ~0.25-0.35 s (matplotlib's
-  artists, text and layout: with no legend ~30% less, with no layout engine ~20% less, no
-  cheaper PNG encoder or shared renderer gained more than noise), and Prometheus ~0.3-0.45 CPU-s
-  (the 24 h range at 5 m for 50 models, ~0.2 s, is the bulk). In the 1-metric report the chart
-  is hidden behind the kernel's boot (~1 s); in the 3-metric one the three charts are drawn one
-  after the other in the report process, so they set its length. The "own machine" rows take
-  Prometheus's evaluation off these cores: 1.46x-1.75x between runs of the same code, on this
-  VM whose steal time moves a 1-metric report between 1.1 s and 2.0 s. Tried and dropped, both
-  within that noise: all metrics' queries through one streaming pool (1.43x-1.60x own machine),
-  and drawing the further metrics' charts on a thread while the notebook runs, the notebook
-  referring to their files and the HTML export putting them inline (1.46x-1.73x; the thread
-  holds the GIL that papermill's message loop needs, which slowed the notebook from ~0.35 s to
-  ~0.45-0.75 s; with the two threads switching every 0.5 ms instead of 5 ms it still took
-  0.64-1.18 s, and came out at 1.59x-1.66x against 1.59x-1.90x without it, in the same hour).
-  What would meet it: the charts drawn in parallel by a process that is already
-  warm (a cold Python with matplotlib costs as much as the two charts it would draw), or a
-  lighter chart per further metric.
+- **Several metrics (6): met with Prometheus on its own machine, not with it on these 2
+  cores.** It was 2.00x, then 1.72x. What changed on 2026-12-01: each metric's window numbers
+  come from one bucket query per window, computed with `histogram_quantile`'s own arithmetic
+  (`query/histograms.py`; equal floats, tested), so a metric costs Prometheus 3 passes over
+  24 h of samples instead of 7 and the report 4 queries instead of 6; `figure_png` draws once.
+  Then three per-metric costs of the report process went. The chart draws in ~4/5 of the time
+  (one measurement of the plot's margins instead of constrained layout's repeated ones, and
+  DejaVu Sans alone unless a name needs a CJK font: ~190 ms of CPU per chart). The HTML export
+  no longer lets nbconvert re-parse every table cell with BeautifulSoup (0.42 -> 0.12 CPU-s
+  for the 3-metric page). The metrics are fetched at once (up to 3, each 3 queries at a time),
+  not one after another: a chart drawn while the next metric's answers were being parsed took
+  ~320 ms of wall time for ~190 ms of CPU (the GIL), and now most are drawn after the answers
+  are in. Own machine, same hour: 1.45x with the first two, 1.26x with all three. With
+  Prometheus on this machine its evaluation grows with the metrics (~0.3 -> ~1.0 CPU-s) and
+  competes with the kernel's boot and the charts for the 2 cores: the three processes need
+  ~3.2 CPU-s for the 3-metric report against ~2.0 for the 1-metric one, which puts even a
+  perfectly packed run above 1.2x; it measures ~1.7x. That is the cost of a Prometheus sharing
+  the report's machine more than of p95kit's own work. Tried and dropped earlier, within this
+  VM's noise (its steal time moves a 1-metric report between 1.1 s and 2.0 s): drawing the
+  further metrics' charts on a thread while the notebook runs (the thread holds the GIL
+  papermill's message loop needs), and a streaming pool for all metrics' queries.
 - **Live API (7), met.** A cached answer is bytes from memory, gzipped once when it is cached:
   the 24 h range answer for 50 models costs ~1/45 of asking Prometheus in wall time and ~1/80 in
   CPU. Per request what is left beyond the bare uvicorn floor is FastAPI (routing, validating
