@@ -6,8 +6,10 @@ body) is seen it is forwarded to ``UPSTREAM_URL`` and the answer is kept with th
 the upstream took; every later identical request gets the same bytes after sleeping that
 long. So a client sees the same answers and the same latencies as from the real server,
 while the server's evaluation no longer takes CPU from the machine being measured: the
-deployment where Prometheus has its own machine. Answers are gzipped when the client
-accepts it (compressed once, at Go's default level 6), as Prometheus does.
+deployment where Prometheus has its own machine. ``--cores N`` replays at most N answers'
+times at once (one query's evaluation runs on one core): a Prometheus machine with N cores,
+where concurrent queries beyond N wait. Answers are gzipped when the client accepts it
+(compressed once, at Go's default level 6), as Prometheus does.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def make_handler(upstream: str) -> type:
-    """A request handler class bound to one upstream and one answer store."""
+def make_handler(upstream: str, cores: int) -> type:
+    """A request handler class bound to one upstream, one answer store and ``cores``
+    evaluation slots."""
     kept: dict[tuple[str, str, bytes], tuple[int, str, bytes, bytes, float]] = {}
     lock = threading.Lock()
+    evaluating = threading.BoundedSemaphore(cores)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -69,7 +73,8 @@ def make_handler(upstream: str) -> type:
                     with lock:
                         kept[key] = found
             else:
-                time.sleep(found[4])
+                with evaluating:
+                    time.sleep(found[4])
             status, kind, plain, packed, _ = found
             accepts = "gzip" in self.headers.get("Accept-Encoding", "")
             payload = packed if accepts else plain
@@ -109,8 +114,10 @@ def _forward(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("upstream")
+    parser.add_argument("--cores", type=int, default=2, help="answers replayed at once")
     options = parser.parse_args(argv)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(options.upstream.rstrip("/")))
+    handler = make_handler(options.upstream.rstrip("/"), max(1, options.cores))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
