@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import re
 
 import nbformat
@@ -95,7 +96,10 @@ def test_html_outputs_come_back_verbatim_in_their_focusable_output_areas():
     tables = [f"<table><caption>t{i}</caption>{cell.format(i)}</table>" for i in range(12)]
     outputs = [new_output("display_data", data={"text/html": t}) for t in tables]
     cells = [new_code_cell("x = 1", outputs=outputs, execution_count=1)]
-    page = notebook_to_html(new_notebook(cells=cells))
+    nb = new_notebook(cells=cells)
+    before = copy.deepcopy(nb)
+    page = notebook_to_html(nb)
+    assert nb == before  # the executed notebook, saved beside the page, is left as it was
     assert all(page.count(t) == 1 for t in tables)
     assert page.index(tables[1]) < page.index(tables[2]) < page.index(tables[10])
     assert "p95kit-output-" not in page

@@ -14,8 +14,9 @@ and it grows with every table cell (a 3-metric report has ~2,600). The outputs a
 exported as placeholders, which the parse leaves in their output areas (those get their
 ``tabindex``), and put back afterwards. The outputs are the report's own tables, escaped
 when they were built (:mod:`p95kit.report.sections`); the parse changed nothing in them
-but their spelling. Should a placeholder not come back exactly once, the page is
-exported again the slow way.
+but their spelling (nbconvert's ``sanitize_html`` is off here, as by default: were it on,
+the placeholders would pass its cleaning by). Should a placeholder not come back exactly
+once, the page is exported again the slow way.
 """
 
 from __future__ import annotations
