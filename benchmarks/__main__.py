@@ -82,13 +82,13 @@ re-check it against the tables below when that code changes.
   not one after another: a chart drawn while the next metric's answers were being parsed took
   ~320 ms of wall time for ~190 ms of CPU (the GIL), and now most are drawn after the answers
   are in. Own machine, same hour (the proxy not yet limited to 2 cores): 1.45x with the first
-  two, 1.26x with all three; a Prometheus of 2 cores (concurrent queries wait, as in the table)
-  adds a few hundredths. p95kit's own processes (report + kernel) take ~1.4-1.5x the CPU. With
+  two, 1.26x with all three; with a Prometheus of 2 cores, where concurrent queries wait (the
+  table), 1.33x-1.40x. p95kit's own processes (report + kernel) take ~1.4-1.7x the CPU. With
   Prometheus on this machine its evaluation grows with the metrics (~3x its CPU) and competes
   with the kernel's boot and the charts for the same 2 cores: the three processes need ~3.2
   CPU-s for the 3-metric report against ~2.0 for the 1-metric one, whose length is set by the
   kernel's boot, not the CPUs. Half of 3.2 CPU-s plus the notebook and export that can only run
-  after it already make ~1.5x; it measures ~1.7-1.9x. That is Prometheus's own work sharing the
+  after it already make ~1.5x; it measures ~1.7-2.0x. That is Prometheus's own work sharing the
   report's machine more than p95kit's. Tried and dropped earlier, within this
   VM's noise (its steal time moves a 1-metric report between 1.1 s and 2.0 s): drawing the
   further metrics' charts on a thread while the notebook runs (the thread holds the GIL
