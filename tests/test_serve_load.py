@@ -117,12 +117,16 @@ def test_past_the_query_limit_a_fast_503_with_retry_after(prom):
             first = pool.submit(server.get, "/api/metrics/p95/", params={"at": END})
             gate.wait_arrival()
             other = server.get("/api/metrics/p95/", params={"at": END - 60})
+            # An invalid question is refused for what it is, even with no place free.
+            invalid = server.get("/api/metrics/p95/", params={"at": END, "time_range": "5x"})
             gate.open()
             assert first.result().status_code == 200
         assert other.status_code == 503
         assert other.headers["retry-after"] == "1"
         body = other.json()
         assert body["details"]["type"] == "Busy" and body["details"]["status"] == 503
+        assert invalid.status_code == 400
+        assert invalid.json()["details"]["parameter"] == "time_range"
         assert server.metric("p95kit_serve_busy_rejections_total") == 1
         # once the first question is answered the limit is free again
         assert server.get("/api/metrics/p95/", params={"at": END - 60}).status_code == 200

@@ -78,13 +78,23 @@ class AnswerCache:
             return time.time()
         return math.floor(time.time() / self.ttl) * self.ttl
 
-    async def get(self, key: Hashable, compute: Callable[[], bytes]) -> Outcome:
-        """The answer for ``key``; ``compute`` (blocking) runs only when nobody has it."""
+    async def get(
+        self,
+        key: Hashable,
+        compute: Callable[[], bytes],
+        check: Callable[[], None] | None = None,
+    ) -> Outcome:
+        """The answer for ``key``; ``compute`` (blocking) runs only when nobody has it.
+
+        ``check`` (quick, on the event loop) runs before a new question would take a place
+        under the limit: an invalid request is refused for what it is, not as ``Busy``."""
         cached = self._lookup(key)
         if cached is not None:
             return Outcome(cached, "hit")
         flight, how = self._flights.get(key), "shared"
         if flight is None:
+            if check is not None:
+                check()
             if self.in_flight >= self.max_queries:
                 raise Busy(
                     f"{self.in_flight} questions are already on their way to Prometheus "

@@ -32,7 +32,7 @@ from p95kit.errors import InvalidParameterError, P95kitError, PrometheusUnavaila
 from p95kit.serve import errors, schemas
 from p95kit.serve.answers import AnswerCache, Busy
 from p95kit.serve.clients import Clients
-from p95kit.serve.endpoints import ENDPOINTS, MAX_MODELS, Endpoint, Param
+from p95kit.serve.endpoints import ENDPOINTS, MAX_MODELS, Endpoint, Param, check
 from p95kit.serve.observe import AccessLog, Metrics, log_to_stderr
 from p95kit.serve.settings import ServeSettings
 
@@ -63,6 +63,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import p95kit.query.latency  # noqa: F401  (before serving: check() runs it on the loop)
+
         yield
         cache.close()
         clients.close()
@@ -119,7 +121,9 @@ class _Answerer:
                 values[endpoint.time.name] = self.cache.now()
             values = {k: v for k, v in values.items() if v is not None}
             key = (endpoint.name, id(client), *sorted(_hashable(values).items()))
-            outcome = await self.cache.get(key, lambda: endpoint.ask(client, values))
+            outcome = await self.cache.get(
+                key, lambda: endpoint.ask(client, values), lambda: check(endpoint, values)
+            )
         except Busy as exc:
             self.metrics.busy.labels(endpoint.path).inc()
             return errors.error_response(exc)

@@ -92,6 +92,28 @@ class Endpoint:
     ask: Callable[[p95kit.Prometheus, dict[str, Any]], bytes]
 
 
+class _Checked(BaseException):
+    """The library call reached its first question to Prometheus: its checks passed.
+    A BaseException, so that no ``except Exception`` on the way can take it for a failure."""
+
+
+class _NoPrometheus:
+    """A client stand-in that ends the call where it would first use the client."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise _Checked
+
+
+def check(endpoint: Endpoint, values: dict[str, Any]) -> None:
+    """The library's own parameter checks for ``values``, without asking Prometheus:
+    ``endpoint.ask`` on a stand-in client that stops the call at its first query.
+    Raises :class:`~p95kit.errors.InvalidParameterError` as the real call would."""
+    try:
+        endpoint.ask(_NoPrometheus(), dict(values))  # type: ignore[arg-type]
+    except _Checked:
+        return
+
+
 def _frame_answer(function: str) -> Callable[[p95kit.Prometheus, dict[str, Any]], bytes]:
     def ask(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
         frame = getattr(p95kit, function)(client=client, **keywords)
