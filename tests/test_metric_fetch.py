@@ -1,5 +1,6 @@
-"""How a several-metric report fetches: metrics at once, results in order, and the first
-failure stops what has not started (metric_set._fetched, with stand-in query tasks)."""
+"""How a several-metric report fetches: metrics at once through one pool (fanout.stream),
+results in order, and the first failure stops what has not started (metric_set._fetched,
+with stand-in query tasks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from p95kit.report import metric_set
 from p95kit.report.metric_set import METRICS_AT_ONCE, MetricPlan
-from tests.support.polling import wait_for
 
 WAIT_S = 30  # a guard against a hang, never reached when the code is right
 
@@ -40,30 +40,23 @@ def test_metrics_are_fetched_at_once_and_come_back_in_order(monkeypatch):
 
 
 def test_a_failure_is_raised_and_no_further_metric_starts(monkeypatch):
-    """Metric 0 fails at once; the metrics started with it end only after the failure has
-    reached the caller. No metric after them may start."""
-    started, raised = [], threading.Event()
+    """The first three metrics' queries (three each) start together and all fail once
+    every one of them is running; no query of a later metric may start."""
+    started = []
     lock = threading.Lock()
+    together = threading.Barrier(3 * METRICS_AT_ONCE, timeout=WAIT_S)
 
     def tasks(_client, index):
         def call() -> int:
             with lock:
                 started.append(index)
-            if index == 0:
-                raise RuntimeError("metric 0 failed")
-            assert raised.wait(WAIT_S)
-            return index
+            together.wait()
+            raise RuntimeError(f"metric {index} failed")
 
-        return {"q": call}
+        return {"a": call, "b": call, "c": call}
 
     monkeypatch.setattr(metric_set, "query_tasks", tasks)
     with pytest.raises(RuntimeError, match="metric 0 failed"):
         next(metric_set._fetched(None, _plans(METRICS_AT_ONCE + 3)))
-    raised.set()
-
-    def fetchers() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t.name == "p95kit-fetch"]
-
-    wait_for(lambda: not fetchers(), "the fetch threads to end")
-    # Those already started when it failed (the third may not have been), and no other.
+    # Those already started when it failed, and no other.
     assert 0 in started and set(started) <= set(range(METRICS_AT_ONCE))

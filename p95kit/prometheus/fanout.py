@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from p95kit.progress import Advance, bar
+from p95kit.progress import Advance, bar, no_progress
 
 T = TypeVar("T")
 
@@ -47,18 +47,26 @@ def run_all(
     the calls already running end in the background.
     """
     with bar(len(calls), description, progress) as advance:
-        return _run(calls, workers, advance)
+        return list(_stream(calls, workers, advance))
 
 
-def _run(calls: Sequence[Callable[[], T]], workers: int, advance: Advance) -> list[T]:
+def stream(calls: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
+    """:func:`run_all`, but each result is yielded as soon as it and the ones before it
+    are in: the caller works on the first results while the pool runs the next calls.
+    Failures and interrupts as for :func:`run_all`; leaving the loop early (``break``, an
+    exception in the caller) starts nothing more."""
+    return _stream(calls, workers, no_progress)
+
+
+def _stream(calls: Sequence[Callable[[], T]], workers: int, advance: Advance) -> Iterator[T]:
     failed = threading.Event()
-    # Each call puts a token when it ends, and this thread waits for the tokens in short
+    # Each call puts its index when it ends, and this thread waits for them in short
     # slices: a signal that lands just before a blocking wait starts does not interrupt
     # that wait (CPython runs handlers between bytecodes), so a wait without a timeout
     # could sleep through Ctrl-C or SIGTERM until every running call had ended.
-    ended: queue.SimpleQueue[None] = queue.SimpleQueue()
+    ended: queue.SimpleQueue[int] = queue.SimpleQueue()
 
-    def guarded(call: Callable[[], T]) -> T:
+    def guarded(index: int, call: Callable[[], T]) -> T:
         try:
             if failed.is_set():
                 raise _Skipped
@@ -70,23 +78,28 @@ def _run(calls: Sequence[Callable[[], T]], workers: int, advance: Advance) -> li
             advance(1)
             return result
         finally:
-            ended.put(None)
+            ended.put(index)
 
     pool = ThreadPoolExecutor(max(1, min(workers, len(calls))))
+    finished = False
     try:
-        futures = [pool.submit(guarded, call) for call in calls]
-        remaining = len(futures)
-        while remaining:
-            with contextlib.suppress(queue.Empty):
-                ended.get(timeout=_SIGNAL_CHECK_S)
-                remaining -= 1
-    except BaseException:  # Ctrl-C or SIGTERM in this thread: start nothing more either
-        failed.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    errors = [f.exception() for f in futures]
-    real = next((e for e in errors if e is not None and not isinstance(e, _Skipped)), None)
-    if real is not None:
-        raise real
-    return [f.result() for f in futures]
+        futures = [pool.submit(guarded, index, call) for index, call in enumerate(calls)]
+        done: set[int] = set()
+        for position, future in enumerate(futures):
+            while position not in done and not failed.is_set():
+                with contextlib.suppress(queue.Empty):
+                    done.add(ended.get(timeout=_SIGNAL_CHECK_S))
+            if failed.is_set():
+                while len(done) < len(futures):  # the running calls end, the others skip
+                    with contextlib.suppress(queue.Empty):
+                        done.add(ended.get(timeout=_SIGNAL_CHECK_S))
+                errors = [f.exception() for f in futures]
+                raise next(e for e in errors if e is not None and not isinstance(e, _Skipped))
+            yield future.result()
+        finished = True
+    finally:
+        if not finished:  # a failure, an interrupt or a caller that stopped: start no more
+            failed.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown()

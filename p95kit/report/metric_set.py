@@ -2,9 +2,10 @@
 
 A report measures the metrics of ``metric_name`` (one name, several, or comma-separated text)
 or of a ``preset`` (:mod:`p95kit.query.presets`), settings given winning over the preset
-(None is "not given", even for a value equal to the defaults). Each metric's four queries run three
-at a time (:func:`~p95kit.prometheus.fanout.run_all`), up to three metrics at once in
-background threads while the report draws the charts of those already in; each metric becomes a
+(None is "not given", even for a value equal to the defaults). The metrics' queries (four
+each) go through one pool in metric order, three per metric for up to three metrics at a
+time (:func:`~p95kit.prometheus.fanout.stream`), while the report draws the charts of the
+metrics already in; each metric becomes a
 :class:`~p95kit.report.data.ReportData`. The snapshot's top-level payloads keep the first
 metric; every metric also gets ``metrics/<folder_name(metric)>/`` with its ``p95.json``,
 ``p95_range.json``, ``percentiles.json``, ``summary.json`` and ``chart.png``.
@@ -17,9 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import Any
 
 from p95kit.errors import InvalidParameterError, MetricShapeError
 from p95kit.prometheus.client import Prometheus
-from p95kit.prometheus.fanout import run_all
+from p95kit.prometheus.fanout import stream
 from p95kit.query import presets, shapes
 from p95kit.report.data import Plan, ReportData, assemble, plan, query_tasks
 from p95kit.report.parameters import settings_from_notebook
@@ -38,8 +37,8 @@ log = logging.getLogger("p95kit")
 METRICS_DIR = "metrics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _SELECTION = ("preset", "metric_name", "model_label", "histogram", "unit")
-#: Metrics fetched at once; each runs its queries three at a time, so a report has at
-#: most 9 queries in flight (Prometheus runs 20 at once by default).
+#: Metrics fetched at once, three queries each: a report has at most 9 queries in flight
+#: (Prometheus runs 20 at once by default).
 METRICS_AT_ONCE = 3
 
 
@@ -155,47 +154,25 @@ def collect_all(
 
 
 def _fetched(client: Prometheus, plans: list[MetricPlan]) -> Iterator[tuple[MetricPlan, dict]]:
-    """Each metric's query results, in the order of ``plans`` (each metric's queries three
-    at a time, as for one metric). With several metrics, :data:`METRICS_AT_ONCE` of them are
-    fetched at once in background threads while the caller works on those already in
-    (drawing a chart uses this process's CPU, evaluating queries Prometheus's). The first
-    failure in that order is raised here, and no further metric starts after a failure."""
-    if len(plans) == 1:
-        tasks = query_tasks(client, plans[0].plan)
-        yield plans[0], dict(zip(tasks, run_all(list(tasks.values()), workers=3)))
-        return
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in range(len(plans)):
-        todo.put(index)
-    slots: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in plans]
-    stop = threading.Event()
+    """Each metric's query results, in the order of ``plans``, as soon as they are in.
 
-    def fetch() -> None:
-        # Metrics start in order, so every metric before a started one has started too,
-        # and its slot is filled: the caller never waits on a metric that will not come.
-        while not stop.is_set():
-            try:
-                index = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                tasks = query_tasks(client, plans[index].plan)
-                results = run_all(list(tasks.values()), workers=3)
-                slots[index].put((plans[index], dict(zip(tasks, results))))
-            except BaseException as exc:  # handed to the caller's thread
-                stop.set()
-                slots[index].put(exc)
-
-    for _ in range(min(METRICS_AT_ONCE, len(plans))):
-        threading.Thread(target=fetch, name="p95kit-fetch", daemon=True).start()
+    Every metric's queries go through one pool (:func:`~p95kit.prometheus.fanout.stream`),
+    in metric order, three per metric for up to :data:`METRICS_AT_ONCE` metrics (one metric:
+    three at a time, as :func:`~p95kit.report.data.collect` does): while the caller
+    works on the metrics already in (drawing a chart uses this process's CPU, evaluating
+    queries Prometheus's), the next ones are fetched. The first failure is raised here,
+    and no query starts once a failure is known or the caller has stopped."""
+    keys, calls = [], []
+    for mp in plans:
+        tasks = query_tasks(client, mp.plan)
+        keys.append(list(tasks))
+        calls.extend(tasks.values())
+    results = stream(calls, workers=3 * min(len(plans), METRICS_AT_ONCE))
     try:
-        for slot in slots:
-            item = slot.get()
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        for mp, names in zip(plans, keys):
+            yield mp, {name: next(results) for name in names}
     finally:
-        stop.set()  # an error or an interrupt here: start no further metric
+        results.close()
 
 
 def save_all(kept: list[tuple[MetricPlan, ReportData]], folder: Path) -> list[Path]:
