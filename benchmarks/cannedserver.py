@@ -10,12 +10,12 @@ in for the time a real server spends evaluating the query.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
-import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from benchmarks import common
 
 
 def make_handler(body: bytes, packed: bytes | None, delay: float) -> type:
@@ -64,12 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     body = options.body.read_bytes()
     packed = None if options.no_gzip else gzip.compress(body, compresslevel=6)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(body, packed, options.delay))
-    server.daemon_threads = True
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
-    sys.exit(0)
+    common.serve_loopback(make_handler(body, packed, options.delay))
 
 
 if __name__ == "__main__":

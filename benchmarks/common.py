@@ -10,6 +10,7 @@ subprocess (see that module for the method), so no case inherits another's heap.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -129,6 +130,19 @@ def server_process(args: list[str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def serve_loopback(handler: type) -> None:
+    """The other side of :func:`server_process`: serve ``handler`` (threaded) on a free
+    127.0.0.1 port, print the URL as the first line, and serve until terminated."""
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    sys.exit(0)
 
 
 # -- memory ---------------------------------------------------------------------------------

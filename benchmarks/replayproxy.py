@@ -15,14 +15,14 @@ where concurrent queries beyond N wait. Answers are gzipped when the client acce
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from benchmarks import common
 
 
 def make_handler(upstream: str, cores: int) -> type:
@@ -116,13 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("upstream")
     parser.add_argument("--cores", type=int, default=2, help="answers replayed at once")
     options = parser.parse_args(argv)
-    handler = make_handler(options.upstream.rstrip("/"), max(1, options.cores))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
-    sys.exit(0)
+    common.serve_loopback(make_handler(options.upstream.rstrip("/"), max(1, options.cores)))
 
 
 if __name__ == "__main__":
