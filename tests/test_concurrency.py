@@ -186,14 +186,7 @@ def test_retention_before_any_latest_keeps_every_successful_snapshot(tmp_path):
     ``latest`` moves to it; a prune in that moment, with no ``latest`` at all yet, must not
     delete a snapshot that is about to become latest. Failed ones may go."""
     store = SnapshotStore(tmp_path)
-    for name, failed in (
-        ("20261121T000000Z_1h", False),
-        ("20261121T010000Z_1h", True),
-        ("20261121T020000Z_1h", False),
-    ):
-        staging = store.new_staging(time.time())
-        (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
-        store.publish(staging, name, failed=failed, move_latest=False)  # latest: not yet
+    _publish_all(store, [False, True, False], move_latest=False)  # latest: not yet
     assert store.latest() is None
     assert [p.name for p in store.prune(1)] == ["20261121T010000Z_1h.failed"]
     assert [p.name for p in store.snapshots()] == ["20261121T020000Z_1h", "20261121T000000Z_1h"]
@@ -201,13 +194,7 @@ def test_retention_before_any_latest_keeps_every_successful_snapshot(tmp_path):
 
 def test_retention_keeps_latest_even_when_newer_snapshots_failed(tmp_path):
     store = SnapshotStore(tmp_path)
-    for name, failed in (
-        ("20261121T000000Z_1h", False),
-        ("20261121T010000Z_1h", True),
-        ("20261121T020000Z_1h", True),
-    ):
-        staging = store.new_staging(time.time())
-        store.publish(staging, name, failed=failed)
+    _publish_all(store, [False, True, True])
     assert [p.name for p in store.prune(1)] == ["20261121T010000Z_1h.failed"]
     assert store.latest().name == "20261121T000000Z_1h"
 
@@ -335,3 +322,12 @@ def test_retention_removes_backfills_newer_than_latest(tmp_path):
     assert [p.name for p in store.prune(2)] == ["20261121T110000Z_1h"]  # was: none
     kept = [p.name for p in store.snapshots()]  # the 2 newest, and latest
     assert kept == ["20261121T130000Z_1h", "20261121T120000Z_1h", "20261121T100000Z_1h"]
+
+
+def _publish_all(store: SnapshotStore, failed: list[bool], move_latest: bool = True) -> None:
+    """Snapshots 20261121T000000Z_1h, T010000Z, ... one per hour, failed as ``failed`` says."""
+    for hour, fails in enumerate(failed):
+        staging = store.new_staging(time.time())
+        (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
+        name = f"20261121T{hour:02d}0000Z_1h"
+        store.publish(staging, name, failed=fails, move_latest=move_latest)

@@ -12,6 +12,7 @@ import pytest
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support import smallprom
 from tests.support.polling import wait_for
 
 prometheus_client = pytest.importorskip("prometheus_client")
@@ -42,11 +43,7 @@ def live(
         histogram.labels(model=model)  # every series starts at 0 before the first scrape
     server, thread = prometheus_client.start_http_server(0, addr="127.0.0.1", registry=registry)
     port = server.server_address[1]
-    config = (
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs:\n"
-        f"  - job_name: app\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
-    )
+    config = smallprom.scrape_config("app", f"127.0.0.1:{port}")
     prom = LocalPrometheus(None, tmp_path_factory.mktemp("live"), config=config)
     try:
         with prom, p95kit.Prometheus(prom.url) as client:

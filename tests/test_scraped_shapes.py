@@ -18,6 +18,7 @@ import pytest
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support import smallprom
 from tests.support.polling import wait_for
 
 COUNTER = "nv_inference_request_duration_us"
@@ -53,12 +54,7 @@ def scraped(prometheus_binaries, tmp_path_factory) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Target)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    config = (
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs:\n"
-        "  - job_name: triton\n"
-        f"    static_configs: [{{targets: ['127.0.0.1:{server.server_address[1]}']}}]\n"
-    )
+    config = smallprom.scrape_config("triton", f"127.0.0.1:{server.server_address[1]}")
     prom = LocalPrometheus(None, tmp_path_factory.mktemp("scraped"), config=config)
     try:
         with prom, p95kit.Prometheus(prom.url) as client:

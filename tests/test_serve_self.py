@@ -14,6 +14,7 @@ import requests
 
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
+from tests.support import smallprom
 from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
@@ -27,10 +28,7 @@ def test_p95kit_reports_on_its_own_server(tmp_path, prometheus_binaries, jupyter
     prom = LocalPrometheus(None, tmp_path / "prom", extra_args=["--web.enable-lifecycle"])
     with prom, ServeProcess("--prometheus-url", prom.url) as server:
         target = urlsplit(server.url).netloc
-        (tmp_path / "prom" / "prometheus.yml").write_text(
-            "global: {scrape_interval: 1s}\n"
-            f"scrape_configs: [{{job_name: p95kit, static_configs: [{{targets: ['{target}']}}]}}]\n"
-        )
+        (tmp_path / "prom" / "prometheus.yml").write_text(smallprom.scrape_config("p95kit", target))
         requests.post(prom.url + "/-/reload", timeout=30).raise_for_status()
         pause = threading.Event()
         for _ in range(600):  # until two scrapes saw /healthz traffic (a rate needs both)

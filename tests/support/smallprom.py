@@ -66,3 +66,11 @@ def start(
         )
     path = writer.write(workdir / "small.om")
     return LocalPrometheus(path, workdir).start()
+
+
+def scrape_config(job: str, target: str) -> str:
+    """A prometheus.yml that scrapes ``target`` (``host:port``) every second as ``job``."""
+    return (
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"scrape_configs: [{{job_name: {job}, static_configs: [{{targets: ['{target}']}}]}}]\n"
+    )
