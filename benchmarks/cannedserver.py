@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from benchmarks import common
@@ -21,37 +20,19 @@ from benchmarks import common
 def make_handler(body: bytes, packed: bytes | None, delay: float) -> type:
     """A request handler class bound to one answer."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(common.AnswerHandler):
         def do_GET(self) -> None:
             if self.path.startswith("/-/ready"):
-                self._send(b"Prometheus Server is Ready.\n", None, "text/plain")
+                self.send_body(200, "text/plain", b"Prometheus Server is Ready.\n", None)
                 return
             if delay:
                 time.sleep(delay)
-            accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-            if packed is not None and accepts:
-                self._send(packed, "gzip", "application/json")
-            else:
-                self._send(body, None, "application/json")
+            self.send_body(200, "application/json", body, packed)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             self.do_GET()
-
-        def _send(self, payload: bytes, encoding: str | None, kind: str) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            if encoding:
-                self.send_header("Content-Encoding", encoding)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:  # quiet
-            pass
 
     return Handler
 

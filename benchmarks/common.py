@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 PYTHON = sys.executable
@@ -130,6 +131,27 @@ def server_process(args: list[str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+class AnswerHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 keep-alive handler for the benchmarks' stand-in servers, which
+    answer as Prometheus does: gzipped when the client accepts it and a packed body exists."""
+
+    protocol_version = "HTTP/1.1"
+
+    def send_body(self, status: int, kind: str, plain: bytes, packed: bytes | None) -> None:
+        gzipped = packed is not None and "gzip" in self.headers.get("Accept-Encoding", "")
+        payload = packed if gzipped else plain
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
 
 
 def serve_loopback(handler: type) -> None:

@@ -20,7 +20,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler
 
 from benchmarks import common
 
@@ -32,9 +31,7 @@ def make_handler(upstream: str, cores: int) -> type:
     lock = threading.Lock()
     evaluating = threading.BoundedSemaphore(cores)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(common.AnswerHandler):
         def do_GET(self) -> None:
             self._answer(b"")
 
@@ -57,9 +54,7 @@ def make_handler(upstream: str, cores: int) -> type:
                 with lock:
                     status, kind, plain, packed, took = kept[key]
                     kept[key] = (status, kind, plain, packed, min(took, again[4]))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.send_body(200, "text/plain", b"", None)
 
         def _answer(self, body: bytes) -> None:
             key = (self.command, self.path, body)
@@ -76,18 +71,7 @@ def make_handler(upstream: str, cores: int) -> type:
                 with evaluating:
                     time.sleep(found[4])
             status, kind, plain, packed, _ = found
-            accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-            payload = packed if accepts else plain
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            if accepts:
-                self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:  # quiet
-            pass
+            self.send_body(status, kind, plain, packed)
 
     return Handler
 
