@@ -167,7 +167,9 @@ def test_two_runs_move_latest_and_keep_both(prom, tmp_path, cli):
     assert len(snapshots) == 2
     assert store.latest() == snapshots[0]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert index.index(snapshots[0].name) < index.index(snapshots[1].name)  # newest first
+    # Two runs in one second are named X_1h and X_1h-2: find each name whole, as its link.
+    first, second = (index.index(f'href="{s.name}/report.html"') for s in snapshots)
+    assert first < second  # newest first
 
 
 @pytest.mark.kernel
