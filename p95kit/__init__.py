@@ -17,8 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from p95kit.lazy_exports import lazy_getattr
-
-__version__ = "0.1.0"
+from p95kit.version import __version__
 
 _EXPORTS = {
     "Prometheus": "p95kit.prometheus.client",

@@ -2,22 +2,30 @@
 
 Every error p95kit raises on purpose derives from :class:`P95kitError`, so callers
 can catch one class. Third-party exceptions (requests, papermill, nbclient) are
-translated exactly once, where they happen, with ``raise ... from exc``::
+translated exactly once, where they happen, with ``raise ... from exc``. Every class is
+defined here; the CLI's exit code and ``p95kit serve``'s HTTP status of each
+(``tests/test_errors.py`` holds them to this drawing)::
 
-    P95kitError
-    ├── InvalidParameterError (a ValueError)      bad input; nothing was sent   exit 2, HTTP 400
-    ├── MetricShapeError                          a counter, or the wrong kind   exit 1, HTTP 400
-    ├── PrometheusUnavailableError                cannot reach / 5xx / timeout   exit 3, HTTP 503
-    │   └── PrometheusAuthError                   401 / 403 from the server      exit 3
-    ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
-    ├── ReportError                               a notebook run failed          exit 1, HTTP 500
-    │   └── ReportLockedError                     another run holds the lock     exit 75
-    └── LocalPrometheusError                      the demo's Prometheus failed   exit 1
-        └── PrometheusNotInstalledError           no prometheus/promtool binary  exit 2
+    P95kitError                                                                exit 1, HTTP 500
+    ├── InvalidParameterError (a ValueError)  bad input; nothing was sent      exit 2, HTTP 400
+    ├── MetricShapeError                      a counter, or the wrong kind     exit 1, HTTP 400
+    ├── PrometheusUnavailableError            cannot reach / 5xx / timeout     exit 3, HTTP 503
+    │   ├── PrometheusAuthError               401 / 403 from the server        exit 3, HTTP 503
+    │   ├── Busy                              serve: at its query limit        exit 3, HTTP 503
+    │   └── DeadlineExceeded                  serve: no answer in time         exit 3, HTTP 503
+    ├── PrometheusQueryError                  Prometheus rejected the query    exit 4, HTTP 400
+    ├── ReportError                           a notebook run failed            exit 1, HTTP 500
+    │   └── ReportLockedError                 another run holds the lock       exit 75, HTTP 500
+    ├── ServeError                            p95kit serve could not start     exit 1, HTTP 500
+    ├── JupyterLabError                       JupyterLab did not start         exit 1, HTTP 500
+    └── LocalPrometheusError                  the demo's Prometheus failed     exit 1, HTTP 500
+        └── PrometheusNotInstalledError       no prometheus/promtool binary    exit 2, HTTP 500
 
-The exit codes are the CLI's (see :data:`EXIT_CODES`; exit 5, a published report over an
-alert limit, is not an error: see :mod:`p95kit.report.alerts`); the HTTP statuses are those
-of the Django API that p95kit replaces, kept in payload ``details``.
+The exit codes are the CLI's (exit 5, a published report over an alert limit, is not an
+error: see :mod:`p95kit.report.alerts`); the HTTP statuses are ``p95kit serve``'s, those of
+the Django API that p95kit replaces, and are kept in error payloads' ``details``. A
+:class:`PrometheusQueryError` whose ``errorType`` is Prometheus's own ``timeout``,
+``unavailable`` or ``canceled`` is answered 503 by ``p95kit serve`` (the query was fine).
 """
 
 from __future__ import annotations
@@ -77,6 +85,15 @@ class PrometheusAuthError(PrometheusUnavailableError):
     """Prometheus (or a proxy in front of it) refused the credentials: HTTP 401/403."""
 
 
+class Busy(PrometheusUnavailableError):
+    """``p95kit serve``: too many questions are on their way to Prometheus; try again
+    shortly (``details["retry_after"]`` seconds, sent as ``Retry-After``)."""
+
+
+class DeadlineExceeded(PrometheusUnavailableError):
+    """``p95kit serve``: the answer did not arrive within the request deadline."""
+
+
 class PrometheusQueryError(P95kitError):
     """Prometheus answered with its error envelope.
 
@@ -110,6 +127,14 @@ class ReportLockedError(ReportError):
     """Another ``p95kit report`` run holds the lock on the output folder."""
 
     exit_code = 75
+
+
+class ServeError(P95kitError):
+    """``p95kit serve`` could not start (e.g. the port is taken)."""
+
+
+class JupyterLabError(P95kitError):
+    """JupyterLab (``p95kit demo --jupyter``) did not start."""
 
 
 class LocalPrometheusError(P95kitError):

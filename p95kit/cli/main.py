@@ -14,7 +14,6 @@ import sys
 
 import click
 
-from p95kit import __version__
 from p95kit.cli import serve_command
 from p95kit.cli.demo_command import demo
 from p95kit.cli.doctor_command import doctor
@@ -22,6 +21,7 @@ from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.presets_command import presets
 from p95kit.cli.query_commands import models, query
 from p95kit.cli.report_command import report
+from p95kit.version import __version__
 
 log = logging.getLogger("p95kit")
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from p95kit.demo.local_prometheus import free_port
-from p95kit.errors import InvalidParameterError, P95kitError
+from p95kit.errors import InvalidParameterError, JupyterLabError
 from p95kit.processes import die_with_parent
 from p95kit.prometheus.config import SECRET_ENV
 from p95kit.prometheus.urls import URL_ENV
@@ -38,10 +38,6 @@ NOTEBOOK = "explore.ipynb"
 #: The repository's notebooks/ (p95kit/report/notebooks links to it, so wheels carry it).
 NOTEBOOKS = (Path(__file__).resolve().parent.parent / "report" / "notebooks").resolve()
 INSTALL_HINT = "pip install -e '.[jupyter]' (or: P95KIT_EXTRAS=jupyter scripts/setup)"
-
-
-class JupyterLabError(P95kitError):
-    """JupyterLab did not start."""
 
 
 @dataclass

@@ -38,6 +38,7 @@ from p95kit.prometheus.answers import (
 from p95kit.prometheus.chunks import MAX_POINTS_PER_SERIES, split_range, suggest_step
 from p95kit.prometheus.fanout import run_all
 from p95kit.prometheus.urls import redact_url, resolve_url
+from p95kit.version import __version__
 
 log = logging.getLogger("p95kit")
 
@@ -291,8 +292,6 @@ def _fmt(seconds: float) -> str:
 
 
 def _user_agent() -> str:
-    from p95kit import __version__
-
     return f"p95kit/{__version__}"
 
 

@@ -23,17 +23,9 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from p95kit.errors import PrometheusUnavailableError
+from p95kit.errors import Busy, DeadlineExceeded
 
 RETRY_AFTER_SECONDS = 1
-
-
-class Busy(PrometheusUnavailableError):
-    """Too many questions are on their way to Prometheus: try again shortly."""
-
-
-class DeadlineExceeded(PrometheusUnavailableError):
-    """The answer did not arrive within the request deadline."""
 
 
 @dataclass(frozen=True)

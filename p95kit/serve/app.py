@@ -27,14 +27,14 @@ from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from p95kit import __version__
-from p95kit.errors import InvalidParameterError, P95kitError, PrometheusUnavailableError
+from p95kit.errors import Busy, InvalidParameterError, P95kitError, PrometheusUnavailableError
 from p95kit.serve import errors, schemas
-from p95kit.serve.answers import AnswerCache, Busy
+from p95kit.serve.answers import AnswerCache
 from p95kit.serve.clients import Clients
 from p95kit.serve.endpoints import ENDPOINTS, MAX_MODELS, Endpoint, Param, check
 from p95kit.serve.observe import AccessLog, Metrics, log_to_stderr
 from p95kit.serve.settings import ServeSettings
+from p95kit.version import __version__
 
 log = logging.getLogger("p95kit.serve")
 

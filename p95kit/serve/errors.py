@@ -17,9 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from p95kit.errors import InvalidParameterError, P95kitError, PrometheusQueryError
+from p95kit.errors import Busy, InvalidParameterError, P95kitError, PrometheusQueryError
 from p95kit.query.payloads import dumps, error_payload
-from p95kit.serve.answers import Busy
 from p95kit.serve.endpoints import EXAMPLES
 
 log = logging.getLogger("p95kit.serve")

@@ -15,14 +15,10 @@ from collections.abc import Callable
 
 import uvicorn
 
-from p95kit.errors import P95kitError
+from p95kit.errors import ServeError
 from p95kit.serve.app import create_app
 from p95kit.serve.observe import log_to_stderr
 from p95kit.serve.settings import ServeSettings
-
-
-class ServeError(P95kitError):
-    """The server could not start (e.g. the port is taken)."""
 
 
 def serve(
