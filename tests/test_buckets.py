@@ -7,11 +7,21 @@ import math
 import numpy as np
 import pytest
 
-from p95kit.query.bucket_math import share_at_or_below, top_bucket_bound
-from p95kit.query.buckets import parse_buckets, per_model
+from p95kit.query import linear
+from p95kit.query.buckets import histograms_of, parse_buckets
+from p95kit.query.histogram import Histogram
 
 BOUNDS = np.array([0.05, 0.1, 0.25, 0.5, math.inf])
 CUMULATIVE = np.array([10.0, 40.0, 90.0, 100.0, 100.0])  # 10/30/50/10, none above 0.5
+
+
+def share_at_or_below(bounds: np.ndarray, cumulative: np.ndarray, threshold: float) -> float:
+    """The linear share (``histogram_fraction``'s) of one histogram, bounds in their own unit."""
+    return float(linear.shares(Histogram.of(bounds, cumulative), threshold)[0])
+
+
+def top_bucket_bound(bounds: np.ndarray, cumulative: np.ndarray, q: float) -> float:
+    return float(Histogram.of(bounds, cumulative).top_bound(q)[0])
 
 
 @pytest.mark.parametrize(
@@ -45,6 +55,7 @@ def test_per_model_sorts_bounds_numerically():
         {"metric": {"model": "a", "le": le}, "value": [0, count]}
         for le, count in (("+Inf", "5"), ("10.0", "4"), ("2.5", "1"))
     ]
-    bounds, counts = per_model(parse_buckets(result, "model", 1.0))["a"]
+    hist = histograms_of(parse_buckets(result, "model", 1.0))["a"]
+    bounds, counts = hist.bounds, hist.cumulative[0]
     assert bounds.tolist() == [2.5, 10.0, math.inf]
     assert counts.tolist() == [1.0, 4.0, 5.0]

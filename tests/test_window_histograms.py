@@ -1,8 +1,8 @@
 """A report's window numbers computed from one bucket query equal Prometheus's own answers.
 
-``p95kit.query.histograms`` fetches each model's bucket counts (and ``_sum``) once and
+``p95kit.query.window_histograms`` fetches each model's bucket counts (and ``_sum``) once and
 computes the window percentiles with ``histogram_quantile``'s arithmetic
-(``bucket_math.histogram_quantiles``), the request counts and the buckets frame. Here every
+(``p95kit.query.linear.quantiles``), the request counts and the buckets frame. Here every
 classic histogram of both test data sets (the model servers' shapes: ``le`` spelled three
 ways, split series, ``+Inf`` overflow, SGLang's ``le="0.0"``, millisecond and microsecond
 units) is asked both ways from the same real Prometheus, and the floats must be equal, not
@@ -19,10 +19,13 @@ import pytest
 
 import p95kit
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import bucket_math, histograms, latency, presets, promql
+from p95kit.query import latency, linear, presets, promql, window_histograms
 from p95kit.query.buckets import fetch_buckets, from_histograms
+from p95kit.query.histogram import Histogram
 from p95kit.query.target import Target, make_target
-from p95kit.report.data import ReportSettings, collect, plan
+from p95kit.report.collect import collect
+from p95kit.report.parameters import ReportSettings
+from p95kit.report.plan import plan
 from tests.support import dataset
 from tests.support import servers_dataset as sd
 
@@ -44,7 +47,7 @@ DATASET_TARGETS = [
 
 def _both_ways(url: str, target: Target, window: str, when: float, estimator: str):
     with Prometheus(url) as client:
-        hist = histograms.fetch(client, target, window, when)
+        hist = window_histograms.fetch(client, target, window, when)
         assert hist is not None
         computed = latency.percentiles_from(client, hist, WANTED, estimator)
         asked = latency.fetch_percentiles(
@@ -139,7 +142,7 @@ def test_a_report_window_asks_one_query_and_keeps_every_number(prom, monkeypatch
 def test_native_histograms_are_left_to_prometheus(native_prom):
     target = make_target(dataset.REQUEST_METRIC, "model")
     with Prometheus(native_prom.url) as client:
-        assert histograms.fetch(client, target, "10m", native_prom.end) is None
+        assert window_histograms.fetch(client, target, "10m", native_prom.end) is None
         settings = ReportSettings(duration="10m", end=native_prom.end, time_range="1m")
         data = collect(client, plan(settings))
     live = p95kit.percentiles(
@@ -177,7 +180,7 @@ INF = math.inf
     ],
 )
 def test_histogram_quantiles_follow_prometheus_rules(bounds, cumulative, q, expected):
-    got = bucket_math.histogram_quantiles(np.array(bounds), np.array([cumulative], float), (q,))
+    got = linear.quantiles(Histogram.of(np.array(bounds), np.array([cumulative], float)), (q,))
     assert got.shape == (1, 1)
     if math.isnan(expected):
         assert math.isnan(got[0, 0])

@@ -27,6 +27,8 @@ from p95kit.display.fonts import chart_fonts
 from p95kit.display.formatting import bound, fmt_ms, share
 from p95kit.display.plotting import MAX_LABEL_CHARS, ChartFigure
 from p95kit.errors import InvalidParameterError
+from p95kit.query import linear
+from p95kit.query.buckets import histograms_of
 
 _COLUMNS = {"model", "lower_ms", "upper_ms", "count", "share", "cumulative_share"}
 _MARK_COLORS = ("#2a9d8f", "#e76f51", "#9b2226", "#6a4c93", "#264653")
@@ -48,27 +50,15 @@ def bucket_percentiles(
     """
     _check_frame(frame)
     wanted = validation.percentiles(percentiles)
+    qs = tuple(p / 100 for p in wanted)
     rows = []
-    for model, group in frame.groupby("model", sort=True):
-        group = group.sort_values("upper_ms")
-        counts = group["count"].to_numpy(dtype=np.float64)
-        total = counts.sum()
-        if not total > 0:
+    for model, hist in histograms_of(frame).items():
+        if not hist.requests[0] > 0:
             continue
-        cumulative = np.cumsum(counts)
-        lowers = group["lower_ms"].to_numpy(dtype=np.float64)
-        uppers = group["upper_ms"].to_numpy(dtype=np.float64)
-        for p in wanted:
-            rank = p / 100 * total
-            i = min(int(np.searchsorted(cumulative, rank, side="left")), len(counts) - 1)
-            overflow = math.isinf(uppers[i])
-            if overflow:
-                value = lowers[i]
-            else:
-                below = cumulative[i - 1] if i else 0.0
-                inside = (rank - below) / counts[i] if counts[i] > 0 else 1.0
-                value = lowers[i] + (uppers[i] - lowers[i]) * inside
-            rows.append((str(model), float(p), float(value), lowers[i], uppers[i], overflow))
+        values = linear.quantiles(hist, qs)[0]
+        for p, q, value in zip(wanted, qs, values):
+            lower, upper = (float(v[0]) for v in hist.bucket_bounds(q))
+            rows.append((model, float(p), float(value), lower, upper, math.isinf(upper)))
     columns = ["model", "percentile", "value_ms", "lower_ms", "upper_ms", "overflow"]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"model": "str", "percentile": "float64", "overflow": "bool"})

@@ -6,8 +6,9 @@ over the ``time_range`` before ``at``?", from one query::
     sum by (le, <model_label>) (increase(<metric>_bucket[W]))      classic histograms
     sum by (<model_label>) (increase(<metric>[W]))                  native histograms
 
-This frame is the one piece that the report's bucket bounds (``pNN_bucket_ms``), its
-SLO shares, :func:`p95kit.plot_distribution` and the ``smooth`` estimator build on.
+:func:`histograms_of` turns the frame back into each model's
+:class:`~p95kit.query.histogram.Histogram`, the core that :func:`p95kit.percentile_buckets`,
+:func:`p95kit.overall_percentiles` and :func:`p95kit.plot_distribution` read.
 
 Classic ``le`` values are compared as numbers, so the same bound spelled ``"1"`` (C++,
 Rust, Go clients) and ``"1.0"`` (Python clients) is one bucket, and cumulative
@@ -18,7 +19,7 @@ turned into per-bucket counts.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,11 @@ from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus, connect
 from p95kit.query import promql
 from p95kit.query.frame_warnings import warn_missing_series
-from p95kit.query.histograms import WindowHistograms
+from p95kit.query.histogram import Histogram
 from p95kit.query.latency import TimeLike
-from p95kit.query.percentile_buckets import model_slices
 from p95kit.query.shapes import explain_if_empty
 from p95kit.query.target import Target, make_target
+from p95kit.query.window_histograms import WindowHistograms
 from p95kit.times import parse_time
 
 COLUMNS = ("model", "lower_ms", "upper_ms", "count", "share", "cumulative_share")
@@ -138,16 +139,16 @@ def parse_buckets(result: list[dict[str, Any]], model_label: str, scale: float) 
 
 
 def from_histograms(hist: WindowHistograms, prometheus_url: str = "") -> pd.DataFrame:
-    """The :func:`buckets` frame of histograms already fetched (:mod:`p95kit.query.histograms`),
-    with the numbers :func:`parse_buckets` gives for the same answer."""
+    """The :func:`buckets` frame of histograms already fetched
+    (:mod:`p95kit.query.window_histograms`), with the numbers :func:`parse_buckets` gives for
+    the same answer."""
     parts = []
     for group in hist.groups:
-        if not len(group.bounds):
+        core = group.hist
+        if not len(core.bounds):
             continue
-        cumulative = np.maximum.accumulate(group.cumulative, axis=1)
-        counts = np.diff(cumulative, axis=1, prepend=0.0)
-        uppers = group.bounds * hist.target.scale
-        lowers = np.concatenate([[min(0.0, uppers[0])], uppers[:-1]])
+        counts = core.counts
+        uppers, lowers = core.bounds * core.scale, core.lowers * core.scale
         total = counts.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = np.where(total > 0, counts / total, np.nan)
@@ -182,12 +183,31 @@ def from_histograms(hist: WindowHistograms, prometheus_url: str = "") -> pd.Data
     return frame
 
 
-def per_model(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """A :func:`buckets` frame -> ``{model: (upper bounds in ms, cumulative counts)}``,
-    the arrays :mod:`p95kit.query.bucket_math` works on (``inf`` last for classic)."""
-    return {
-        model: (uppers, np.cumsum(counts)) for model, (_, uppers, counts) in model_slices(frame)
-    }
+def histograms_of(frame: pd.DataFrame) -> dict[str, Histogram]:
+    """A :func:`buckets` frame -> ``{model: Histogram}`` (one row each, bounds in ms), by
+    model name; a model whose buckets are not the ``(previous, upper]`` of a classic
+    histogram keeps its own lower bounds (a native histogram's)."""
+    out = {}
+    for model, (lowers, uppers, counts) in model_slices(frame):
+        classic = len(uppers) > 0 and np.isposinf(uppers[-1])
+        out[model] = Histogram.of(
+            uppers, np.cumsum(counts), lowers=None if classic else lowers, native=not classic
+        )
+    return out
+
+
+def model_slices(frame: pd.DataFrame) -> Iterator[tuple[str, tuple[np.ndarray, ...]]]:
+    """``(model, (lower_ms, upper_ms, count))`` arrays per model of a :func:`buckets` frame,
+    by model name; numpy slices, not a pandas groupby (which copies ``attrs`` for every
+    column of every group)."""
+    order = np.argsort(frame["model"].to_numpy(dtype=object), kind="stable")
+    models = frame["model"].to_numpy(dtype=object)[order]
+    columns = [
+        frame[c].to_numpy(dtype=np.float64)[order] for c in ("lower_ms", "upper_ms", "count")
+    ]
+    starts = [i for i in range(len(models)) if i == 0 or models[i] != models[i - 1]]
+    for begin, end in zip(starts, [*starts[1:], len(models)]):
+        yield str(models[begin]), tuple(column[begin:end] for column in columns)
 
 
 def _classic_rows(model: str, by_bound: dict[float, float], scale: float) -> pd.DataFrame:

@@ -1,155 +1,113 @@
-"""Which number a percentile is: Prometheus's ``histogram_quantile`` or p95kit's ``smooth``.
+"""The estimators: which number a percentile (or a share under a threshold) is, in one registry.
 
-``estimator="prometheus"`` (the default) asks Prometheus for ``histogram_quantile``, the
-number Grafana and alert rules show. ``estimator="smooth"`` asks for the bucket counts
-instead, in one query with the window's ``_sum`` (for percentiles in the ``+Inf`` bucket)::
+An estimator reads a :class:`~p95kit.query.histogram.Histogram`'s bucket counts and answers
+two questions *inside* a bucket: a quantile's value, and the share of requests at or under a
+threshold between two bounds. :data:`ESTIMATORS` names each one with its help text and the
+module that implements it; the CLI's ``--estimator`` choices, ``p95kit serve``'s
+``estimator`` parameter, the report's parameter and footer, and the docs all derive from it.
 
-    sum by (le, <model>) (rate({__name__=~"<metric>_bucket|<metric>_sum"}[W]))
+An implementation module defines::
 
-(``rate`` drops the name, so the ``_sum`` comes back as the series without ``le``)
+    quantiles(hist: Histogram, qs: tuple[float, ...]) -> np.ndarray   # (R, len(qs)), ms
+    shares(hist: Histogram, threshold_ms: float) -> np.ndarray         # (R,), 0-1
 
-and computes the percentiles in numpy with :mod:`p95kit.query.smooth`, all models at once.
+and its answers must stay inside what the counts prove (the bucket :meth:`Histogram.locate`
+picks; :meth:`Histogram.proven_share`). Adding an estimator is one :class:`Estimator` here and
+its module. ``prometheus`` is the one Prometheus itself computes (``histogram_quantile``), so
+for an instant or range question it is asked as PromQL; every other estimator asks for the
+bucket counts and computes the answer in p95kit (:mod:`p95kit.query.bucket_estimates`).
 
-``smooth`` works on classic histograms. A native histogram's exponential buckets are
-narrow (ratio ``2**2**-schema``, 1.09 at the default schema 3), so linear interpolation
-inside them is already within a few percent, and Prometheus 3 interpolates them
-exponentially itself: for native histograms and summaries (with ``histogram="auto"``:
-as soon as one model has only a native histogram), the whole answer is Prometheus's,
-with a warning saying so, and the frame's ``attrs["estimator"]`` says ``prometheus``.
-A model exported both ways is answered from its classic buckets.
-
-The functions here return ``None`` to mean "answer as Prometheus does"; they never
-build the public frames themselves (:mod:`p95kit.query.latency` does, for both).
+This module is import-light (no numpy): the CLI reads the names at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
 
 from p95kit.errors import InvalidParameterError
-from p95kit.prometheus.client import Prometheus
-from p95kit.prometheus.range_answers import from_lists
-from p95kit.query import frames, histograms, smooth
-from p95kit.query.target import Target
 
-ESTIMATORS = ("prometheus", "smooth")
+
+@dataclass(frozen=True)
+class Estimator:
+    """One estimator: its ``name``, a one-line ``summary`` (help texts), a ``description``
+    (the report's footer), the ``module`` implementing it, and whether ``histogram_quantile``
+    in PromQL answers it (``in_promql``)."""
+
+    name: str
+    summary: str
+    description: str
+    module: str
+    in_promql: bool = False
+
+    def implementation(self) -> ModuleType:
+        """The module with ``quantiles`` and ``shares`` (imported on first use)."""
+        return importlib.import_module(self.module)
+
+
+ESTIMATORS: dict[str, Estimator] = {
+    e.name: e
+    for e in (
+        Estimator(
+            "prometheus",
+            "histogram_quantile, linear inside each bucket (the number Grafana shows)",
+            "estimator prometheus: Prometheus's histogram_quantile, linear inside each "
+            "histogram bucket; the number Grafana and alert rules show. Above the median it "
+            "usually reads high (latency thins out inside a bucket); --estimator smooth is "
+            "closer to the true percentile",
+            "p95kit.query.linear",
+            in_promql=True,
+        ),
+        Estimator(
+            "smooth",
+            "p95kit's estimate from the same buckets, closer to the true percentile",
+            "estimator smooth: p95kit's monotone interpolation of the bucket counts on a "
+            "log-latency axis, closer to the true percentile of the requests and always inside "
+            "the same bucket as histogram_quantile; expect it below Grafana's number for the "
+            "same query",
+            "p95kit.query.smooth",
+        ),
+    )
+}
+#: The default estimator of the latency questions.
+DEFAULT = "prometheus"
+#: The estimator closest to the true percentile of the requests (measured: README, "Which
+#: percentile?"): the default where a number should be the requests' own (SLO shares,
+#: version comparisons), not the one Grafana shows.
+ACCURATE = "smooth"
+#: The estimator PromQL answers itself (``histogram_quantile``): what a question is answered
+#: with when another estimator cannot read the metric (native histograms, summaries).
+PROMQL = next(e.name for e in ESTIMATORS.values() if e.in_promql)
+
+
+def names() -> tuple[str, ...]:
+    """The estimators' names, the default first."""
+    return tuple(ESTIMATORS)
+
+
+def help_text() -> str:
+    """One line per estimator, ``name: summary`` (for ``--help`` and the API document)."""
+    return "; ".join(f"{e.name}: {e.summary}" for e in ESTIMATORS.values())
+
+
+def choices_text() -> str:
+    """``prometheus or smooth``: the names, for short help (a notebook's parameters cell)."""
+    return " or ".join(ESTIMATORS)
+
+
+def get(value: object) -> Estimator:
+    """The estimator named ``value``; any other value is an :class:`InvalidParameterError`."""
+    if not isinstance(value, str) or value not in ESTIMATORS:
+        choices = " or ".join(repr(name) for name in ESTIMATORS)
+        raise InvalidParameterError(
+            "estimator",
+            f"estimator must be {choices} ({help_text()}), e.g. estimator={names()[-1]!r}; "
+            f"got {value!r}",
+        )
+    return ESTIMATORS[value]
 
 
 def estimator(value: object) -> str:
-    """``prometheus`` or ``smooth``; anything else is an :class:`InvalidParameterError`."""
-    if value not in ESTIMATORS:
-        raise InvalidParameterError(
-            "estimator",
-            f"estimator must be 'prometheus' (histogram_quantile, as Grafana shows) or "
-            f"'smooth' (p95kit's estimate from the same buckets), e.g. estimator='smooth'; "
-            f"got {value!r}",
-        )
-    return value  # type: ignore[return-value]
-
-
-def fallback_note(target: Target) -> str:
-    """The warning for an answer that ``smooth`` left to Prometheus."""
-    kind = "a summary" if target.histogram == "summary" else "native histograms"
-    return (
-        f"estimator='smooth' needs classic histogram buckets; {target.metric_name} has {kind}, "
-        "so these are Prometheus's own numbers (estimator='prometheus')"
-    )
-
-
-@dataclass
-class Answer:
-    """``smooth`` percentiles: ``models`` (sorted), ``values`` in ms (instant: shape
-    ``(models, percentiles)``; range: one value per ``(model, stamp)`` row), the queries."""
-
-    models: list[str]
-    values: np.ndarray
-    query: str
-    stamps: np.ndarray | None = None
-    warnings: list[str] = field(default_factory=list)
-    infos: list[str] = field(default_factory=list)
-
-    def instant_frame(self, columns: list[str], when: float) -> pd.DataFrame:
-        """``model`` (str), one float64 column per quantile, ``timestamp`` (UTC ``when``)."""
-        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
-        for position, column in enumerate(columns):
-            frame[column] = self.values[:, position]
-        frame["timestamp"] = frames.to_timestamps(np.full(len(frame), when))
-        return frame
-
-    def range_frame(self, column: str) -> pd.DataFrame:
-        """``model`` (str), ``timestamp`` (UTC), ``column`` (float64); by model, then time."""
-        frame = pd.DataFrame({"model": pd.Series(self.models, dtype="str")})
-        frame["timestamp"] = frames.to_timestamps(self.stamps)
-        frame[column] = self.values
-        return frame
-
-
-def instant(
-    prom: Prometheus, target: Target, qs: tuple[float, ...], window: str, when: float, func: str
-) -> Answer | None:
-    """Quantiles ``qs`` per model over ``window`` before ``when``; None: ask Prometheus."""
-    hist = histograms.fetch(prom, target, window, when, func)
-    if hist is None:
-        return None
-    values = hist.quantiles(qs, "smooth")
-    return Answer(hist.models, values, hist.query, None, hist.warnings, hist.infos)
-
-
-def over_range(
-    prom: Prometheus,
-    target: Target,
-    q: float,
-    window: str,
-    start: float,
-    stop: float,
-    step: float,
-    progress: bool | None = False,
-) -> Answer | None:
-    """Quantile ``q`` per model at ``start, start + step, ..., stop`` (each over the
-    ``window`` before it, from ``rate``); None: ask Prometheus. ``progress``: as for
-    :meth:`~p95kit.prometheus.client.Prometheus.query_range`."""
-    if target.histogram in ("native", "summary"):
-        return None
-    text = histograms.query(target, window, "rate")
-    result = prom.query_range(text, start, stop, step, progress=progress)
-    layout = histograms.Layout.of(result.result, target.model_label, "histograms")
-    if layout is None:
-        return None
-    columns = result.columns or from_lists(result.result)
-    offsets = np.concatenate([[0], np.cumsum(columns.lengths)])
-    points = round((stop - start) / step) + 1
-
-    def grid(indexes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The series' values summed on the time grid, and where any of them has a point."""
-        total, seen = np.zeros(points), np.zeros(points, dtype=bool)
-        for index in indexes:
-            lo, hi = offsets[index], offsets[index + 1]
-            at = np.rint((columns.stamps[lo:hi] - start) / step).astype(np.int64)
-            np.add.at(total, at, np.nan_to_num(columns.values[lo:hi]))
-            seen[at] = True
-        return total, seen
-
-    models, stamps, values = [], [], []
-    for model in sorted(layout.buckets):
-        by_bound = layout.buckets[model]
-        bounds = sorted(by_bound)
-        grids = [grid(by_bound[bound]) for bound in bounds]
-        seen = np.logical_or.reduce([g[1] for g in grids])
-        cumulative = np.stack([g[0] for g in grids], axis=1)[seen]
-        sums, has_sum = grid(layout.sums.get(model, []))
-        sums = np.where(has_sum, sums, np.nan)[seen] * target.scale
-        scaled = np.array(bounds) * target.scale
-        estimates = smooth.quantiles(scaled, cumulative, q, sums)
-        models += [model] * len(estimates)
-        stamps.append(start + step * np.flatnonzero(seen))
-        values.append(estimates)
-    answer = Answer(models, _concat(values), text, _concat(stamps))
-    answer.warnings, answer.infos = list(result.warnings), list(result.infos)
-    return answer
-
-
-def _concat(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+    """The validated name (see :func:`get`)."""
+    return get(value).name

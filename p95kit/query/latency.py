@@ -34,7 +34,7 @@ from p95kit.errors import InvalidParameterError
 from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus, connect
-from p95kit.query import estimators, frames, histograms, promql
+from p95kit.query import bucket_estimates, estimators, frames, promql, window_histograms
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
@@ -73,7 +73,8 @@ def p95(
     ``time_range`` (str). ``at`` pins the evaluation time (default now).
     With ``histogram="summary"`` an ``instance`` column follows ``model``, one row
     per series, and ``time_range`` does not apply (see the module docstring).
-    ``estimator``: ``prometheus`` (histogram_quantile) or ``smooth`` (see the module docstring).
+    ``estimator``: how a percentile is read from the buckets (:mod:`p95kit.query.estimators`:
+    ``prometheus`` is ``histogram_quantile``).
     """
     target = make_target(metric_name, model_label, models, selector, histogram, unit)
     how = estimators.estimator(estimator)
@@ -215,12 +216,12 @@ def fetch_p95(
     prom: Prometheus, target: Target, window: str, when: float, estimator: str = "prometheus"
 ) -> pd.DataFrame:
     """The :func:`p95` frame for validated parameters."""
-    smooth = estimator == "smooth" and estimators.instant(
-        prom, target, (0.95,), window, when, "rate"
+    local = _computed(estimator) and bucket_estimates.instant(
+        prom, target, (0.95,), window, when, "rate", estimator
     )
-    if smooth:
-        query, result = smooth.query, _result_of(smooth)
-        frame = smooth.instant_frame(["p95_latency_ms"], when)
+    if local:
+        query, result = local.query, _result_of(local)
+        frame = local.instant_frame(["p95_latency_ms"], when)
     else:
         query = promql.quantile(target, 0.95, window)
         result = prom.query(query, when)
@@ -232,7 +233,7 @@ def fetch_p95(
             when,
             target.instance_label,
         )
-    _estimated_by(frame, smooth, estimator, target)
+    _estimated_by(frame, local, estimator, target)
     frame["metric_name"] = pd.Series([target.metric_name] * len(frame), dtype="str")
     frame["time_range"] = pd.Series([window] * len(frame), dtype="str")
     return _finish(frame, "p95", target, result, query, prom, (0.95,), time_range=window, at=when)
@@ -255,12 +256,12 @@ def fetch_range(
 
     ``progress``: a bar over the chunks of a long range (default: none)."""
     start = stop - (span // step_s) * step_s
-    smooth = estimator == "smooth" and estimators.over_range(
-        prom, target, 0.95, window, start, stop, step_s, progress
+    local = _computed(estimator) and bucket_estimates.over_range(
+        prom, target, 0.95, window, (start, stop, step_s), estimator, progress
     )
-    if smooth:
-        query, result = smooth.query, _result_of(smooth)
-        frame = smooth.range_frame("p95_latency_ms")
+    if local:
+        query, result = local.query, _result_of(local)
+        frame = local.range_frame("p95_latency_ms")
     else:
         query = promql.quantile(target, 0.95, window)
         result = prom.query_range(query, start, stop, step_s, progress=progress)
@@ -272,7 +273,7 @@ def fetch_range(
             target.instance_label,
             result.columns,
         )
-    _estimated_by(frame, smooth, estimator, target)
+    _estimated_by(frame, local, estimator, target)
     return _finish(
         frame,
         "p95_range",
@@ -300,41 +301,42 @@ def fetch_percentiles(
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame for validated parameters (``func``: rate or increase)."""
     qs = tuple(p / 100 for p in wanted)
-    smooth = estimator == "smooth" and estimators.instant(prom, target, qs, window, when, func)
-    if smooth:
-        query, result = smooth.query, _result_of(smooth)
-        frame = smooth.instant_frame([percentile_column(p) for p in wanted], when)
+    local = _computed(estimator) and bucket_estimates.instant(
+        prom, target, qs, window, when, func, estimator
+    )
+    if local:
+        query, result = local.query, _result_of(local)
+        frame = local.instant_frame([percentile_column(p) for p in wanted], when)
     else:
         query = promql.quantiles(target, qs, window, func)
         result = prom.query(query, when)
         frame = frames.parse_quantiles(
             result.result, target.model_label, wanted, target.scale, when, target.instance_label
         )
-    _estimated_by(frame, smooth, estimator, target)
+    _estimated_by(frame, local, estimator, target)
     return _percentiles_frame(frame, target, result, query, prom, wanted, window, when)
 
 
 def percentiles_from(
     prom: Prometheus,
-    hist: histograms.WindowHistograms,
+    hist: window_histograms.WindowHistograms,
     wanted: tuple[float, ...],
     estimator: str = "prometheus",
 ) -> pd.DataFrame:
     """The :func:`percentiles` frame over ``hist``'s window, computed from its buckets: the
     numbers ``fetch_percentiles(..., "increase", estimator)`` answers, without a query.
     ``attrs["query"]`` is the PromQL that answers them (``histogram_quantile``'s, or the
-    bucket query ``smooth`` reads)."""
+    bucket query another estimator reads)."""
     qs = tuple(p / 100 for p in wanted)
     values = hist.quantiles(qs, estimator)
-    answer = estimators.Answer(hist.models, values, hist.query, None, hist.warnings, hist.infos)
+    answer = bucket_estimates.Answer(
+        hist.models, values, hist.query, None, hist.warnings, hist.infos
+    )
     frame = answer.instant_frame([percentile_column(p) for p in wanted], hist.when)
     frame.attrs["estimator"] = estimator
     target = hist.target
-    query = (
-        hist.query
-        if estimator == "smooth"
-        else promql.quantiles(target, qs, hist.window, "increase")
-    )
+    in_promql = not _computed(estimator)
+    query = promql.quantiles(target, qs, hist.window, "increase") if in_promql else hist.query
     result = _result_of(answer)
     return _percentiles_frame(frame, target, result, query, prom, wanted, hist.window, hist.when)
 
@@ -354,16 +356,21 @@ def _percentiles_frame(
     return _finish(frame, "percentiles", target, result, query, prom, qs, **attrs)
 
 
-def _result_of(answer: estimators.Answer) -> Result:
+def _computed(estimator: str) -> bool:
+    """Whether p95kit computes ``estimator``'s answer from bucket counts (PromQL cannot)."""
+    return not estimators.get(estimator).in_promql
+
+
+def _result_of(answer: bucket_estimates.Answer) -> Result:
     return Result("vector", [], list(answer.warnings), list(answer.infos))
 
 
-def _estimated_by(frame: pd.DataFrame, smooth: Any, estimator: str, target: Target) -> None:
-    """Record which estimator answered (``smooth``: an Answer; None when ``smooth`` left it
-    to Prometheus, which adds a warning; False for ``prometheus``)."""
-    frame.attrs["estimator"] = "smooth" if smooth else "prometheus"
-    if estimator == "smooth" and smooth is None:
-        frame.attrs["estimator_notes"] = [estimators.fallback_note(target)]
+def _estimated_by(frame: pd.DataFrame, local: Any, estimator: str, target: Target) -> None:
+    """Record which estimator answered (``local``: the computed Answer; None when the
+    estimator left it to Prometheus, which adds a warning; False when PromQL answered)."""
+    frame.attrs["estimator"] = estimator if local else estimators.PROMQL
+    if local is None:
+        frame.attrs["estimator_notes"] = [bucket_estimates.fallback_note(target, estimator)]
 
 
 def _finish(

@@ -13,13 +13,16 @@ finite ones does, where the percentile is only "≥ the top finite bound")::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from p95kit import validation
+from p95kit.query import linear
+from p95kit.query.buckets import histograms_of
 from p95kit.query.columns import percentile_column
+from p95kit.query.histogram import Histogram
 
 COLUMNS = ("model", "percentile", "lower_ms", "upper_ms", "coarse")
 #: A bucket whose upper bound is more than this times its lower bound gives a coarse estimate.
@@ -39,10 +42,9 @@ def percentile_buckets(
     """
     wanted = validation.percentiles(percentiles)
     rows: list[tuple[str, float, float, float, bool]] = []
-    for model, (lowers, uppers, counts) in model_slices(frame):
-        cumulative = np.cumsum(counts)
+    for model, hist in histograms_of(frame).items():
         for p in wanted:
-            lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
+            lower, upper = (float(v[0]) for v in hist.bucket_bounds(p / 100))
             rows.append((model, p, lower, upper, is_coarse(lower, upper)))
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["model"] = out["model"].astype("str")
@@ -50,36 +52,6 @@ def percentile_buckets(
         out[column] = out[column].astype(np.float64)
     out["coarse"] = out["coarse"].astype(bool)
     return out
-
-
-def model_slices(frame: pd.DataFrame) -> Iterator[tuple[str, tuple[np.ndarray, ...]]]:
-    """``(model, (lower_ms, upper_ms, count))`` arrays per model of a :func:`p95kit.buckets`
-    frame, by model name; numpy slices, not a pandas groupby (which copies ``attrs`` for
-    every column of every group)."""
-    order = np.argsort(frame["model"].to_numpy(dtype=object), kind="stable")
-    models = frame["model"].to_numpy(dtype=object)[order]
-    columns = [
-        frame[c].to_numpy(dtype=np.float64)[order] for c in ("lower_ms", "upper_ms", "count")
-    ]
-    starts = [i for i in range(len(models)) if i == 0 or models[i] != models[i - 1]]
-    for begin, end in zip(starts, [*starts[1:], len(models)]):
-        yield str(models[begin]), tuple(column[begin:end] for column in columns)
-
-
-def bucket_of(
-    lowers: np.ndarray, uppers: np.ndarray, cumulative: np.ndarray, q: float
-) -> tuple[float, float]:
-    """``(lower, upper)`` of the bucket quantile ``q`` lies in (NaN, NaN without traffic).
-
-    ``cumulative`` are cumulative counts per bucket, sorted by upper bound; the rank is
-    ``q x total`` and the bucket the first whose cumulative count reaches it, as
-    Prometheus's ``histogram_quantile`` searches (the last bucket when no earlier one does).
-    """
-    if len(cumulative) == 0 or not cumulative[-1] > 0:
-        return math.nan, math.nan
-    rank = q * cumulative[-1]
-    index = int(np.searchsorted(cumulative[:-1], rank, side="left"))
-    return float(lowers[index]), float(uppers[index])
 
 
 def is_coarse(lower: float, upper: float) -> bool:
@@ -103,40 +75,28 @@ def overall_percentiles(
     wanted = validation.percentiles(percentiles)
     merged = frame.groupby(["upper_ms", "lower_ms"], sort=True, as_index=False)["count"].sum()
     merged = merged.sort_values("upper_ms", kind="stable")
-    lowers = merged["lower_ms"].to_numpy(dtype=np.float64)
-    uppers = merged["upper_ms"].to_numpy(dtype=np.float64)
-    cumulative = np.cumsum(merged["count"].to_numpy(dtype=np.float64))
-    total = float(cumulative[-1]) if len(cumulative) else 0.0
+    hist = _merged_histogram(merged)
+    total = float(hist.requests[0]) if len(hist.bounds) else 0.0
     out: dict[str, object] = {"requests": total}
-    for p in wanted:
+    values = linear.quantiles(hist, tuple(p / 100 for p in wanted))[0] if total > 0 else None
+    for position, p in enumerate(wanted):
         column = percentile_column(p)
-        lower, upper = bucket_of(lowers, uppers, cumulative, p / 100)
-        out[column] = interpolate(lowers, uppers, cumulative, p / 100)
+        lower, upper = (float(v[0]) for v in hist.bucket_bounds(p / 100))
+        out[column] = math.nan if values is None else float(values[position])
         out[f"{column}_bucket_ms"] = (
             None if math.isnan(lower) else [lower, upper if math.isfinite(upper) else None]
         )
-    top = math.nan
-    lower95, upper95 = bucket_of(lowers, uppers, cumulative, 0.95)
-    if math.isinf(upper95):
-        top = lower95
-    out["top_bucket_ms"] = top
+    lower95, upper95 = (float(v[0]) for v in hist.bucket_bounds(0.95))
+    out["top_bucket_ms"] = lower95 if math.isinf(upper95) else math.nan
     return out
 
 
-def interpolate(lowers: np.ndarray, uppers: np.ndarray, cumulative: np.ndarray, q: float) -> float:
-    """Quantile ``q`` by linear interpolation inside its bucket, as ``histogram_quantile``:
-    the top finite bound for the ``+Inf`` bucket, NaN without traffic."""
-    if len(cumulative) < 2 or not cumulative[-1] > 0:
-        return math.nan
-    rank = q * cumulative[-1]
-    index = int(np.searchsorted(cumulative[:-1], rank, side="left"))
-    lower, upper = float(lowers[index]), float(uppers[index])
-    if math.isinf(upper):
-        return lower
-    if index == 0 and upper <= 0:
-        return upper
-    below = float(cumulative[index - 1]) if index else 0.0
-    inside = float(cumulative[index]) - below
-    if inside <= 0:
-        return math.nan
-    return lower + (upper - lower) * (rank - below) / inside
+def _merged_histogram(merged: pd.DataFrame) -> Histogram:
+    """One histogram (bounds in ms) from bucket counts summed across models."""
+    uppers = merged["upper_ms"].to_numpy(dtype=np.float64)
+    lowers = merged["lower_ms"].to_numpy(dtype=np.float64)
+    cumulative = np.cumsum(merged["count"].to_numpy(dtype=np.float64))
+    classic = len(uppers) > 0 and bool(np.isposinf(uppers[-1]))
+    if not len(uppers):
+        return Histogram.of(np.array([np.inf]), np.zeros(1))
+    return Histogram.of(uppers, cumulative, lowers=lowers, native=not classic)

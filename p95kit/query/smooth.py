@@ -33,108 +33,104 @@ Fritsch-Carlson's 4.5 % (and 6 points worse than Prometheus at one P50); without
 on average, but it answered 0.5 ms for a true 22 ms when the first bucket mixes two modes,
 so the first bucket stays linear.
 
-Pure numpy, no I/O. Arrays are rows of histograms (one row per model or per time).
-Native histograms are not handled here (see :mod:`p95kit.query.estimators`).
+The same curve answers the estimator's other question, the share of requests at or under
+a threshold between two bounds (:func:`shares`), so it is always inside what the counts prove.
+
+Pure numpy, no I/O, on :class:`~p95kit.query.histogram.Histogram` rows (one per model or per
+time). Native histograms are not handled here: they are Prometheus's to interpolate.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from p95kit.query import linear
+from p95kit.query.histogram import Histogram
+
 _GRID = 256  # the cubic is inverted on this many steps across the bucket
 _T = np.linspace(0.0, 1.0, _GRID + 1)
 
 
-def quantiles(
-    bounds: np.ndarray,
-    cumulative: np.ndarray,
-    q: float | np.ndarray,
-    total_sum: np.ndarray | None = None,
-) -> np.ndarray:
-    """Quantile ``q`` (0 < q < 1; or one ``q`` per row) of each row of classic histogram buckets.
-
-    ``bounds``: the upper bounds, increasing, the last one ``inf`` (shape ``(B,)``).
-    ``cumulative``: cumulative counts per bound (shape ``(T, B)`` or ``(B,)``); the last
-    column is the total. ``total_sum``: the rows' ``_sum`` (same unit as the bounds), or
-    None. Returns shape ``(T,)`` (or a 0-d array) in the bounds' unit; NaN where a row
-    has no observations, fewer than two buckets or no ``+Inf`` bucket (as Prometheus).
-    """
-    bounds = np.asarray(bounds, dtype=np.float64)
-    counts = np.atleast_2d(np.asarray(cumulative, dtype=np.float64))
-    out = np.full(counts.shape[0], np.nan)
-    if len(bounds) < 2 or not np.isposinf(bounds[-1]):
-        return out if np.ndim(cumulative) > 1 else out[0]
-    counts = np.maximum.accumulate(np.nan_to_num(counts, nan=0.0), axis=1)
-    total = counts[:, -1]
+def quantiles(hist: Histogram, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles ``qs`` (0 < q < 1) of each row: shape ``(R, len(qs))`` in ms; NaN where a row
+    has no requests, and for every row of a histogram with fewer than two buckets or no
+    ``+Inf`` bucket (as Prometheus)."""
+    out = np.full((hist.rows, len(qs)), np.nan)
+    if not hist.valid or hist.native:
+        return out
+    total = hist.cumulative[:, -1]
     rows = np.flatnonzero(total > 0)
     if len(rows):
-        sums = None if total_sum is None else np.atleast_1d(total_sum)[rows]
-        qs = np.broadcast_to(np.asarray(q, dtype=np.float64), total.shape)[rows]
-        out[rows] = _estimate(bounds, counts[rows], qs, sums)
-    return out if np.ndim(cumulative) > 1 else out[0]
+        # every (row, q) pair as a row of its own, each with its own rank
+        stacked = hist.row(np.tile(rows, len(qs)))
+        ranks = np.repeat(np.asarray(qs, dtype=np.float64), len(rows))
+        values = _estimate(stacked, ranks)
+        out[rows] = values.reshape(len(qs), len(rows)).T
+    return out * hist.scale
 
 
-def quantiles_many(
-    bounds: np.ndarray,
-    cumulative: np.ndarray,
-    qs: tuple[float, ...],
-    total_sum: np.ndarray | None = None,
-) -> np.ndarray:
-    """:func:`quantiles` for several ``qs`` at once: shape ``(T, len(qs))``."""
-    counts = np.atleast_2d(cumulative)
-    rows = len(counts)
-    stacked = np.tile(counts, (len(qs), 1))
-    ranks = np.repeat(np.asarray(qs, dtype=np.float64), rows)
-    sums = None if total_sum is None else np.tile(np.atleast_1d(total_sum), len(qs))
-    return quantiles(bounds, stacked, ranks, sums).reshape(len(qs), rows).T
-
-
-def _estimate(
-    bounds: np.ndarray, counts: np.ndarray, q: np.ndarray, sums: np.ndarray | None
-) -> np.ndarray:
-    total = counts[:, -1]
-    rank = q * total
-    top = len(bounds) - 1
-    # Prometheus's bucket: the first whose cumulative count reaches the rank.
-    bucket = np.minimum((counts < rank[:, None]).sum(axis=1), top)
-    rows = np.arange(len(total))
-    below = np.where(bucket > 0, counts[rows, np.maximum(bucket - 1, 0)], 0.0)
-    inside = counts[rows, bucket] - below
-    lower = np.where(bucket > 0, bounds[np.maximum(bucket - 1, 0)], 0.0)
-    upper = bounds[bucket]
+def shares(hist: Histogram, threshold_ms: float) -> np.ndarray:
+    """The share of requests at or under ``threshold_ms`` per row, read off the same curve
+    :func:`quantiles` inverts (linear in the first bucket; the exponential tail above the top
+    bound when the ``_sum`` supports one). Always within the proven share; NaN without requests."""
+    low, high, bucket = hist.proven_share(threshold_ms)
+    index = int(bucket[0]) if len(bucket) else -1
+    if index < 0 or not hist.valid or hist.native:
+        return linear.shares(hist, threshold_ms)
+    threshold = threshold_ms / hist.scale
+    total = hist.cumulative[:, -1]
+    top = len(hist.bounds) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        linear = lower + (upper - lower) * np.clip((rank - below) / inside, 0.0, 1.0)
-    out = np.where((bucket == 0) & (upper <= 0), upper, linear)
+        if index == top:
+            excess = _mean_excess(hist)
+            inside = 1 - np.exp(-(threshold - hist.bounds[top - 1]) / excess)
+            value = low + (high - low) * np.where(excess > 0, inside, 0.0)
+        elif index == 0 or hist.lowers[index] <= 0:
+            return linear.shares(hist, threshold_ms)
+        else:
+            x0, h, y0, y1, d0, d1 = _segment(hist, np.full(hist.rows, index))
+            t = np.clip((np.log(threshold) - x0) / h, 0.0, 1.0)
+            value = _hermite(t, y0, y1, d0, d1) / total
+    return np.clip(np.where(total > 0, value, np.nan), low, high)
+
+
+def _estimate(hist: Histogram, q: np.ndarray) -> np.ndarray:
+    """One quantile per row (every row has requests), in the metric's unit."""
+    counts, bounds = hist.cumulative, hist.bounds
+    rank = hist.ranks(q)
+    top = len(bounds) - 1
+    bucket = hist.locate(q)  # Prometheus's bucket: the estimate never leaves it
+    rows = np.arange(hist.rows)
+    below = np.where(bucket > 0, counts[rows, np.maximum(bucket - 1, 0)], 0.0)
+    lower, upper = hist.lowers[bucket], bounds[bucket]
+    out = linear.interpolate(lower, upper, below, counts[rows, bucket] - below, rank)
+    out = np.where((bucket == 0) & (upper <= 0), upper, out)
     overflow = bucket == top
     out[overflow] = bounds[top - 1]
-    if sums is not None and overflow.any():
-        out[overflow] = _tail(bounds, counts[overflow], rank[overflow], sums[overflow])
+    if overflow.any():
+        out[overflow] = _tail(hist.row(np.flatnonzero(overflow)), rank[overflow])
     curved = (bucket > 0) & ~overflow & (lower > 0)
     if curved.any():
-        out[curved] = _cubic_inverse(bounds, counts[curved], rank[curved], bucket[curved])
+        picked = np.flatnonzero(curved)
+        x0, h, y0, y1, d0, d1 = _segment(hist.row(picked), bucket[curved])
+        out[curved] = np.exp(x0 + _invert_hermite(y0, y1, d0, d1, rank[curved]) * h)
     return out
 
 
-def _cubic_inverse(
-    bounds: np.ndarray, counts: np.ndarray, rank: np.ndarray, bucket: np.ndarray
-) -> np.ndarray:
-    """Invert the monotone cubic through ``(log bound, cumulative count)`` in ``bucket``.
-
-    Knots are the positive finite bounds; ``bucket`` indexes ``bounds`` and its lower
-    bound is positive, so both ends are knots."""
+def _segment(hist: Histogram, bucket: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The monotone cubic through ``(log bound, cumulative count)`` in ``bucket`` per row:
+    ``(x0, h, y0, y1, d0, d1)`` of its Hermite segment. Knots are the positive finite bounds;
+    ``bucket``'s lower bound is positive, so both its ends are knots."""
+    bounds = hist.bounds
     positive = np.flatnonzero((bounds > 0) & np.isfinite(bounds))
     x = np.log(bounds[positive])
-    y = counts[:, positive]
+    y = hist.cumulative[:, positive]
     slopes = _monotone_slopes(x, y)
-    # position of the bucket's upper knot among the positive knots
-    k = np.searchsorted(positive, bucket)
-    rows = np.arange(len(rank))
-    x0, x1 = x[k - 1], x[k]
+    k = np.searchsorted(positive, bucket)  # the bucket's upper knot among the positive knots
+    rows = np.arange(hist.rows)
+    x0, h = x[k - 1], x[k] - x[k - 1]
     y0, y1 = y[rows, k - 1], y[rows, k]
-    h = x1 - x0
-    d0, d1 = slopes[rows, k - 1] * h, slopes[rows, k] * h
-    t = _invert_hermite(y0, y1, d0, d1, rank)
-    return np.exp(x0 + t * h)
+    return x0, h, y0, y1, slopes[rows, k - 1] * h, slopes[rows, k] * h
 
 
 def _invert_hermite(
@@ -192,21 +188,28 @@ def _monotone_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return slopes
 
 
-def _tail(bounds: np.ndarray, counts: np.ndarray, rank: np.ndarray, sums: np.ndarray) -> np.ndarray:
-    """Quantiles in the ``+Inf`` bucket: ``top + Exp(mean excess)`` when the overflow's
-    mean (``_sum`` minus the finite buckets at their middles) is above ``top``; else ``top``.
+def _mean_excess(hist: Histogram) -> np.ndarray:
+    """Per row, how far the overflow's requests are above the top bound on average: the
+    ``_sum`` minus the finite buckets counted at their middles, over the overflow's count,
+    minus the top bound (NaN without a ``_sum`` or an overflow).
 
     Above the mode a bucket's middle overstates its requests' mean, so the overflow's
     mean is understated: the error leans towards ``top``, Prometheus's answer, never below it."""
-    top = bounds[-2]
+    bounds, counts = hist.bounds, hist.cumulative
     finite = np.diff(counts[:, :-1], axis=1, prepend=0.0)
-    lowers = np.concatenate([[min(0.0, bounds[0])], bounds[:-2]])
-    middles = (lowers + bounds[:-1]) / 2
+    middles = (hist.lowers[:-1] + bounds[:-1]) / 2
     overflow = counts[:, -1] - counts[:, -2]
-    total = counts[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        excess = (sums - finite @ middles) / overflow - top
-        above = np.maximum(total - rank, 0.0) / overflow
+        return (hist.sums - finite @ middles) / overflow - bounds[-2]
+
+
+def _tail(hist: Histogram, rank: np.ndarray) -> np.ndarray:
+    """Quantiles in the ``+Inf`` bucket: ``top + Exp(mean excess)`` when the overflow's
+    mean is above ``top`` (:func:`_mean_excess`); else ``top``, Prometheus's answer."""
+    top, counts = hist.bounds[-2], hist.cumulative
+    excess = _mean_excess(hist)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        above = np.maximum(counts[:, -1] - rank, 0.0) / (counts[:, -1] - counts[:, -2])
         value = top - excess * np.log(above)
     good = np.isfinite(value) & (excess > 0) & (above > 0)
     return np.where(good, np.maximum(value, top), top)

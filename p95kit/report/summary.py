@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from p95kit.query import bucket_math
-from p95kit.query.buckets import per_model
+from p95kit.query import linear
+from p95kit.query.buckets import histograms_of
 from p95kit.query.percentile_buckets import percentile_buckets
 from p95kit.query.target import Target
 
@@ -60,18 +60,16 @@ def summarize(
 def _bucket_columns(
     slo_ms: float | None, buckets: pd.DataFrame, names: list[str]
 ) -> tuple[list, list]:
-    by_model = per_model(buckets)
+    by_model = histograms_of(buckets)
     shares, tops = [], []
     for name in names:
-        if name not in by_model:
+        hist = by_model.get(name)
+        if hist is None:
             shares.append(math.nan)
             tops.append(math.nan)
             continue
-        bounds_ms, counts = by_model[name]
-        shares.append(
-            bucket_math.share_at_or_below(bounds_ms, counts, slo_ms) if slo_ms else math.nan
-        )
-        tops.append(bucket_math.top_bucket_bound(bounds_ms, counts, 0.95))
+        shares.append(float(linear.shares(hist, slo_ms)[0]) if slo_ms else math.nan)
+        tops.append(float(hist.top_bound(0.95)[0]))
     return shares, tops
 
 

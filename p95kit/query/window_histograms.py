@@ -7,13 +7,13 @@ One answer to::
 (``rate`` for a per-second answer; with ``histogram="auto"`` ``or`` the native form, to
 notice native histograms) holds everything a report says about a window:
 
-- the percentiles, as ``histogram_quantile`` computes them
-  (:func:`p95kit.query.bucket_math.histogram_quantiles`: the same arithmetic on the same
-  sums, so the same numbers Prometheus answers) or as the ``smooth`` estimator
-  (:mod:`p95kit.query.smooth`, which also reads the ``_sum``);
+- the percentiles, as any estimator computes them (:mod:`p95kit.query.estimators`:
+  ``prometheus`` is ``histogram_quantile``'s arithmetic on the same sums, so the same
+  numbers Prometheus answers; ``smooth`` also reads the ``_sum``);
 - the requests per model: the ``+Inf`` bucket's count, which is the ``_count``;
-- the :func:`p95kit.buckets` frame (SLO shares, bucket bounds, the all-models row):
-  :func:`p95kit.query.buckets.from_histograms`.
+- the share of requests under a threshold and what the counts prove about it, and the
+  bucket each percentile lies in (:class:`~p95kit.query.histogram.Histogram`);
+- the :func:`p95kit.buckets` frame: :func:`p95kit.query.buckets.from_histograms`.
 
 Asking Prometheus for each of those evaluates ``increase(...[W])`` over the same samples
 once per percentile, once for the count and once for the buckets (what that cost:
@@ -31,7 +31,8 @@ import numpy as np
 from p95kit.errors import PrometheusUnavailableError
 from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import bucket_math, promql, smooth
+from p95kit.query import estimators, promql
+from p95kit.query.histogram import Histogram, Share
 from p95kit.query.target import Target
 
 
@@ -53,22 +54,19 @@ def query(target: Target, window: str, func: str) -> str:
 
 @dataclass
 class Group:
-    """Models with the same bucket bounds: ``bounds`` (upper bounds in the metric's unit,
-    increasing), ``rows`` (their positions in :attr:`WindowHistograms.models`) and
-    ``cumulative`` (one row per model: the cumulative count per bound, as Prometheus
-    summed it, spellings of one bound added)."""
+    """Models with the same bucket bounds: their positions in :attr:`WindowHistograms.models`
+    (``rows``) and their :class:`~p95kit.query.histogram.Histogram` (one row per model)."""
 
-    bounds: np.ndarray
     rows: np.ndarray
-    cumulative: np.ndarray
+    hist: Histogram
 
 
 @dataclass
 class WindowHistograms:
     """Every model's classic histogram over the ``window`` before ``when`` (see the module).
 
-    ``models`` are sorted; ``sums`` holds each model's ``_sum`` in the metric's unit (NaN
-    without one); ``query`` is the PromQL asked; ``warnings``/``infos`` are Prometheus's."""
+    ``models`` are sorted; ``groups`` hold their histograms, by bucket layout (usually one);
+    ``query`` is the PromQL asked; ``warnings``/``infos`` are Prometheus's."""
 
     target: Target
     window: str
@@ -76,34 +74,53 @@ class WindowHistograms:
     query: str
     models: list[str]
     groups: list[Group]
-    sums: np.ndarray
     warnings: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
 
     def quantiles(self, qs: tuple[float, ...], estimator: str = "prometheus") -> np.ndarray:
-        """Quantiles ``qs`` (0 < q < 1) per model in ms, shape ``(models, len(qs))``:
-        Prometheus's ``histogram_quantile`` (the quantile as PromQL text reads it, so
-        99.9/100 is 0.999) or the ``smooth`` estimate."""
-        out = np.full((len(self.models), len(qs)), np.nan)
-        scale = self.target.scale
-        for group in self.groups:
-            if estimator == "smooth":
-                sums = self.sums[group.rows] * scale
-                values = smooth.quantiles_many(group.bounds * scale, group.cumulative, qs, sums)
-            else:
-                as_sent = tuple(float(promql.format_quantile(q)) for q in qs)
-                values = bucket_math.histogram_quantiles(group.bounds, group.cumulative, as_sent)
-                values = values * scale
-            out[group.rows] = values
-        return out
+        """Quantiles ``qs`` (0 < q < 1) per model in ms, shape ``(models, len(qs))``, as
+        ``estimator`` reads the buckets (``prometheus``: what ``histogram_quantile`` answers)."""
+        implementation = estimators.get(estimator).implementation()
+        return self._per_model(len(qs), lambda hist: implementation.quantiles(hist, qs))
 
     def requests(self) -> np.ndarray:
-        """Requests per model in the window: the ``+Inf`` bucket's count (the highest
-        bucket's without one)."""
-        out = np.full(len(self.models), np.nan)
+        """Requests per model in the window: the ``+Inf`` bucket's count (the ``_count``)."""
+        return self._per_model(None, lambda hist: hist.requests)
+
+    def shares(self, threshold_ms: float, estimator: str = "prometheus") -> Share:
+        """The share of each model's requests at or under ``threshold_ms``: ``estimator``'s
+        estimate and the interval the counts prove (see :class:`~p95kit.query.histogram.Share`)."""
+        implementation = estimators.get(estimator).implementation()
+        parts = [
+            self._per_model(None, lambda hist: implementation.shares(hist, threshold_ms)),
+            self._per_model(None, lambda hist: hist.proven_share(threshold_ms)[0]),
+            self._per_model(None, lambda hist: hist.proven_share(threshold_ms)[1]),
+        ]
+        return Share(*parts)
+
+    def bucket_bounds(self, q: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(lower, upper)`` in ms of the bucket quantile ``q`` lies in, per model."""
+        lower = self._per_model(None, lambda hist: hist.bucket_bounds(q)[0])
+        return lower, self._per_model(None, lambda hist: hist.bucket_bounds(q)[1])
+
+    def top_bound(self, q: float) -> np.ndarray:
+        """Per model, the top finite bound (ms) when quantile ``q`` is in the ``+Inf`` bucket."""
+        return self._per_model(None, lambda hist: hist.top_bound(q))
+
+    def histogram(self, model: str) -> Histogram | None:
+        """One model's histogram (None when it has no buckets in this window)."""
+        row = self.models.index(model) if model in self.models else -1
         for group in self.groups:
-            if group.cumulative.shape[1]:  # cumulative: the top count is the largest
-                out[group.rows] = group.cumulative.max(axis=1)
+            hit = np.flatnonzero(group.rows == row)
+            if len(hit):
+                return group.hist.row(hit[0])
+        return None
+
+    def _per_model(self, columns: int | None, compute) -> np.ndarray:
+        shape = (len(self.models),) if columns is None else (len(self.models), columns)
+        out = np.full(shape, np.nan)
+        for group in self.groups:
+            out[group.rows] = compute(group.hist)
         return out
 
 
@@ -136,18 +153,16 @@ def from_answer(
     samples = numbers([item.get("value", (0, "nan"))[1] for item in result])
     models = sorted(layout.buckets)
     position = {model: row for row, model in enumerate(models)}
-    groups = [
-        Group(
-            np.array(bounds, dtype=np.float64),
-            np.array([position[m] for m in members], dtype=np.int64),
-            layout.matrix(members, bounds, samples),
-        )
-        for bounds, members in layout.same_bounds().items()
-    ]
     sums = np.array([layout.sum_of(model, samples) for model in models], dtype=np.float64)
+    groups = []
+    for bounds, members in layout.same_bounds().items():
+        rows = np.array([position[m] for m in members], dtype=np.int64)
+        cumulative = layout.matrix(members, bounds, samples)
+        hist = Histogram.of(np.array(bounds), cumulative, sums[rows], scale=target.scale)
+        groups.append(Group(rows, hist))
     warnings = list(getattr(answer, "warnings", []))
     infos = list(getattr(answer, "infos", []))
-    return WindowHistograms(target, window, when, text, models, groups, sums, warnings, infos)
+    return WindowHistograms(target, window, when, text, models, groups, warnings, infos)
 
 
 @dataclass
