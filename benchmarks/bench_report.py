@@ -37,7 +37,7 @@ FLOOR_SOURCE = 'print("hello")'
 def unavailable() -> str | None:
     """Why the report cannot be benchmarked yet, or None when it can."""
     try:
-        from p95kit.report.data import ReportSettings  # noqa: F401
+        from p95kit.report.parameters import ReportSettings  # noqa: F401
         from p95kit.report.pipeline import run_report  # noqa: F401
     except ImportError as exc:
         return f"p95kit.report.pipeline is not importable ({exc})"
@@ -111,7 +111,7 @@ def run_report_once(url: str, out: Path) -> dict[str, Any]:
     import nbformat
 
     from p95kit import Prometheus
-    from p95kit.report.data import ReportSettings
+    from p95kit.report.parameters import ReportSettings
     from p95kit.report.pipeline import run_report
 
     with Prometheus(url) as client:

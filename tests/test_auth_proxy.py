@@ -135,7 +135,7 @@ def test_token_file_from_the_environment_serves_cli_and_notebooks_alike(
     prom, proxy, canary, tmp_path, monkeypatch, cli
 ):
     """P95KIT_BEARER_TOKEN_FILE is read by clientconfig, so the report notebook's live
-    mode (collect_live -> build_client) authenticates like the CLI does."""
+    mode (fetch_live -> build_client) authenticates like the CLI does."""
     from p95kit.prometheus.config import build_client
 
     token_file = tmp_path / "token"

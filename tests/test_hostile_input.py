@@ -26,7 +26,9 @@ import p95kit
 from p95kit import InvalidParameterError, Prometheus, PrometheusQueryError
 from p95kit.display.plotting import _label, figure_png, plot_p95
 from p95kit.report import sections
-from p95kit.report.data import ReportData, ReportSettings, plan
+from p95kit.report.data import ReportData
+from p95kit.report.parameters import ReportSettings
+from p95kit.report.plan import plan
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset, smallprom
 from tests.support.faultserver import FaultServer, success

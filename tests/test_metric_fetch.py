@@ -1,5 +1,5 @@
 """How a several-metric report fetches: metrics at once through one pool (fanout.stream),
-results in order, and the first failure stops what has not started (metric_set._fetched,
+results in order, and the first failure stops what has not started (collect._fetched,
 with stand-in query tasks)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
-from p95kit.report import metric_set
-from p95kit.report.metric_set import METRICS_AT_ONCE, MetricPlan
+from p95kit.report import collect
+from p95kit.report.collect import METRICS_AT_ONCE
+from p95kit.report.plan import MetricPlan
 
 WAIT_S = 30  # a guard against a hang, never reached when the code is right
 
@@ -34,8 +35,8 @@ def test_metrics_are_fetched_at_once_and_come_back_in_order(monkeypatch):
 
         return {"q": (first, second)[index]}
 
-    monkeypatch.setattr(metric_set, "query_tasks", tasks)
-    got = [(mp.plan, results["q"]) for mp, results in metric_set._fetched(None, _plans(2))]
+    monkeypatch.setattr(collect, "query_tasks", tasks)
+    got = [(mp.plan, results["q"]) for mp, results in collect._fetched(None, _plans(2))]
     assert got == [(0, "m0"), (1, "m1")]
 
 
@@ -55,8 +56,8 @@ def test_a_failure_is_raised_and_no_further_metric_starts(monkeypatch):
 
         return {"a": call, "b": call, "c": call}
 
-    monkeypatch.setattr(metric_set, "query_tasks", tasks)
+    monkeypatch.setattr(collect, "query_tasks", tasks)
     with pytest.raises(RuntimeError, match="metric 0 failed"):
-        next(metric_set._fetched(None, _plans(METRICS_AT_ONCE + 3)))
+        next(collect._fetched(None, _plans(METRICS_AT_ONCE + 3)))
     # Those already started when it failed, and no other.
     assert 0 in started and set(started) <= set(range(METRICS_AT_ONCE))

@@ -169,7 +169,7 @@ def test_import_and_help_do_not_load_tqdm():
 @pytest.mark.kernel
 def test_a_report_run_counts_its_stages_when_asked(prom, tmp_path, capsys):
     from p95kit.prometheus.client import Prometheus
-    from p95kit.report.data import ReportSettings
+    from p95kit.report.parameters import ReportSettings
     from p95kit.report.pipeline import run_report
 
     settings = ReportSettings(duration="1h", end=END)

@@ -300,7 +300,8 @@ def test_footer_states_the_slo_estimate_and_the_chart_rate_window():
 
 
 def test_the_chart_rate_window_is_never_shorter_than_the_step():
-    from p95kit.report.data import ReportSettings, plan
+    from p95kit.report.parameters import ReportSettings
+    from p95kit.report.plan import plan
 
     assert plan(ReportSettings(duration="7d")).chart_range == "30m"  # step 30m > 5m
     assert plan(ReportSettings(duration="24h", time_range="1h")).chart_range == "1h"

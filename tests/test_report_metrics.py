@@ -105,8 +105,8 @@ def test_metric_name_repeated_and_a_summary_in_a_preset(servers, tmp_path, cli):
 
 
 def test_a_selection_given_wins_over_the_preset_even_when_it_is_the_default():
-    from p95kit.report.metric_set import plan_metrics
     from p95kit.report.parameters import ReportSettings
+    from p95kit.report.plan import plan_metrics
 
     plans, _ = plan_metrics(ReportSettings(preset="vllm", model_label="model"))
     assert {mp.plan.target.model_label for mp in plans} == {"model"}

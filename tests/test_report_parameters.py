@@ -11,7 +11,8 @@ import papermill
 import pytest
 
 from p95kit.cli.report_command import report
-from p95kit.report.data import ReportData, notebook_data, plan
+from p95kit.report.data import ReportData
+from p95kit.report.notebook_data import notebook_data
 from p95kit.report.parameters import (
     NOTEBOOK_FIRST,
     NOTEBOOK_LAST,
@@ -22,6 +23,7 @@ from p95kit.report.parameters import (
     settings_from_notebook,
     to_notebook,
 )
+from p95kit.report.plan import plan
 from p95kit.report.snapshots import read_run
 from tests.support import dataset
 

@@ -182,7 +182,8 @@ def test_percentile_columns_never_use_an_exponent():
 
 @pytest.mark.parametrize("value", [True, 0, -1, float("nan"), float("inf"), "5"])
 def test_numbers_that_are_not_positive_are_refused_alike_everywhere(value):
-    from p95kit.report.data import ReportSettings, plan
+    from p95kit.report.parameters import ReportSettings
+    from p95kit.report.plan import plan
 
     calls = {
         "slo_ms": lambda: plan(ReportSettings(slo_ms=value)),
@@ -196,7 +197,8 @@ def test_numbers_that_are_not_positive_are_refused_alike_everywhere(value):
 
 @pytest.mark.parametrize("value", [True, 0, 1.5, "3"])
 def test_counts_refuse_bools_and_non_ints(value):
-    from p95kit.report.data import ReportSettings, plan
+    from p95kit.report.parameters import ReportSettings
+    from p95kit.report.plan import plan
 
     with pytest.raises(InvalidParameterError, match="max_chart_models must be an int >= 1"):
         plan(ReportSettings(max_chart_models=value))

@@ -61,8 +61,9 @@ def demo(
         return
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
-    from p95kit.report.data import ReportSettings, plan
+    from p95kit.report.parameters import ReportSettings
     from p95kit.report.pipeline import run_report
+    from p95kit.report.plan import plan
 
     # The vLLM demo has no SLO: one threshold would not fit TTFT, inter-token and e2e alike.
     settings = ReportSettings(duration=duration, slo_ms=None if preset else 2000.0, preset=preset)

@@ -15,8 +15,7 @@ import pandas as pd
 from p95kit.display.formatting import fmt_count
 from p95kit.query.units import describe
 from p95kit.report import sections
-from p95kit.report.data import ReportData
-from p95kit.report.metric_set import METRICS_DIR, folder_name
+from p95kit.report.data import METRICS_DIR, ReportData, folder_name
 from p95kit.report.summary import ALL_MODELS, all_models_row
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from p95kit import __version__, validation
+from p95kit import validation
 from p95kit.errors import (
     P95kitError,
     PrometheusQueryError,
@@ -36,19 +36,14 @@ from p95kit.progress import Advance, bar, no_progress
 from p95kit.prometheus.client import Prometheus
 from p95kit.query import shapes
 from p95kit.query.payloads import dumps, error_payload
-from p95kit.report.data import CHART_FILE, Plan, ReportData, ReportSettings
+from p95kit.report.collect import collect_all
+from p95kit.report.data import CHART_FILE, METRICS_DIR, ReportData, folder_name, save_all
 from p95kit.report.index_page import headline_numbers, render_index
-from p95kit.report.metric_set import (
-    METRICS_DIR,
-    MetricPlan,
-    collect_all,
-    folder_name,
-    plan_metrics,
-    save_all,
-)
-from p95kit.report.parameters import notebook_parameters, with_selection_defaults
+from p95kit.report.parameters import ReportSettings, notebook_parameters, with_selection_defaults
+from p95kit.report.plan import MetricPlan, Plan, plan_metrics
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
 from p95kit.times import to_rfc3339
+from p95kit.version import __version__
 
 log = logging.getLogger("p95kit")
 
@@ -190,7 +185,7 @@ def _build(
         with _timed(timings, "fetch_s"):
             kept = collect_all(client, plans, notes, on_ready=draw if len(plans) > 1 else None)
             data = kept[0][1]
-            save_all(kept, staging)
+            save_all([(mp.metric_name, d) for mp, d in kept], staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
         options.advance(1)
         _check_not_empty(data, client, kept[0][0].plan)
