@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from p95kit.query import estimators
+
 
 def connection_options(func: Callable) -> Callable:
     """Options that say where Prometheus is and how to authenticate."""
@@ -134,14 +136,14 @@ def target_options(func: Callable, several_metrics: bool = False) -> Callable:
 
 
 def estimator_option(func: Callable) -> Callable:
-    """``--estimator prometheus|smooth`` (which percentile; see README "Which percentile?")."""
+    """``--estimator NAME``: which percentile (the registry, :mod:`p95kit.query.estimators`;
+    README "Which percentile?")."""
     return click.option(
         "--estimator",
-        type=click.Choice(["prometheus", "smooth"]),
-        default="prometheus",
+        type=click.Choice(estimators.names()),
+        default=estimators.DEFAULT,
         show_default=True,
-        help="prometheus: histogram_quantile (as Grafana); smooth: p95kit's estimate from the "
-        "same buckets, closer to the true percentile.",
+        help=estimators.help_text() + ".",
     )(func)
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from p95kit.query import estimators
+
 
 @dataclass(frozen=True)
 class Option:
@@ -71,7 +73,7 @@ class ReportSettings:
     ``model_label``, ``histogram`` and ``unit`` left at None are the preset's (every metric
     it lists, its model label ...), without a preset :data:`SELECTION_DEFAULTS`; a value
     given wins over the preset, even one equal to those defaults
-    (:mod:`p95kit.report.metric_set`).
+    (:mod:`p95kit.report.plan`).
     """
 
     metric_name: str | tuple[str, ...] | None = setting(
@@ -143,13 +145,9 @@ class ReportSettings:
         NotebookLine(int, "lines in the chart; the other models get a table"),
     )
     estimator: str = setting(
-        "prometheus",
-        Option(
-            "prometheus: histogram_quantile (as Grafana); smooth: p95kit's estimate from the "
-            "same buckets, closer to the true percentile.",
-            choices=("prometheus", "smooth"),
-        ),
-        NotebookLine(str, "prometheus (histogram_quantile, as Grafana) or smooth"),
+        estimators.DEFAULT,
+        Option(estimators.help_text() + ".", choices=estimators.names()),
+        NotebookLine(str, f"{estimators.choices_text()}: how percentiles are read from buckets"),
     )
 
     preset: str | None = setting(

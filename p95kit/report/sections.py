@@ -35,6 +35,7 @@ from p95kit.display.formatting import (
     trend,
     utc,
 )
+from p95kit.query import estimators
 from p95kit.query.columns import percentile_column
 from p95kit.query.percentile_buckets import is_coarse
 from p95kit.query.units import describe
@@ -204,21 +205,6 @@ def models_table(data: ReportData, exclude_top: int | None = None) -> str:
     return _wrap(_table(headers, rows, caption))
 
 
-ESTIMATOR_NOTES = {
-    "prometheus": (
-        "estimator prometheus: Prometheus's histogram_quantile, linear inside each histogram "
-        "bucket; the number Grafana and alert rules show. Above the median it usually reads "
-        "high (latency thins out inside a bucket); p95kit report --estimator smooth is closer "
-        "to the true percentile"
-    ),
-    "smooth": (
-        "estimator smooth: p95kit's monotone interpolation of the bucket counts on a "
-        "log-latency axis, closer to the true percentile of the requests and always inside the "
-        "same bucket as histogram_quantile; expect it below Grafana's number for the same query"
-    ),
-}
-
-
 def footer(data: ReportData) -> str:
     """Window (UTC), step, PromQL queries, Prometheus URL, unit, filters, version, time."""
     meta = data.meta
@@ -229,7 +215,7 @@ def footer(data: ReportData) -> str:
         ("P95 over time", f"each point over the {_chart_range(meta)} before it"),
         ("Metric", f"{meta.get('metric_name', '?')} by label {meta.get('model_label', '?')}"),
         ("Unit", unit_text),
-        ("Percentiles", ESTIMATOR_NOTES.get(meta.get("estimator", "prometheus"), "?")),
+        ("Percentiles", _estimator_note(meta.get("estimator", estimators.DEFAULT))),
     ]
     if meta.get("slo_ms"):
         estimate = "the share under it is interpolated inside its histogram bucket"
@@ -253,6 +239,12 @@ def footer(data: ReportData) -> str:
         f"<dl>{rows}</dl><details open><summary>PromQL</summary><dl>{queries}</dl></details>",
         "p95kit muted",
     )
+
+
+def _estimator_note(name: str) -> str:
+    """The footer's sentence on the estimator that answered (its registry description)."""
+    known = estimators.ESTIMATORS.get(name)
+    return known.description if known else f"estimator {name}"
 
 
 def _chart_range(meta: dict) -> str:

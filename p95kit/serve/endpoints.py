@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import p95kit
+from p95kit.query import estimators
 from p95kit.query.payloads import dumps
 
 MAX_MODELS = 100  # repeated ``models`` values in one request
@@ -70,9 +71,9 @@ HISTOGRAM = Param(
 UNIT = Param("unit", "Unit of the metric: auto, s, ms, us or ns.", "ms", "auto", 8)
 ESTIMATOR = Param(
     "estimator",
-    "prometheus (histogram_quantile) or smooth (p95kit's estimate from the same buckets).",
-    "smooth",
-    "prometheus",
+    f"How a percentile is read from the buckets: {estimators.help_text()}.",
+    estimators.names()[-1],
+    estimators.DEFAULT,
     16,
 )
 
