@@ -245,3 +245,76 @@ def test_helpers_come_from_tests_support_and_no_test_imports_another(path):
             pytest.fail(f"{path.name}: import {name} as tests.support.{name}")
         if parts[0] == "tests" and len(parts) > 1:
             assert parts[1] == "support", f"{path.name}: {name} is not in tests.support"
+
+
+def import_graph() -> dict[str, set[str]]:
+    """``{module: modules it imports}`` over p95kit, every kind of import (:func:`imports`)."""
+    graph = {}
+    for path in modules():
+        name = module_name(path)
+        graph[name] = {m for m in imports(path) if m != name and is_module(m)}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_no_import_circles_function_level_imports_included():
+    assert cycles(import_graph()) == []
+
+
+def test_the_circle_check_sees_a_circle_through_a_function_level_import():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    source = "def f():\n    from p95kit.report.data import ReportData\n"
+    assert "p95kit.report.data" in imports(PACKAGE / "report" / "summary.py", source)
+
+
+def named_modules(package: str) -> set[str]:
+    """The modules a subpackage's ``__init__`` docstring names (``:mod:`.latency```)."""
+    init = PACKAGE / package / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    named = set()
+    for ref in re.findall(r":mod:`~?([\w.]+)`", docstring):
+        if ref.startswith("."):
+            named.add(ref[1:].split(".")[0])
+        elif ref.startswith(f"p95kit.{package}."):
+            named.add(ref.split(".")[2])
+    return named
+
+
+@pytest.mark.parametrize("name", subpackages())
+def test_every_subpackage_docstring_names_its_modules_and_only_real_ones(name):
+    present = {p.stem for p in (PACKAGE / name).glob("*.py") if p.stem != "__init__"}
+    named = named_modules(name)
+    assert named - present == set(), f"p95kit/{name}/__init__.py names missing modules"
+    assert present - named == set(), f"p95kit/{name}/__init__.py does not say what these hold"

@@ -1,9 +1,9 @@
 """How p95kit shows numbers: one milliseconds vocabulary, tables, charts and fonts.
 
 Holds report text formatting (:mod:`.formatting`), Jupyter styling (:mod:`.styling`),
-the P95-over-time chart (:mod:`.plotting`) and which models it draws
-(:mod:`.chart_selection`), the bucket distribution chart (:mod:`.distribution`), CJK
-fonts (:mod:`.fonts`) and terminal output (:mod:`.terminal`).
+the P95-over-time chart (:mod:`.plotting`), its one-pass layout (:mod:`.chart_layout`)
+and which models it draws (:mod:`.chart_selection`), the bucket distribution chart
+(:mod:`.distribution`), CJK fonts (:mod:`.fonts`) and terminal output (:mod:`.terminal`).
 
 May import: :mod:`p95kit.query` and the base modules. Never report, serve, cli or demo.
 """

@@ -13,14 +13,16 @@ The public names, for a script or a scheduler (Airflow, cron in Python)::
 - :data:`DEFAULT_NOTEBOOK`: the report notebook, to copy and customise (README).
 - :mod:`.sections` and :mod:`.chart`: the report's tables and chart, for sections of your own.
 
-Inside: the declared parameters (:mod:`.parameters`), the report's data (:mod:`.data`),
-per-model summary (:mod:`.summary`), several metrics in one report (:mod:`.metric_set`,
-:mod:`.metric_sections`), the alerting exits (:mod:`.alerts`), the kernel and papermill
-run (:mod:`.kernel`; its
-environment: :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot
-folder (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
-(:mod:`.pipeline`), set-up checks (:mod:`.doctor`), and the report notebook and nbconvert
-template it ships.
+Inside, in the order a run goes: the declared parameters (:mod:`.parameters`), one
+validated plan per metric (:mod:`.plan`), the questions asked of the query layer
+(:mod:`.collect`), the report's data and its files (:mod:`.data`), the per-model summary
+(:mod:`.summary`), what the notebook loads (:mod:`.notebook_data`), the report's sections
+(:mod:`.sections`, :mod:`.metric_sections`) and chart (:mod:`.chart`), the alerting exits
+(:mod:`.alerts`), the kernel and papermill run (:mod:`.kernel`; its environment:
+:mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot folder
+(:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
+(:mod:`.pipeline`) and set-up checks (:mod:`.doctor`); it ships the report notebook and the
+nbconvert template.
 
 May import: :mod:`p95kit.display`, :mod:`p95kit.query`, :mod:`p95kit.prometheus` and
 the base modules. Never serve, cli or demo.
