@@ -222,7 +222,7 @@ def fetch_p95(
         query, result = smooth.query, _result_of(smooth)
         frame = smooth.instant_frame(["p95_latency_ms"], when)
     else:
-        query = promql.quantile(target, 0.95, window)
+        query = promql.with_idle_models(promql.quantile(target, 0.95, window), target, window)
         result = prom.query(query, when)
         frame = frames.parse_instant(
             result.result,
@@ -262,7 +262,7 @@ def fetch_range(
         query, result = smooth.query, _result_of(smooth)
         frame = smooth.range_frame("p95_latency_ms")
     else:
-        query = promql.quantile(target, 0.95, window)
+        query = promql.with_idle_models(promql.quantile(target, 0.95, window), target, window)
         result = prom.query_range(query, start, stop, step_s, progress=progress)
         frame = frames.parse_matrix(
             result.result,
@@ -306,6 +306,7 @@ def fetch_percentiles(
         frame = smooth.instant_frame([percentile_column(p) for p in wanted], when)
     else:
         query = promql.quantiles(target, qs, window, func)
+        query = promql.with_idle_models(query, target, window, func)
         result = prom.query(query, when)
         frame = frames.parse_quantiles(
             result.result, target.model_label, wanted, target.scale, when, target.instance_label
