@@ -10,6 +10,7 @@ translated exactly once, where they happen, with ``raise ... from exc``::
     ├── PrometheusUnavailableError                cannot reach / 5xx / timeout   exit 3, HTTP 503
     │   └── PrometheusAuthError                   401 / 403 from the server      exit 3
     ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
+    │   └── PrometheusSampleLimitError            ... for its sample limit       exit 4
     ├── ReportError                               a notebook run failed          exit 1, HTTP 500
     │   └── ReportLockedError                     another run holds the lock     exit 75
     └── LocalPrometheusError                      the demo's Prometheus failed   exit 1
@@ -97,6 +98,19 @@ class PrometheusQueryError(P95kitError):
         self.error_type = error_type
         self.error = error
         self.query = query
+
+
+class PrometheusSampleLimitError(PrometheusQueryError):
+    """The backend refused the query for its sample limit (Prometheus
+    ``--query.max-samples``, Mimir's chunk and memory limits, VictoriaMetrics'
+    ``-search.maxSamplesPerQuery``...): a smaller window would be answered. p95kit
+    splits the question and raises this only when even the smallest part is refused.
+    ``limit`` names the setting (see :mod:`p95kit.prometheus.sample_limits`)."""
+
+    def __init__(self, error_type: str, error: str, *, query: str | None, limit: str) -> None:
+        super().__init__(error_type, error, query=query)
+        self.limit = limit
+        self.details["limit"] = limit
 
 
 class ReportError(P95kitError):

@@ -34,7 +34,7 @@ from p95kit.errors import InvalidParameterError
 from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus, connect
-from p95kit.query import estimators, frames, histograms, promql
+from p95kit.query import estimators, frames, histograms, promql, quantile_split
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
@@ -223,7 +223,7 @@ def fetch_p95(
         frame = smooth.instant_frame(["p95_latency_ms"], when)
     else:
         query = promql.with_idle_models(promql.quantile(target, 0.95, window), target, window)
-        result = prom.query(query, when)
+        result = quantile_split.answer(prom, target, (0.95,), window, when, "rate", query)
         frame = frames.parse_instant(
             result.result,
             target.model_label,
@@ -307,7 +307,7 @@ def fetch_percentiles(
     else:
         query = promql.quantiles(target, qs, window, func)
         query = promql.with_idle_models(query, target, window, func)
-        result = prom.query(query, when)
+        result = quantile_split.answer(prom, target, qs, window, when, func, query)
         frame = frames.parse_quantiles(
             result.result, target.model_label, wanted, target.scale, when, target.instance_label
         )

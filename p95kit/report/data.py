@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from p95kit.durations import align, choose_step, format_duration, normalize_dura
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import estimators, frames, histograms, latency, promql
+from p95kit.query import estimators, frames, histograms, latency, promql, window_split
 from p95kit.query.buckets import fetch_buckets, from_histograms
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import missing_models
@@ -252,7 +253,9 @@ def fetch_window(client: Prometheus, p: Plan, end: float, percentiles: tuple[flo
                 client, target, percentiles, p.duration, end, "increase", p.estimator
             ),
             lambda: fetch_buckets(client, target, p.duration, end),
-            lambda: client.query(count_query, end),
+            lambda: window_split.instant(
+                client, partial(promql.request_count, target), p.duration, end
+            ),
         ],
         workers=3,
     )
