@@ -104,13 +104,19 @@ class PrometheusSampleLimitError(PrometheusQueryError):
     """The backend refused the query for its sample limit (Prometheus
     ``--query.max-samples``, Mimir's chunk and memory limits, VictoriaMetrics'
     ``-search.maxSamplesPerQuery``...): a smaller window would be answered. p95kit
-    splits the question and raises this only when even the smallest part is refused.
-    ``limit`` names the setting (see :mod:`p95kit.prometheus.sample_limits`)."""
+    splits the question and raises this only when its parts are refused too (``parts``:
+    how many it tried). ``limit`` names the setting (see
+    :mod:`p95kit.prometheus.sample_limits`)."""
 
-    def __init__(self, error_type: str, error: str, *, query: str | None, limit: str) -> None:
+    def __init__(
+        self, error_type: str, error: str, *, query: str | None, limit: str, parts: int = 1
+    ) -> None:
         super().__init__(error_type, error, query=query)
-        self.limit = limit
-        self.details["limit"] = limit
+        self.limit, self.parts = limit, parts
+        self.details.update(limit=limit, parts=parts)
+        if parts > 1:
+            self.message = f"{self.message} (p95kit split it into {parts} parts, still refused)"
+            self.args = (self.message,)
 
 
 class ReportError(P95kitError):

@@ -39,7 +39,11 @@ _SAMPLE_KEYS = {"vector": ("value", "histogram"), "matrix": ("values", "histogra
 @dataclass
 class Result:
     """A successful API answer: ``result_type`` and ``result`` from ``data``,
-    plus the ``warnings`` and ``infos`` Prometheus attached."""
+    plus the ``warnings`` and ``infos`` Prometheus attached.
+
+    ``warnings`` holds everything the user must see: Prometheus's warnings (a Thanos
+    partial response among them), then its infos (``infos`` holds those alone), then
+    p95kit's notes about the answer (it was split)."""
 
     result_type: str
     result: list[dict[str, Any]]
@@ -139,11 +143,13 @@ def to_result(
             columns = range_answers.from_lists(data["result"])
         except (ValueError, TypeError) as exc:
             raise bad_response(safe_url, path, f"samples must be numbers: {exc}") from None
+    warnings = [str(w) for w in body.get("warnings") or []]
+    infos = [str(i) for i in body.get("infos") or []]
     return Result(
         result_type=str(kind),
         result=data["result"],
-        warnings=[str(w) for w in body.get("warnings") or []],
-        infos=[str(i) for i in body.get("infos") or []],
+        warnings=list(dict.fromkeys([*warnings, *infos])),
+        infos=infos,
         columns=columns,
     )
 

@@ -207,7 +207,8 @@ class Prometheus:
         method = "POST" if len(promql) > _POST_ABOVE else "GET"
         body, columns = self._call(path, form, promql, method, decode)
         result = to_result(body, columns, self.safe_url, path, expect)
-        for label, texts in (("warning", result.warnings), ("info", result.infos)):
+        warnings = [w for w in result.warnings if w not in result.infos]
+        for label, texts in (("warning", warnings), ("info", result.infos)):
             for text in texts:
                 if (label, text) not in self._logged:  # once per client, not once per query
                     self._logged.add((label, text))

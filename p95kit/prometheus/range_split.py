@@ -5,7 +5,8 @@ range at once; VictoriaMetrics counts the raw samples it reads). :func:`fetch` a
 the step-aligned chunks of :func:`~p95kit.prometheus.chunks.split_range`; a chunk refused
 with :class:`~p95kit.errors.PrometheusSampleLimitError` is cut in two halves at a step
 (no shared or lost point) and asked again, half by half, until every part is answered or
-a single point is refused (then the refusal is raised). The parts are joined series by
+a single point is refused or more than :data:`MAX_PARTS` parts would be needed (then the
+first refusal is raised, saying how far p95kit split it). The parts are joined series by
 series: the points are the same as one request would have given, and the answer's
 ``warnings`` say it was split.
 """
@@ -20,9 +21,11 @@ from p95kit.errors import PrometheusSampleLimitError
 from p95kit.prometheus.answers import Result, merge_matrices
 from p95kit.prometheus.chunks import split_range
 from p95kit.prometheus.fanout import run_all
-from p95kit.prometheus.sample_limits import split_note
+from p95kit.prometheus.sample_limits import split_note, still_refused
 
 Fetch = Callable[[float, float], Result]  # (start, end) -> the answer for that range
+#: At most this many parts: a range that needs more is refused.
+MAX_PARTS = 1024
 
 
 def fetch(
@@ -40,11 +43,15 @@ def fetch(
         try:
             return ask(start, end)
         except PrometheusSampleLimitError as refusal:
-            pending, first = halves(start, end, step, refusal), refusal
+            if start >= end:  # one point: nothing to cut
+                raise
+            pending, first = halves(start, end, step), refusal
     else:
         first = None
     done: dict[tuple[float, float], Result] = {}
     while pending:
+        if first is not None and len(done) + len(pending) > MAX_PARTS:
+            raise still_refused(first, len(done) + len(pending) // 2)
         description = "range chunks" if first is None else "range parts (sample limit)"
         calls = [partial(_attempt, ask, lo, hi) for lo, hi in pending]
         answers = run_all(calls, workers, progress=progress, description=description)
@@ -52,7 +59,9 @@ def fetch(
         for (lo, hi), answer in zip(pending, answers):
             if isinstance(answer, PrometheusSampleLimitError):
                 first = first or answer
-                refused += halves(lo, hi, step, answer)
+                if lo >= hi:
+                    raise still_refused(first, len(done) + len(pending))
+                refused += halves(lo, hi, step)
             else:
                 done[(lo, hi)] = answer
         pending = refused
@@ -62,14 +71,10 @@ def fetch(
     return merged
 
 
-def halves(
-    lo: float, hi: float, step: float, refusal: PrometheusSampleLimitError
-) -> list[tuple[float, float]]:
-    """``[lo, hi]`` cut at a step into two ranges with no shared point; a single point
-    cannot be cut: ``refusal`` is raised."""
+def halves(lo: float, hi: float, step: float) -> list[tuple[float, float]]:
+    """``[lo, hi]`` (at least two points) cut at a step into two ranges with no shared
+    point."""
     points = math.floor((hi - lo) / step + 1e-9) + 1
-    if points < 2:
-        raise refusal
     first = points // 2
     return [(lo, lo + (first - 1) * step), (lo + first * step, hi)]
 

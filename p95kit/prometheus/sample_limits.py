@@ -108,6 +108,13 @@ def query_error(error_type: str, error: str, query: str | None) -> PrometheusQue
     return PrometheusSampleLimitError(error_type, error, query=query, limit=str(limit))
 
 
+def still_refused(refusal: PrometheusSampleLimitError, parts: int) -> PrometheusSampleLimitError:
+    """``refusal`` (of the whole question), saying it was split into ``parts`` in vain."""
+    return PrometheusSampleLimitError(
+        refusal.error_type, refusal.error, query=refusal.query, limit=refusal.limit, parts=parts
+    )
+
+
 def split_note(refusal: PrometheusSampleLimitError, how: str) -> str:
     """The warning of an answer that was split because of ``refusal``: ``how`` says into
     what (``"2 sub-windows of 12h whose counts were added"``)."""

@@ -6,7 +6,8 @@ VictoriaMetrics' equivalents: :mod:`p95kit.prometheus.sample_limits`). Counts ad
 time, so :func:`instant` asks the same question over consecutive sub-windows (ending at
 ``at``, at ``at - w1``, ...) and adds each series' values: the bucket counts, ``_sum``
 and ``_count`` of the whole window. A sub-window that is refused again is cut in two,
-until every part is answered (or one of a second is refused: that refusal is raised).
+until every part is answered; when a part of a second, or more than :data:`MAX_PARTS`
+parts, would be needed, the first refusal is raised, saying how far p95kit split it.
 The parts of one level are asked ``max_workers`` at a time, with a progress bar in
 Jupyter or with ``-v`` (:mod:`p95kit.progress`). The answer's ``warnings`` say it was split.
 
@@ -39,10 +40,12 @@ from p95kit.errors import PrometheusSampleLimitError
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.prometheus.sample_limits import split_note
+from p95kit.prometheus.sample_limits import split_note, still_refused
 
-#: At most this many sub-windows (2**10); a question that needs more is refused.
-MAX_PARTS = 1024
+#: At most this many sub-windows (2**8: 30 days in parts of 2.8 hours); a question that
+#: needs more is refused (VictoriaMetrics counts whole storage blocks of up to 8,192
+#: samples per series, so past some point smaller windows stop helping).
+MAX_PARTS = 256
 
 Part = tuple[float, int]  # (the sub-window's end, its length in whole seconds)
 
@@ -65,12 +68,12 @@ def instant(
     except PrometheusSampleLimitError as refusal:
         first = refusal
     span = parse_duration(window, "time_range")
-    if span != int(span):  # a window with milliseconds is not cut; it was refused
+    if span != int(span) or span < 2:  # not cut into whole seconds: refused as it is
         raise first
-    pending, done = halves((at, int(span)), first), []
+    pending, done = halves((at, int(span))), []
     while pending:
         if len(done) + len(pending) > MAX_PARTS:
-            raise first
+            raise still_refused(first, len(done) + len(pending) // 2)
         calls = [partial(_attempt, prom, query(f"{seconds}s"), end) for end, seconds in pending]
         answers = run_all(
             calls, prom.max_workers, progress=progress, description="sub-windows (sample limit)"
@@ -78,19 +81,18 @@ def instant(
         refused: list[Part] = []
         for part, answer in zip(pending, answers):
             if isinstance(answer, PrometheusSampleLimitError):
-                refused += halves(part, answer)
+                if part[1] < 2:
+                    raise still_refused(first, len(done) + len(pending))
+                refused += halves(part)
             else:
                 done.append((part, answer))
         pending = refused
     return added(done, span, func, first)
 
 
-def halves(part: Part, refusal: PrometheusSampleLimitError) -> list[Part]:
-    """The later and the earlier half of ``part`` (whole seconds); a second is not cut:
-    ``refusal`` is raised."""
+def halves(part: Part) -> list[Part]:
+    """The later and the earlier half of ``part`` (at least 2 whole seconds)."""
     end, seconds = part
-    if seconds < 2:
-        raise refusal
     later = seconds - seconds // 2
     return [(end, later), (end - later, seconds // 2)]
 
