@@ -97,7 +97,7 @@ def _key_columns(
 
 
 def _idle_models(result: list[dict[str, Any]], model_label: str) -> tuple[list, list[str]]:
-    """``split_idle`` keyed by ``model_label``: (value series, idle model names)."""
+    """The answer's value series, and the models its ``p95kit_idle`` series name."""
     values = [item for item in result if IDLE_LABEL not in item["metric"]]
     idle = [item["metric"].get(model_label, "") for item in result if IDLE_LABEL in item["metric"]]
     return values, idle

@@ -17,6 +17,26 @@ whose ``_count`` did not grow in the window, labelled ``p95kit_idle="1"``;
 :mod:`p95kit.query.frames` turns such a series into a NaN row (a NaN point, for a range)
 where the answer has no value for that model. On Prometheus those rows are already
 there, so the frames are the same as without it.
+
+The other differences of VictoriaMetrics (1.79, Debian's; every answer test runs on it):
+
+- ``increase``/``rate`` use the last sample before the window and do not extrapolate;
+  Prometheus extrapolates to the window's edges. Equal wherever the window's edges fall
+  on samples inside the data (the test data's, and most report windows); otherwise the
+  counts differ by at most about one scrape interval's worth at each edge, percentiles
+  (ratios of counts) barely. The queries keep each backend's own ``increase``: MetricsQL's
+  ``increase_prometheus`` does not extrapolate either, and Prometheus has no such function.
+- ``histogram_quantile`` interpolates with the operations in another order: the same
+  numbers but for the last bits.
+- Before 1.82 its ``histogram_quantile`` mishandles one bound spelled two ways across a
+  model's series (``le="1"`` from a C++ or Go client, ``le="1.0"`` from a Python one, as
+  Ray Serve's replicas export): on some instances it answers wrong numbers, for that model
+  and others in the same answer (VictoriaMetrics#3225, fixed in 1.82). Renaming ``le``
+  with ``label_replace`` before ``sum`` would merge the spellings on every backend, but
+  costs Prometheus 1.2x-1.8x on a range query (measured), for a bug of one backend's old
+  versions: not done. What p95kit computes from bucket counts (the buckets, the report's
+  window percentiles, ``estimator="smooth"``) adds the spellings itself and is right there.
+- No ``histogram_count`` (no Prometheus native histograms): see :func:`request_count`.
 """
 
 from __future__ import annotations
