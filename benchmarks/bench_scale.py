@@ -170,13 +170,14 @@ def build_long_prometheus(workdir: Path) -> object:
 def chunk_times(url: str) -> list[float]:
     """Each chunk fetched alone through ``Prometheus.query_range`` (request + decode)."""
     from p95kit.prometheus import client as client_module
+    from p95kit.prometheus.chunks import split_range
     from p95kit.query import promql
 
     prom = client_module.Prometheus(url, timeout=300)
     query = promql.quantile(promql.Target(LONG_METRIC), 0.95, "45m")
     start = common.END - LONG_DAYS * 86400
     times = []
-    for first, last in client_module.split_range(start, common.END, 60):
+    for first, last in split_range(start, common.END, 60):
         began = time.perf_counter()
         prom.query_range(query, first, last, 60)
         times.append(time.perf_counter() - began)

@@ -14,6 +14,7 @@ defined here; the CLI's exit code and ``p95kit serve``'s HTTP status of each
     │   ├── Busy                              serve: at its query limit        exit 3, HTTP 503
     │   └── DeadlineExceeded                  serve: no answer in time         exit 3, HTTP 503
     ├── PrometheusQueryError                  Prometheus rejected the query    exit 4, HTTP 400
+    │   └── PrometheusSampleLimitError        ... for its sample limit         exit 4, HTTP 400
     ├── ReportError                           a notebook run failed            exit 1, HTTP 500
     │   └── ReportLockedError                 another run holds the lock       exit 75, HTTP 500
     ├── ServeError                            p95kit serve could not start     exit 1, HTTP 500
@@ -114,6 +115,25 @@ class PrometheusQueryError(P95kitError):
         self.error_type = error_type
         self.error = error
         self.query = query
+
+
+class PrometheusSampleLimitError(PrometheusQueryError):
+    """The backend refused the query for its sample limit (Prometheus
+    ``--query.max-samples``, Mimir's chunk and memory limits, VictoriaMetrics'
+    ``-search.maxSamplesPerQuery``...): a smaller window would be answered. p95kit
+    splits the question and raises this only when its parts are refused too (``parts``:
+    how many it tried). ``limit`` names the setting (see
+    :mod:`p95kit.prometheus.sample_limits`)."""
+
+    def __init__(
+        self, error_type: str, error: str, *, query: str | None, limit: str, parts: int = 1
+    ) -> None:
+        super().__init__(error_type, error, query=query)
+        self.limit, self.parts = limit, parts
+        self.details.update(limit=limit, parts=parts)
+        if parts > 1:
+            self.message = f"{self.message} (p95kit split it into {parts} parts, still refused)"
+            self.args = (self.message,)
 
 
 class ReportError(P95kitError):

@@ -1,7 +1,10 @@
 """Shared fixtures, and the markers that say what a test needs.
 
 - ``prom``, ``native_prom``, ``servers``: real Prometheus servers with known answers
-  (tests/support/).
+  (tests/support/); ``victoria_metrics`` and ``servers_victoria_metrics``: a real
+  VictoriaMetrics holding the same data as ``prom`` and ``servers``.
+- ``backend``, ``servers_backend``: the tests that check answers take these instead, and
+  run once on each (``[prometheus]``, ``[victoriametrics]``): the same expected numbers.
 - ``cli``: ``p95kit`` in this process (click's CliRunner; stdout and stderr apart);
   ``cli_process``: ``p95kit`` as a process in a scrubbed, cron-like environment.
 - ``published_report``: the ``--out`` folder of one finished report on ``prom``.
@@ -10,8 +13,11 @@
 
 Markers (registered in pyproject.toml): ``prometheus`` and ``kernel`` come by themselves
 with the ``prometheus_binaries`` and ``jupyter_kernel`` fixtures, which every fixture that
-starts a Prometheus or runs a kernel depends on; a test that does either itself carries the
-marker, as ``browser`` and ``slow`` tests do. A test without ``prometheus`` finds no
+starts a Prometheus or runs a kernel depends on (``prometheus`` also with
+``victoria_metrics_binary``: any real server that answers the Prometheus API; those tests,
+and the ``[victoriametrics]`` half of a ``backend`` test, are also ``victoriametrics``: the
+VictoriaMetrics lane, ``pytest -m victoriametrics``); a test that does either itself carries
+the marker, as ``browser`` and ``slow`` tests do. A test without ``prometheus`` finds no
 Prometheus binary and one without ``kernel`` finds a ``python3`` kernelspec that cannot
 start, so a missing marker fails the test in every run rather than slipping into the fast
 lane: ``pytest -m "not prometheus and not kernel and not browser"``.
@@ -27,12 +33,20 @@ from pathlib import Path
 import pytest
 
 from p95kit.demo.local_prometheus import LocalPrometheus
-from tests.support import dataset
+from tests.support import dataset, victoriametrics
 from tests.support.cli import Cli, CliProcess
 from tests.support.smallprom import NOT_MARKED, require_prometheus
 
-#: What a test needs, as a marker, from the fixture that provides it.
-NEEDS = {"prometheus_binaries": "prometheus", "jupyter_kernel": "kernel"}
+#: What a test needs, as markers, from the fixture that provides it.
+NEEDS = {
+    "prometheus_binaries": ("prometheus",),
+    "jupyter_kernel": ("kernel",),
+    "victoria_metrics_binary": ("prometheus", "victoriametrics"),
+    "backend": ("prometheus",),
+    "servers_backend": ("prometheus",),
+}
+#: The servers the answer tests run on (the ``backend`` fixtures' parameters).
+BACKENDS = ("prometheus", "victoriametrics")
 #: The variables that say which Prometheus to ask and how (README, Configuration).
 CONNECTION_ENV = (
     "P95KIT_PROMETHEUS_URL",
@@ -49,9 +63,13 @@ NO_KERNEL = "/nonexistent/mark-the-test-kernel/python"
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        for fixture, marker in NEEDS.items():
+        for fixture, markers in NEEDS.items():
             if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(marker)
+                for marker in markers:
+                    item.add_marker(marker)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "victoriametrics" in callspec.params.values():
+            item.add_marker("victoriametrics")
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +106,8 @@ def _needs_are_declared(request, monkeypatch, _kernelspec_that_cannot_start: Pat
     if request.node.get_closest_marker("prometheus") is None:
         monkeypatch.setenv("P95KIT_PROMETHEUS_BIN", NOT_MARKED)
         monkeypatch.setenv("P95KIT_PROMTOOL_BIN", NOT_MARKED)
+        for variable in victoriametrics.BINARIES.values():
+            monkeypatch.setenv(variable, victoriametrics.NOT_MARKED)
     if request.node.get_closest_marker("kernel") is None:
         monkeypatch.setenv("JUPYTER_PATH", str(_kernelspec_that_cannot_start))
 
@@ -100,6 +120,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     text = str(report.longrepr) if report.failed else ""
     if "apt-get install prometheus" in text and item.get_closest_marker("prometheus") is None:
         report.sections.append(("needs", "it starts a Prometheus: mark it prometheus"))
+    if "apt-get install victoria-metrics" in text and item.get_closest_marker("prometheus") is None:
+        report.sections.append(("needs", "it starts a VictoriaMetrics: mark it prometheus"))
     if NO_KERNEL in text:
         report.sections.append(("needs", "it runs a Jupyter kernel: mark it kernel"))
 
@@ -145,6 +167,52 @@ def servers(prometheus_binaries, tmp_path_factory) -> Iterator[LocalPrometheus]:
     workdir = tmp_path_factory.mktemp("servers")
     with LocalPrometheus(servers_dataset.build(workdir / "servers.om"), workdir) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def victoria_metrics_binary() -> str:
+    """The ``victoria-metrics`` binary; skips (fails under CI) like ``prometheus_binaries``.
+    Every fixture that starts a VictoriaMetrics depends on it (``prometheus``,
+    ``victoriametrics``)."""
+    return victoriametrics.require()
+
+
+@pytest.fixture(scope="session")
+def victoria_metrics(victoria_metrics_binary, tmp_path_factory) -> Iterator:
+    """A LocalVictoriaMetrics (tests/support/victoriametrics.py) holding exactly ``prom``'s
+    data (tests/support/dataset.py): ``.url``, ``.series``."""
+    workdir = tmp_path_factory.mktemp("victoria-metrics")
+    with victoriametrics.LocalVictoriaMetrics(workdir) as server:
+        path = dataset.build(workdir / "dataset.om")
+        server.series = server.load(path)
+        path.unlink()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def servers_victoria_metrics(victoria_metrics_binary, tmp_path_factory) -> Iterator:
+    """A LocalVictoriaMetrics holding ``servers``' data (tests/support/servers_dataset.py)."""
+    from tests.support import servers_dataset
+
+    workdir = tmp_path_factory.mktemp("servers-victoria-metrics")
+    with victoriametrics.LocalVictoriaMetrics(workdir) as server:
+        server.series = server.load(servers_dataset.build(workdir / "servers.om"))
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The known-answer dataset's server, once ``prom`` and once ``victoria_metrics``: the
+    answer tests take it, so each of their expectations holds on both (``.url``)."""
+    return request.getfixturevalue("prom" if request.param == "prometheus" else "victoria_metrics")
+
+
+@pytest.fixture(params=BACKENDS)
+def servers_backend(request):
+    """The model servers' data, once on ``servers`` and once on ``servers_victoria_metrics``."""
+    return request.getfixturevalue(
+        "servers" if request.param == "prometheus" else "servers_victoria_metrics"
+    )
 
 
 @pytest.fixture

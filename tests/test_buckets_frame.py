@@ -38,8 +38,8 @@ def check_model(frame, model, bounds_ms, counts):
     assert rows["cumulative_share"].tolist() == pytest.approx(cumulative, nan_ok=True)
 
 
-def test_classic_buckets_are_exact_for_every_model(prom):
-    frame = p95kit.buckets(prometheus_url=prom.url, at=dataset.END)
+def test_classic_buckets_are_exact_for_every_model(backend):
+    frame = p95kit.buckets(prometheus_url=backend.url, at=dataset.END)
     assert tuple(frame.columns) == COLUMNS
     assert frame["model"].tolist() == sorted(frame["model"].tolist())
     assert sorted(frame["model"].unique()) == dataset.REQUEST_MODELS
@@ -52,18 +52,18 @@ def test_classic_buckets_are_exact_for_every_model(prom):
     assert frame.attrs["kind"] == "buckets" and "sum by (le, model)" in frame.attrs["query"]
 
 
-def test_the_p95_bucket_is_the_one_prometheus_interpolated_in(prom):
+def test_the_p95_bucket_is_the_one_prometheus_interpolated_in(backend):
     """gpt-4: 10/30/50/10 per step -> P95 = 375 ms lies in (250, 500]."""
-    frame = p95kit.buckets(prometheus_url=prom.url, at=dataset.END, models=["gpt-4"])
+    frame = p95kit.buckets(prometheus_url=backend.url, at=dataset.END, models=["gpt-4"])
     holding = frame[frame["cumulative_share"] >= 0.95].iloc[0]
     assert (holding["lower_ms"], holding["upper_ms"]) == (250.0, 500.0)
-    p95 = p95kit.p95(prometheus_url=prom.url, at=dataset.END, models=["gpt-4"])
+    p95 = p95kit.p95(prometheus_url=backend.url, at=dataset.END, models=["gpt-4"])
     assert holding["lower_ms"] < p95["p95_latency_ms"].iloc[0] <= holding["upper_ms"]
 
 
-def test_milliseconds_metric_and_other_label_and_window(prom):
+def test_milliseconds_metric_and_other_label_and_window(backend):
     frame = p95kit.buckets(
-        "inference_latency_ms", time_range="1h", prometheus_url=prom.url, at=dataset.END
+        "inference_latency_ms", time_range="1h", prometheus_url=backend.url, at=dataset.END
     )
     assert frame.attrs["unit"] == "ms"
     for model in ("gpt-4", "claude-3"):
@@ -72,13 +72,13 @@ def test_milliseconds_metric_and_other_label_and_window(prom):
         )
         check_model(frame, model, list(dataset.MS_BOUNDS), counts)
     services = p95kit.buckets(
-        dataset.SERVICE_METRIC, model_label="service", prometheus_url=prom.url, at=dataset.END
+        dataset.SERVICE_METRIC, model_label="service", prometheus_url=backend.url, at=dataset.END
     )
     assert sorted(services["model"].unique()) == ["checkout", "search"]
 
 
-def test_empty_answer_keeps_the_schema_and_warns(prom):
-    frame = p95kit.buckets("no_such_metric_seconds", prometheus_url=prom.url, at=dataset.END)
+def test_empty_answer_keeps_the_schema_and_warns(backend):
+    frame = p95kit.buckets("no_such_metric_seconds", prometheus_url=backend.url, at=dataset.END)
     assert frame.empty and tuple(frame.columns) == COLUMNS
     assert frame["count"].dtype == np.float64
     assert frame.attrs["warnings"]

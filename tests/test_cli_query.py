@@ -17,22 +17,22 @@ from tests.support.faultserver import FaultServer, Reply
 END = str(dataset.END)
 
 
-def test_query_p95_json_is_exactly_the_payload(prom, cli):
+def test_query_p95_json_is_exactly_the_payload(backend, cli):
     import p95kit
 
-    result = cli("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "json")
+    result = cli("query", "p95", "--prometheus-url", backend.url, "--at", END, "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    expected = p95kit.to_payload(p95kit.p95(prometheus_url=prom.url, at=int(END)))
+    expected = p95kit.to_payload(p95kit.p95(prometheus_url=backend.url, at=int(END)))
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
 
 
-def test_query_range_csv_and_percentiles_table(prom, cli):
+def test_query_range_csv_and_percentiles_table(backend, cli):
     result = cli(
         "query",
         "range",
         "--prometheus-url",
-        prom.url,
+        backend.url,
         "--end",
         END,
         "--duration",
@@ -54,7 +54,7 @@ def test_query_range_csv_and_percentiles_table(prom, cli):
         "query",
         "percentiles",
         "--prometheus-url",
-        prom.url,
+        backend.url,
         "--at",
         END,
         "--percentiles",
@@ -72,8 +72,8 @@ def test_table_escapes_terminal_control_characters():
     assert terminal_safe("evil\x1b[31mred\nx") == "evil\\x1b[31mred\\nx"
 
 
-def test_env_url_and_models_command(prom, cli):
-    result = cli("models", "--end", END, env={"P95KIT_PROMETHEUS_URL": prom.url})
+def test_env_url_and_models_command(backend, cli):
+    result = cli("models", "--end", END, env={"P95KIT_PROMETHEUS_URL": backend.url})
     assert result.exit_code == 0
     assert "gpt-4" in result.stdout.splitlines()
     assert "\\" in result.stdout  # the hostile name's backslash is shown, escaped or not
@@ -135,12 +135,12 @@ def test_a_reader_that_went_away_is_not_an_error(prom, command, cli_process):
     assert (proc.returncode, stderr) == (1, "")
 
 
-def test_a_model_that_has_no_series_is_a_warning(prom, cli):
+def test_a_model_that_has_no_series_is_a_warning(backend, cli):
     result = cli(
         "query",
         "p95",
         "--prometheus-url",
-        prom.url,
+        backend.url,
         "--at",
         END,
         "--model",
@@ -153,11 +153,18 @@ def test_a_model_that_has_no_series_is_a_warning(prom, cli):
     assert "no request_duration_seconds series for model 'gpt-5'" in result.stderr
 
 
-def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(prom, cli):
-    upper = cli("query", "p95", "--prometheus-url", prom.url, "--at", END, "--format", "JSON")
+def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(backend, cli):
+    upper = cli("query", "p95", "--prometheus-url", backend.url, "--at", END, "--format", "JSON")
     assert upper.exit_code == 0 and json.loads(upper.stdout)["status"] == "success"
     empty = cli(
-        "query", "p95", "--prometheus-url", prom.url, "--at", END, "--metric-name", "typo_seconds"
+        "query",
+        "p95",
+        "--prometheus-url",
+        backend.url,
+        "--at",
+        END,
+        "--metric-name",
+        "typo_seconds",
     )
     assert empty.exit_code == 0
     assert empty.stdout.startswith("no models found: no series matched (check --metric-name")

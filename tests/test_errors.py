@@ -81,6 +81,8 @@ def _instance(cls: type) -> errors.P95kitError:
         return cls("time_range", "time_range must be a duration, e.g. 5m")
     if cls is errors.PrometheusQueryError:
         return cls("bad_data", "parse error")
+    if cls is errors.PrometheusSampleLimitError:
+        return cls("execution", "too many samples", query="x", limit="--query.max-samples")
     return cls("something failed", retry_after=1)
 
 

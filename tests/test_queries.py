@@ -33,8 +33,8 @@ def assert_ms(actual: float, expected: float) -> None:
         assert actual == pytest.approx(expected, rel=1e-9)
 
 
-def test_p95_values_schema_and_order(prom):
-    frame = p95kit.p95(prometheus_url=prom.url, at=END)
+def test_p95_values_schema_and_order(backend):
+    frame = p95kit.p95(prometheus_url=backend.url, at=END)
     assert list(frame.columns) == [
         "model",
         "p95_latency_ms",
@@ -54,35 +54,35 @@ def test_p95_values_schema_and_order(prom):
     assert frame.attrs["kind"] == "p95" and frame.attrs["time_range"] == "5m"
 
 
-def test_at_accepts_datetime_and_rfc3339(prom):
-    by_number = p95kit.p95(prometheus_url=prom.url, at=END)
-    by_text = p95kit.p95(prometheus_url=prom.url, at="2026-11-21T00:00:00Z")
+def test_at_accepts_datetime_and_rfc3339(backend):
+    by_number = p95kit.p95(prometheus_url=backend.url, at=END)
+    by_text = p95kit.p95(prometheus_url=backend.url, at="2026-11-21T00:00:00Z")
     by_datetime = p95kit.p95(
-        prometheus_url=prom.url, at=datetime(2026, 11, 21, tzinfo=timezone.utc)
+        prometheus_url=backend.url, at=datetime(2026, 11, 21, tzinfo=timezone.utc)
     )
-    by_numpy = p95kit.p95(prometheus_url=prom.url, at=np.int64(END))  # df.column // 10**9
+    by_numpy = p95kit.p95(prometheus_url=backend.url, at=np.int64(END))  # df.column // 10**9
     pd.testing.assert_frame_equal(by_number, by_text)
     pd.testing.assert_frame_equal(by_number, by_datetime)
     pd.testing.assert_frame_equal(by_number, by_numpy)
 
 
-def test_drifting_model_changes_in_time(prom):
+def test_drifting_model_changes_in_time(backend):
     before = p95kit.p95(
-        prometheus_url=prom.url, at=dataset.DRIFT_AT - 3600, models=["drifting-model"]
+        prometheus_url=backend.url, at=dataset.DRIFT_AT - 3600, models=["drifting-model"]
     )
-    after = p95kit.p95(prometheus_url=prom.url, at=END, models=["drifting-model"])
+    after = p95kit.p95(prometheus_url=backend.url, at=END, models=["drifting-model"])
     drift = next(h for h in dataset.HISTOGRAMS if h.labels["model"] == "drifting-model")
     assert_ms(before["p95_latency_ms"].iloc[0], ms(0.95, drift.before))
     assert_ms(after["p95_latency_ms"].iloc[0], ms(0.95, drift.after))
     assert after["p95_latency_ms"].iloc[0] > before["p95_latency_ms"].iloc[0]
 
 
-def test_custom_metric_label_and_time_range(prom):
+def test_custom_metric_label_and_time_range(backend):
     frame = p95kit.p95(
         metric_name=dataset.SERVICE_METRIC,
         model_label="service",
         time_range="15m",
-        prometheus_url=prom.url,
+        prometheus_url=backend.url,
         at=END,
     )
     assert frame["model"].tolist() == ["checkout", "search"]
@@ -92,8 +92,8 @@ def test_custom_metric_label_and_time_range(prom):
     assert set(frame["metric_name"]) == {dataset.SERVICE_METRIC}
 
 
-def test_millisecond_histogram_is_not_scaled(prom):
-    frame = p95kit.p95(metric_name=dataset.MS_METRIC, prometheus_url=prom.url, at=END)
+def test_millisecond_histogram_is_not_scaled(backend):
+    frame = p95kit.p95(metric_name=dataset.MS_METRIC, prometheus_url=backend.url, at=END)
     assert frame.attrs["unit"] == "ms"
     for model, value in zip(frame["model"], frame["p95_latency_ms"]):
         counts = dataset.counts(dataset.MS_METRIC, model=model)
@@ -101,8 +101,8 @@ def test_millisecond_histogram_is_not_scaled(prom):
 
 
 @pytest.mark.parametrize("wanted", ["50,95,99", [50, 95, 99], (99, 50, 95)])
-def test_percentiles_as_list_or_text_in_one_request(prom, wanted):
-    frame = p95kit.percentiles(percentiles=wanted, prometheus_url=prom.url, at=END)
+def test_percentiles_as_list_or_text_in_one_request(backend, wanted):
+    frame = p95kit.percentiles(percentiles=wanted, prometheus_url=backend.url, at=END)
     assert list(frame.columns) == ["model", "p50", "p95", "p99", "timestamp"]
     for _, row in frame.iterrows():
         counts = dataset.REQUEST_COUNTS[row["model"]]
@@ -111,20 +111,20 @@ def test_percentiles_as_list_or_text_in_one_request(prom, wanted):
     assert frame.attrs["query"].count("histogram_quantile") == 6  # classic or native, x3
 
 
-def test_fractional_percentile_column(prom):
+def test_fractional_percentile_column(backend):
     frame = p95kit.percentiles(
-        percentiles="99.9", prometheus_url=prom.url, at=END, models=["gpt-4"]
+        percentiles="99.9", prometheus_url=backend.url, at=END, models=["gpt-4"]
     )
     assert list(frame.columns) == ["model", "p99.9", "timestamp"]
     assert_ms(frame["p99.9"].iloc[0], ms(0.999, dataset.REQUEST_COUNTS["gpt-4"]))
     assert frame.attrs["warnings"] == []
-    tiny = p95kit.percentiles(percentiles=[0.95], prometheus_url=prom.url, at=END)
+    tiny = p95kit.percentiles(percentiles=[0.95], prometheus_url=backend.url, at=END)
     assert list(tiny.columns) == ["model", "p0.95", "timestamp"]  # answered, as asked ...
     assert "for P95 pass 95, not 0.95" in tiny.attrs["warnings"][-1]  # ... with a warning
 
 
-def test_range_is_aligned_inclusive_and_exact(prom):
-    frame = p95kit.p95_range(duration="1h", step="1m", prometheus_url=prom.url, end=END + 59)
+def test_range_is_aligned_inclusive_and_exact(backend):
+    frame = p95kit.p95_range(duration="1h", step="1m", prometheus_url=backend.url, end=END + 59)
     assert list(frame.columns) == ["model", "timestamp", "p95_latency_ms"]
     gpt4 = frame[frame["model"] == "gpt-4"]
     assert len(gpt4) == 61
@@ -132,13 +132,13 @@ def test_range_is_aligned_inclusive_and_exact(prom):
     assert gpt4["timestamp"].iloc[0] == pd.Timestamp(END - 3600, unit="s", tz="UTC")
     assert np.allclose(gpt4["p95_latency_ms"], 375.0, rtol=1e-9)
     assert frame["model"].is_monotonic_increasing
-    again = p95kit.p95_range(duration="1h", step="1m", prometheus_url=prom.url, end=END + 30)
+    again = p95kit.p95_range(duration="1h", step="1m", prometheus_url=backend.url, end=END + 30)
     pd.testing.assert_frame_equal(frame, again)  # same call, same points
 
 
-def test_range_shows_the_drift(prom):
+def test_range_shows_the_drift(backend):
     frame = p95kit.p95_range(
-        duration="24h", step="1h", prometheus_url=prom.url, end=END, models=["drifting-model"]
+        duration="24h", step="1h", prometheus_url=backend.url, end=END, models=["drifting-model"]
     )
     drift = next(h for h in dataset.HISTOGRAMS if h.labels["model"] == "drifting-model")
     early = frame[frame["timestamp"] <= pd.Timestamp(dataset.DRIFT_AT, unit="s", tz="UTC")]
@@ -147,9 +147,9 @@ def test_range_shows_the_drift(prom):
     assert np.allclose(late["p95_latency_ms"], ms(0.95, drift.after), rtol=1e-9)
 
 
-def test_24h_at_5s_is_chunked_without_loss_or_duplicates(prom):
+def test_24h_at_5s_is_chunked_without_loss_or_duplicates(backend):
     frame = p95kit.p95_range(
-        duration="24h", step="5s", prometheus_url=prom.url, end=END, models=["gpt-4", "claude-3"]
+        duration="24h", step="5s", prometheus_url=backend.url, end=END, models=["gpt-4", "claude-3"]
     )
     for model in ("gpt-4", "claude-3"):
         points = frame[frame["model"] == model]
@@ -162,13 +162,13 @@ def test_24h_at_5s_is_chunked_without_loss_or_duplicates(prom):
         )
 
 
-def test_empty_results_are_empty_frames_with_the_schema(prom):
+def test_empty_results_are_empty_frames_with_the_schema(backend):
     before_data = dataset.START - 86400
     frames = [
-        p95kit.p95(prometheus_url=prom.url, at=before_data),
-        p95kit.p95_range(prometheus_url=prom.url, end=before_data),
-        p95kit.percentiles(prometheus_url=prom.url, at=before_data),
-        p95kit.p95(metric_name="no_such_metric_seconds", prometheus_url=prom.url, at=END),
+        p95kit.p95(prometheus_url=backend.url, at=before_data),
+        p95kit.p95_range(prometheus_url=backend.url, end=before_data),
+        p95kit.percentiles(prometheus_url=backend.url, at=before_data),
+        p95kit.p95(metric_name="no_such_metric_seconds", prometheus_url=backend.url, at=END),
     ]
     for frame in frames:
         assert frame.empty
@@ -178,9 +178,9 @@ def test_empty_results_are_empty_frames_with_the_schema(prom):
         assert "check metric_name, model_label and selector" in frame.attrs["warnings"][-1]
 
 
-def test_models_filter_with_quotes_backslashes_and_html(prom):
+def test_models_filter_with_quotes_backslashes_and_html(backend):
     hostile = dataset.HOSTILE_MODEL
-    frame = p95kit.p95(prometheus_url=prom.url, at=END, models=[hostile, dataset.UNICODE_MODEL])
+    frame = p95kit.p95(prometheus_url=backend.url, at=END, models=[hostile, dataset.UNICODE_MODEL])
     assert frame["model"].tolist() == sorted([hostile, dataset.UNICODE_MODEL])
     assert_ms(
         frame.set_index("model").loc[hostile, "p95_latency_ms"],
@@ -191,36 +191,39 @@ def test_models_filter_with_quotes_backslashes_and_html(prom):
     assert json.loads(dumps(payload))["data"][0]["model"] == hostile  # round-trips exactly
 
 
-def test_models_filter_cannot_break_out_of_the_selector(prom):
-    frame = p95kit.p95(prometheus_url=prom.url, at=END, models=['x"} or vector(1) or {a="'])
+def test_models_filter_cannot_break_out_of_the_selector(backend):
+    frame = p95kit.p95(prometheus_url=backend.url, at=END, models=['x"} or vector(1) or {a="'])
     assert frame.empty
 
 
-def test_selector(prom):
-    staging = p95kit.p95(prometheus_url=prom.url, at=END, selector='env="staging"')
+def test_selector(backend):
+    staging = p95kit.p95(prometheus_url=backend.url, at=END, selector='env="staging"')
     assert staging["model"].tolist() == ["staging-model"]
-    prod = p95kit.p95(prometheus_url=prom.url, at=END, selector='env=~"pro.*"')
+    prod = p95kit.p95(prometheus_url=backend.url, at=END, selector='env=~"pro.*"')
     assert prod["model"].tolist() == dataset.PROD_MODELS
 
 
-def test_list_models(prom):
-    assert p95kit.list_models(prometheus_url=prom.url, end=END) == dataset.REQUEST_MODELS
+def test_list_models(backend):
+    assert p95kit.list_models(prometheus_url=backend.url, end=END) == dataset.REQUEST_MODELS
     services = p95kit.list_models(
-        metric_name=dataset.SERVICE_METRIC, model_label="service", prometheus_url=prom.url, end=END
+        metric_name=dataset.SERVICE_METRIC,
+        model_label="service",
+        prometheus_url=backend.url,
+        end=END,
     )
     assert services == ["checkout", "search"]
 
 
-def test_client_reuse_and_url_from_environment(prom, monkeypatch):
-    monkeypatch.setenv("P95KIT_PROMETHEUS_URL", prom.url)
+def test_client_reuse_and_url_from_environment(backend, monkeypatch):
+    monkeypatch.setenv("P95KIT_PROMETHEUS_URL", backend.url)
     with p95kit.Prometheus() as client:
-        assert client.url == prom.url
+        assert client.url == backend.url
         first = p95kit.p95(client=client, at=END)
         second = p95kit.percentiles(client=client, at=END)
     assert len(first) == len(second) == len(dataset.REQUEST_MODELS)
     assert len(p95kit.p95(at=END)) == len(dataset.REQUEST_MODELS)
-    with p95kit.Prometheus(prom.url) as client:  # the same URL with a trailing slash is fine
-        assert len(p95kit.p95(prometheus_url=prom.url + "/", client=client, at=END))
+    with p95kit.Prometheus(backend.url) as client:  # the same URL with a trailing slash is fine
+        assert len(p95kit.p95(prometheus_url=backend.url + "/", client=client, at=END))
         with pytest.raises(p95kit.InvalidParameterError, match="vs the client's http://127"):
             p95kit.p95(prometheus_url="http://other:9090", client=client, at=END)
 
@@ -232,20 +235,20 @@ def test_prometheus_rejecting_a_query(prom):
     assert info.value.error_type == "bad_data"
 
 
-def test_several_percentiles_cost_one_http_request(prom):
+def test_several_percentiles_cost_one_http_request(backend):
     from tests.support.proxy import Proxy
 
-    with Proxy(prom.url) as proxy:
+    with Proxy(backend.url) as proxy:
         frame = p95kit.percentiles(percentiles="50,95,99,99.9", prometheus_url=proxy.url, at=END)
     assert list(frame.columns) == ["model", "p50", "p95", "p99", "p99.9", "timestamp"]
     assert [seen.path for seen in proxy.seen] == ["/api/v1/query"]
 
 
-def test_the_unit_can_be_overridden(prom):
+def test_the_unit_can_be_overridden(backend):
     """``inference_latency_ms`` is already ms; ``unit="s"`` says it is seconds after all."""
-    as_named = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END)
-    as_ms = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END, unit="ms")
-    as_s = p95kit.p95(dataset.MS_METRIC, prometheus_url=prom.url, at=END, unit="s")
+    as_named = p95kit.p95(dataset.MS_METRIC, prometheus_url=backend.url, at=END)
+    as_ms = p95kit.p95(dataset.MS_METRIC, prometheus_url=backend.url, at=END, unit="ms")
+    as_s = p95kit.p95(dataset.MS_METRIC, prometheus_url=backend.url, at=END, unit="s")
     assert as_named["p95_latency_ms"].tolist() == as_ms["p95_latency_ms"].tolist()
     assert as_s["p95_latency_ms"].tolist() == pytest.approx(
         (as_ms["p95_latency_ms"] * 1000).tolist(), rel=1e-12
@@ -253,14 +256,14 @@ def test_the_unit_can_be_overridden(prom):
     assert (as_named.attrs["unit"], as_s.attrs["unit"]) == ("ms", "s")
 
 
-def test_thirty_days_at_one_minute_joins_its_chunks_exactly(prom):
+def test_thirty_days_at_one_minute_joins_its_chunks_exactly(backend):
     """43,201 points per series: 4 chunks of at most 11,000, fetched concurrently."""
     from p95kit.prometheus.chunks import split_range
 
     end = float(END - END % 60)
     start = end - 30 * 86400
     assert len(split_range(start, end, 60)) == 4
-    with p95kit.Prometheus(prom.url) as client:
+    with p95kit.Prometheus(backend.url) as client:
         result = client.query_range("vector(1)", start, end, 60)
     assert result.columns is not None and result.columns.lengths.tolist() == [43_201]
     times = result.columns.stamps

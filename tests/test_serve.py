@@ -18,6 +18,7 @@ import requests
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter, free_port
 from p95kit.query.payloads import dumps
+from p95kit.serve.endpoints import with_warnings
 from tests.support import dataset
 from tests.support.faultserver import FaultServer, success
 from tests.support.serving import ServeProcess, require_serve
@@ -38,7 +39,7 @@ def library_body(function: str, prom_url: str, **kwargs) -> bytes:
         names = p95kit.list_models(prometheus_url=prom_url, **kwargs)
         return dumps({"status": "success", "data": names, "count": len(names)})
     frame = getattr(p95kit, function)(prometheus_url=prom_url, **kwargs)
-    return dumps(p95kit.to_payload(frame))
+    return dumps(with_warnings(p95kit.to_payload(frame), frame.attrs["warnings"]))
 
 
 CASES = [

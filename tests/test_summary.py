@@ -35,12 +35,12 @@ def rows(frame: pd.DataFrame, column: str) -> dict[tuple[str, str], float]:
     return dict(zip(zip(frame["model"], frame["instance"]), frame[column]))
 
 
-def test_percentiles_per_instance_are_the_exported_values(prom):
+def test_percentiles_per_instance_are_the_exported_values(backend):
     frame = p95kit.percentiles(
         metric_name=dataset.SUMMARY_METRIC,
         percentiles="50,90,99",
         histogram="summary",
-        prometheus_url=prom.url,
+        prometheus_url=backend.url,
         at=dataset.END,
     )
     assert list(frame.columns) == ["model", "instance", "p50", "p90", "p99", "timestamp"]
@@ -55,11 +55,11 @@ def test_percentiles_per_instance_are_the_exported_values(prom):
     assert not any(word in query for word in ("sum", "avg", "histogram_quantile", "rate"))
 
 
-def test_a_quantile_the_summary_does_not_export_is_named(prom):
+def test_a_quantile_the_summary_does_not_export_is_named(backend):
     frame = p95kit.p95(
         metric_name=dataset.SUMMARY_METRIC,
         histogram="summary",
-        prometheus_url=prom.url,
+        prometheus_url=backend.url,
         at=dataset.END,
     )
     assert frame.empty
@@ -85,7 +85,7 @@ def test_a_quantile_the_summary_does_not_export_is_named(prom):
         metric_name=dataset.SUMMARY_METRIC,
         percentiles="50,95",
         histogram="summary",
-        prometheus_url=prom.url,
+        prometheus_url=backend.url,
         at=dataset.END,
     )
     assert both["p95"].isna().all() and both["p50"].notna().all()

@@ -24,20 +24,26 @@ import requests
 from p95kit.errors import (
     P95kitError,
     PrometheusAuthError,
-    PrometheusQueryError,
     PrometheusUnavailableError,
 )
-from p95kit.prometheus import range_answers
+from p95kit.prometheus import range_answers, sample_limits
 
 #: Statuses retried with backoff (a proxy's 502/503/504, rate limiting); never 400/422.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: vmauth (VictoriaMetrics' auth proxy, 1.79) answers an unknown token with 400 and this
+#: text (which repeats the token: never shown); later versions answer 401.
+_VMAUTH_UNKNOWN_TOKEN = b"cannot find the provided auth token"
 _SAMPLE_KEYS = {"vector": ("value", "histogram"), "matrix": ("values", "histograms")}
 
 
 @dataclass
 class Result:
     """A successful API answer: ``result_type`` and ``result`` from ``data``,
-    plus the ``warnings`` and ``infos`` Prometheus attached."""
+    plus the ``warnings`` and ``infos`` Prometheus attached.
+
+    ``warnings`` holds everything the user must see: Prometheus's warnings (a Thanos
+    partial response among them), then its infos (``infos`` holds those alone), then
+    p95kit's notes about the answer (it was split)."""
 
     result_type: str
     result: list[dict[str, Any]]
@@ -80,11 +86,11 @@ def interpret(
     if status == 200 and body.get("status") == "success":
         return body, None
     if is_envelope(body):
-        return body, PrometheusQueryError(
-            str(body.get("errorType")), str(body.get("error")), query=query
+        return body, sample_limits.query_error(
+            str(body.get("errorType")), str(body.get("error")), query
         )
     where = f"{safe_url}{path}"
-    if status in (401, 403):
+    if status in (401, 403) or (status == 400 and _VMAUTH_UNKNOWN_TOKEN in response.content):
         return body, PrometheusAuthError(
             f"authentication failed: {status} {response.reason} from {where}; "
             "check the bearer token, basic auth or tenant header",
@@ -137,11 +143,13 @@ def to_result(
             columns = range_answers.from_lists(data["result"])
         except (ValueError, TypeError) as exc:
             raise bad_response(safe_url, path, f"samples must be numbers: {exc}") from None
+    warnings = [str(w) for w in body.get("warnings") or []]
+    infos = [str(i) for i in body.get("infos") or []]
     return Result(
         result_type=str(kind),
         result=data["result"],
-        warnings=[str(w) for w in body.get("warnings") or []],
-        infos=[str(i) for i in body.get("infos") or []],
+        warnings=list(dict.fromkeys([*warnings, *infos])),
+        infos=infos,
         columns=columns,
     )
 

@@ -24,19 +24,17 @@ import requests
 
 from p95kit import validation
 from p95kit.errors import InvalidParameterError, P95kitError
-from p95kit.prometheus import range_answers
+from p95kit.prometheus import range_answers, range_split
 from p95kit.prometheus.answers import (
     Result,
     bad_response,
     interpret,
-    merge_matrices,
     retry_after,
     should_retry,
     to_result,
     transport_error,
 )
-from p95kit.prometheus.chunks import MAX_POINTS_PER_SERIES, split_range, suggest_step
-from p95kit.prometheus.fanout import run_all
+from p95kit.prometheus.chunks import MAX_POINTS_PER_SERIES, suggest_step
 from p95kit.prometheus.urls import redact_url, resolve_url
 from p95kit.version import __version__
 
@@ -138,7 +136,9 @@ class Prometheus:
         Ranges over 11,000 points are split into step-aligned chunks with no
         shared boundary point, fetched ``max_workers`` at a time, and joined;
         ``progress`` counts the chunks (None: in Jupyter or with ``-v``; see
-        :mod:`p95kit.progress`).
+        :mod:`p95kit.progress`). A chunk the backend refuses for its sample limit is
+        asked again in shorter parts, and the answer's ``warnings`` say so
+        (:mod:`p95kit.prometheus.range_split`).
         """
         points = math.floor((end - start) / step + 1e-9) + 1
         if points > MAX_POINTS_PER_SERIES:
@@ -147,12 +147,8 @@ class Prometheus:
                 f"{points:,} points per series is too many (max {MAX_POINTS_PER_SERIES:,}); "
                 f"use a step of at least {suggest_step(end - start)}",
             )
-        chunks = split_range(start, end, step)
-        if len(chunks) == 1:
-            return self._range_chunk(promql, start, end, step)
-        calls = [partial(self._range_chunk, promql, lo, hi, step) for lo, hi in chunks]
-        done = run_all(calls, self.max_workers, progress=progress, description="range chunks")
-        return merge_matrices(done)
+        ask = partial(self._range_chunk, promql, step=step)
+        return range_split.fetch(ask, start, end, step, self.max_workers, progress)
 
     def label_values(self, label: str, matches: list[str], start: float, end: float) -> list[str]:
         """Values of ``label`` on series matching any of ``matches`` in ``[start, end]``."""
@@ -197,7 +193,7 @@ class Prometheus:
 
     # -- plumbing --------------------------------------------------------------
 
-    def _range_chunk(self, promql: str, start: float, end: float, step: float) -> Result:
+    def _range_chunk(self, promql: str, start: float, end: float, *, step: float) -> Result:
         form = {"query": promql, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
         return self._api("/api/v1/query_range", form, promql, "matrix", range_answers.decode_body)
 
@@ -212,7 +208,8 @@ class Prometheus:
         method = "POST" if len(promql) > _POST_ABOVE else "GET"
         body, columns = self._call(path, form, promql, method, decode)
         result = to_result(body, columns, self.safe_url, path, expect)
-        for label, texts in (("warning", result.warnings), ("info", result.infos)):
+        warnings = [w for w in result.warnings if w not in result.infos]
+        for label, texts in (("warning", warnings), ("info", result.infos)):
             for text in texts:
                 if (label, text) not in self._logged:  # once per client, not once per query
                     self._logged.add((label, text))

@@ -41,8 +41,8 @@ class Columns:
     values: np.ndarray
 
     def reordered(self, order: list[int]) -> Columns:
-        """The columns with the series in ``order``."""
-        if order == sorted(order):
+        """The columns with the series in ``order`` (all of them, or some)."""
+        if order == list(range(len(self.lengths))):
             return self
         lengths = self.lengths[order]
         index = np.repeat(starts(self.lengths)[order] - starts(lengths), lengths)

@@ -15,8 +15,10 @@ them (:mod:`.frame_warnings`), the public query functions (:mod:`.latency`: ``p9
 ``p95_range``, ``percentiles``, ``list_models``), a window's percentiles, requests and buckets
 fetched once (:mod:`.window`), the bucket-count frame (:mod:`.buckets`) and the bucket each
 percentile lies in (:mod:`.percentile_buckets`), serving-stack presets and empty-answer shape
-checks (:mod:`.presets`, :mod:`.shapes`), and the original API's JSON payloads
-(:mod:`.payloads`).
+checks (:mod:`.presets`, :mod:`.shapes`), the original API's JSON payloads
+(:mod:`.payloads`), and the answers to questions too large for the backend's sample limit:
+a window's counts added over sub-windows (:mod:`.window_split`) and ``histogram_quantile``
+computed from them (:mod:`.quantile_split`).
 
 May import: :mod:`p95kit.prometheus` and the base modules (errors, validation,
 durations, times, version). Never slo, compare, display, report, serve, cli or demo.

@@ -29,7 +29,7 @@ from p95kit.durations import normalize_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus, connect
-from p95kit.query import promql
+from p95kit.query import promql, window_split
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.histogram import Histogram
 from p95kit.query.latency import TimeLike
@@ -88,7 +88,9 @@ def fetch_buckets(
 ) -> pd.DataFrame:
     """The :func:`buckets` frame for validated parameters (``func``: increase or rate)."""
     query = promql.bucket_counts(target, window, func)
-    result = prom.query(query, when)
+    result = window_split.instant(
+        prom, lambda w: promql.bucket_counts(target, w, func), window, when, func
+    )
     frame = parse_buckets(result.result, target.model_label, target.scale)
     frame.attrs.update(
         kind="buckets",

@@ -12,6 +12,11 @@ Rows are keyed by model. Summaries cannot be aggregated across instances, so the
 frames are keyed by model *and* instance: pass ``instance_label`` (normally
 ``"instance"``) and an ``instance`` (str) column follows ``model``; see
 :func:`instance_names`.
+
+A series labelled ``p95kit_idle`` (:func:`p95kit.query.promql.with_idle_models`) is not
+a value but says "this model had no traffic": the model is a row with NaN (for a range,
+a NaN point at each of the series' times) unless the answer already has one, as
+Prometheus's does; backends that drop NaN samples (VictoriaMetrics) leave it out.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import pandas as pd
 from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.range_answers import Columns, from_lists
 from p95kit.query.columns import percentile_column
-from p95kit.query.promql import string_literal
+from p95kit.query.promql import IDLE_LABEL, string_literal
 
 TIMESTAMP = "datetime64[ns, UTC]"
 INSTANCE = "instance"  # the column that keys summary rows next to ``model``
@@ -91,6 +96,13 @@ def _key_columns(
     return columns
 
 
+def _idle_models(result: list[dict[str, Any]], model_label: str) -> tuple[list, list[str]]:
+    """The answer's value series, and the models its ``p95kit_idle`` series name."""
+    values = [item for item in result if IDLE_LABEL not in item["metric"]]
+    idle = [item["metric"].get(model_label, "") for item in result if IDLE_LABEL in item["metric"]]
+    return values, idle
+
+
 @malformed_is_an_error
 def parse_instant(
     result: list[dict[str, Any]],
@@ -102,13 +114,20 @@ def parse_instant(
 ) -> pd.DataFrame:
     """An instant vector -> ``model`` (str), ``<column>`` (float64), ``timestamp`` (UTC).
 
-    One row per model, sorted by model; ``timestamp`` is the evaluation time ``at``.
+    One row per model, sorted by model; ``timestamp`` is the evaluation time ``at``; a
+    model named only by a ``p95kit_idle`` series is a NaN row.
     With ``instance_label`` (summaries): one row per series, an ``instance`` column
     after ``model``, sorted by model, then instance.
     """
+    result, idle = _idle_models(result, model_label)
     keys = row_keys([item["metric"] for item in result], model_label, instance_label)
+    texts = [item["value"][1] for item in result]
+    if idle and instance_label is None:
+        extra = sorted(set(idle) - {key[0] for key in keys})
+        keys += [(model,) for model in extra]
+        texts += ["NaN"] * len(extra)
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    values = np.array([result[i]["value"][1] for i in order], dtype=np.float64)
+    values = np.array([texts[i] for i in order], dtype=np.float64)
     frame = pd.DataFrame(_key_columns([keys[i] for i in order], instance_label is not None))
     frame[column] = values * scale
     frame["timestamp"] = to_timestamps(np.full(len(frame), at))
@@ -129,16 +148,46 @@ def parse_matrix(
     Sorted by model, then time (with ``instance_label``, as for summaries: an
     ``instance`` column after ``model``, sorted by model, instance, time). The
     samples come as :class:`~p95kit.prometheus.range_answers.Columns` (the client reads
-    them straight from the bytes) or from the series' ``values`` lists; no Python loop per sample.
+    them straight from the bytes) or from the series' ``values`` lists; no Python loop per
+    sample. A ``p95kit_idle`` series' times without a point of that model become NaN points.
     """
-    keys = row_keys([item["metric"] for item in result], model_label, instance_label)
+    columns = columns or from_lists(result)
+    idle = [i for i, item in enumerate(result) if IDLE_LABEL in item["metric"]]
+    chosen = [i for i, item in enumerate(result) if IDLE_LABEL not in item["metric"]]
+    keys = row_keys([result[i]["metric"] for i in chosen], model_label, instance_label)
     order = sorted(range(len(keys)), key=keys.__getitem__)
-    samples = (columns or from_lists(result)).reordered(order)
+    samples = columns.reordered([chosen[i] for i in order])
     by_instance = instance_label is not None
     frame = pd.DataFrame(_key_columns([keys[i] for i in order], by_instance, samples.lengths))
     frame["timestamp"] = to_timestamps(samples.stamps)
     frame[column] = samples.values * scale
+    if idle and not by_instance:
+        frame = _with_idle_points(frame, result, idle, columns, model_label, column)
     return frame
+
+
+def _with_idle_points(
+    frame: pd.DataFrame,
+    result: list[dict[str, Any]],
+    idle: list[int],
+    columns: Columns,
+    model_label: str,
+    column: str,
+) -> pd.DataFrame:
+    """``frame`` plus a NaN point per ``p95kit_idle`` sample where the model has no point."""
+    marks = columns.reordered(idle)
+    models = [result[i]["metric"].get(model_label, "") for i in idle]
+    marked = pd.DataFrame(_key_columns([(m,) for m in models], False, marks.lengths))
+    marked["timestamp"] = to_timestamps(marks.stamps)
+    known = pd.MultiIndex.from_frame(frame[["model", "timestamp"]])
+    missing = ~pd.MultiIndex.from_frame(marked[["model", "timestamp"]]).isin(known)
+    if not missing.any():
+        return frame
+    marked = marked[missing]
+    marked[column] = np.nan
+    joined = pd.concat([frame, marked], ignore_index=True)
+    joined["model"] = joined["model"].astype("str")
+    return joined.sort_values(["model", "timestamp"], kind="stable", ignore_index=True)
 
 
 @malformed_is_an_error
@@ -153,18 +202,23 @@ def parse_quantiles(
     """An instant vector labelled by ``quantile`` -> one column per percentile.
 
     Columns: ``model`` (str), ``p50``/``p95``/... (float64, NaN when missing),
-    ``timestamp`` (UTC). One row per model, sorted by model. With ``instance_label``
+    ``timestamp`` (UTC). One row per model, sorted by model (a model named only by a
+    ``p95kit_idle`` series: all NaN). With ``instance_label``
     (summaries): one row per series, an ``instance`` column after ``model``, sorted
     by model, then instance.
     """
     columns = [percentile_column(p) for p in percentiles]
     by_quantile = {round(p / 100, 9): c for p, c in zip(percentiles, columns)}
+    result, idle = _idle_models(result, model_label)
     keys = row_keys([item["metric"] for item in result], model_label, instance_label)
     table: dict[tuple[str, ...], dict[str, float]] = {}
     for key, item in zip(keys, result):
         column = by_quantile.get(quantile_of(item["metric"]))
         if column is not None:
             table.setdefault(key, {})[column] = float(item["value"][1]) * scale
+    if instance_label is None:
+        for model in idle:
+            table.setdefault((model,), {})
     rows = sorted(table)
     frame = pd.DataFrame(_key_columns(rows, instance_label is not None))
     for column in columns:

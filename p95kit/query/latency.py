@@ -34,7 +34,14 @@ from p95kit.errors import InvalidParameterError
 from p95kit.progress import check as check_progress
 from p95kit.prometheus.answers import Result
 from p95kit.prometheus.client import Prometheus, connect
-from p95kit.query import bucket_estimates, estimators, frames, promql, window_histograms
+from p95kit.query import (
+    bucket_estimates,
+    estimators,
+    frames,
+    promql,
+    quantile_split,
+    window_histograms,
+)
 from p95kit.query.columns import percentile_column
 from p95kit.query.frame_warnings import (
     add_warnings,
@@ -223,8 +230,8 @@ def fetch_p95(
         query, result = local.query, _result_of(local)
         frame = local.instant_frame(["p95_latency_ms"], when)
     else:
-        query = promql.quantile(target, 0.95, window)
-        result = prom.query(query, when)
+        query = promql.with_idle_models(promql.quantile(target, 0.95, window), target, window)
+        result = quantile_split.answer(prom, target, (0.95,), window, when, "rate", query)
         frame = frames.parse_instant(
             result.result,
             target.model_label,
@@ -263,7 +270,7 @@ def fetch_range(
         query, result = local.query, _result_of(local)
         frame = local.range_frame("p95_latency_ms")
     else:
-        query = promql.quantile(target, 0.95, window)
+        query = promql.with_idle_models(promql.quantile(target, 0.95, window), target, window)
         result = prom.query_range(query, start, stop, step_s, progress=progress)
         frame = frames.parse_matrix(
             result.result,
@@ -309,7 +316,8 @@ def fetch_percentiles(
         frame = local.instant_frame([percentile_column(p) for p in wanted], when)
     else:
         query = promql.quantiles(target, qs, window, func)
-        result = prom.query(query, when)
+        query = promql.with_idle_models(query, target, window, func)
+        result = quantile_split.answer(prom, target, qs, window, when, func, query)
         frame = frames.parse_quantiles(
             result.result, target.model_label, wanted, target.scale, when, target.instance_label
         )

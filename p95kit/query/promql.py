@@ -8,6 +8,35 @@ Default query for a percentile ``q`` over a window ``W`` (the original API's)::
 names the model, the histogram kind, an optional list of models and extra label
 matchers. Names must already be validated (:mod:`p95kit.validation`); label *values* (model
 names) are escaped here, so any text is safe inside a selector.
+
+A model with no requests in the window is a row with NaN on every backend. Prometheus (and
+Thanos, Mimir, Cortex, which run its engine) answer ``histogram_quantile`` of zero rates
+with a NaN sample; VictoriaMetrics drops NaN samples from every answer, so the model
+would vanish. :func:`with_idle_models` adds, in the same request, one series per model
+whose ``_count`` did not grow in the window, labelled ``p95kit_idle="1"``;
+:mod:`p95kit.query.frames` turns such a series into a NaN row (a NaN point, for a range)
+where the answer has no value for that model. On Prometheus those rows are already
+there, so the frames are the same as without it.
+
+The other differences of VictoriaMetrics (1.79, Debian's; every answer test runs on it):
+
+- ``increase``/``rate`` use the last sample before the window and do not extrapolate;
+  Prometheus extrapolates to the window's edges. Equal wherever the window's edges fall
+  on samples inside the data (the test data's, and most report windows); otherwise the
+  counts differ by at most about one scrape interval's worth at each edge, percentiles
+  (ratios of counts) barely. The queries keep each backend's own ``increase``: MetricsQL's
+  ``increase_prometheus`` does not extrapolate either, and Prometheus has no such function.
+- ``histogram_quantile`` interpolates with the operations in another order: the same
+  numbers but for the last bits.
+- Before 1.82 its ``histogram_quantile`` mishandles one bound spelled two ways across a
+  model's series (``le="1"`` from a C++ or Go client, ``le="1.0"`` from a Python one, as
+  Ray Serve's replicas export): on some instances it answers wrong numbers, for that model
+  and others in the same answer (VictoriaMetrics#3225, fixed in 1.82). Renaming ``le``
+  with ``label_replace`` before ``sum`` would merge the spellings on every backend, but
+  costs Prometheus 1.2x-1.8x on a range query (measured), for a bug of one backend's old
+  versions: not done. What p95kit computes from bucket counts (the buckets, the report's
+  window percentiles, ``estimator="smooth"``) adds the spellings itself and is right there.
+- No ``histogram_count`` (no Prometheus native histograms): see :func:`request_count`.
 """
 
 from __future__ import annotations
@@ -96,8 +125,41 @@ def quantiles(target: Target, qs: tuple[float, ...], window: str, func: str = "r
     return " or ".join(parts)
 
 
+#: The label of :func:`idle_models`' series (frames read them as "no traffic" rows).
+IDLE_LABEL = "p95kit_idle"
+
+
+def idle_models(target: Target, window: str, func: str = "rate") -> str:
+    """One series per model whose classic histogram has series but no requests in
+    ``window`` (the ``_count``'s ``func`` summed per model is 0), labelled
+    ``p95kit_idle="1"``: what a backend that drops NaN samples leaves out of a
+    ``histogram_quantile`` answer. Cheap: one ``_count`` series per bucket set."""
+    label = target.model_label
+    counts = f"sum by ({label}) ({func}({series_selector(target, '_count')}[{window}]))"
+    return f'label_replace({counts} == 0, "{IDLE_LABEL}", "1", "", "")'
+
+
+def with_idle_models(query: str, target: Target, window: str, func: str = "rate") -> str:
+    """``query`` (a :func:`quantile` or :func:`quantiles` query over ``window``) ``or``
+    :func:`idle_models`, so that a model without traffic is a NaN row on every backend.
+
+    Classic histograms only (and ``auto``'s classic side): native histograms and summaries
+    are left as they are. The backends that drop NaN samples (VictoriaMetrics) have no
+    Prometheus native histograms, and a summary whose quantile is NaN is stored by them
+    as a staleness marker: its series is gone, and nothing tells "no traffic" from "not
+    exported"."""
+    if target.histogram not in ("classic", "auto"):
+        return query
+    return f"{query} or {idle_models(target, window, func)}"
+
+
 def request_count(target: Target, window: str) -> str:
-    """Requests per model over ``window`` (an ``increase`` of the count)."""
+    """Requests per model over ``window`` (an ``increase`` of the count).
+
+    The native side (``histogram="native"``, and ``auto``'s) needs ``histogram_count``,
+    which MetricsQL (VictoriaMetrics 1.79) does not have: p95kit sends it only where a
+    native histogram was found (:func:`p95kit.query.window_histograms.fetch` answered None);
+    classic histograms' requests come from their ``+Inf`` bucket."""
     label = target.model_label
     classic = f"sum by ({label}) (increase({series_selector(target, '_count')}[{window}]))"
     native = f"histogram_count(sum by ({label}) (increase({series_selector(target)}[{window}])))"

@@ -12,12 +12,13 @@ queries (percentiles, requests, buckets) answer instead, three at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
-from p95kit.query import frames, promql, window_histograms
+from p95kit.query import frames, promql, window_histograms, window_split
 from p95kit.query.buckets import fetch_buckets, from_histograms
 from p95kit.query.latency import fetch_percentiles, percentiles_from
 from p95kit.query.target import Target
@@ -63,7 +64,7 @@ def fetch_window(
                 prom, target, percentiles, window, end, "increase", estimator
             ),
             lambda: fetch_buckets(prom, target, window, end),
-            lambda: prom.query(count_query, end),
+            lambda: window_split.instant(prom, partial(promql.request_count, target), window, end),
         ],
         workers=3,
     )

@@ -31,7 +31,7 @@ import numpy as np
 from p95kit.errors import PrometheusUnavailableError
 from p95kit.prometheus.answers import malformed_is_an_error
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import estimators, promql
+from p95kit.query import estimators, promql, window_split
 from p95kit.query.histogram import Histogram, Share
 from p95kit.query.target import Target
 
@@ -133,7 +133,7 @@ def fetch(
     if target.histogram in ("native", "summary"):
         return None
     text = query(target, window, func)
-    result = prom.query(text, when)
+    result = window_split.instant(prom, lambda w: query(target, w, func), window, when, func)
     return from_answer(result.result, target, window, when, text, result)
 
 

@@ -118,7 +118,7 @@ def check(endpoint: Endpoint, values: dict[str, Any]) -> None:
 def _frame_answer(function: str) -> Callable[[p95kit.Prometheus, dict[str, Any]], bytes]:
     def ask(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
         frame = getattr(p95kit, function)(client=client, **keywords)
-        return dumps(p95kit.to_payload(frame))
+        return dumps(with_warnings(p95kit.to_payload(frame), frame.attrs.get("warnings")))
 
     return ask
 
@@ -126,6 +126,12 @@ def _frame_answer(function: str) -> Callable[[p95kit.Prometheus, dict[str, Any]]
 def _models_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
     names = p95kit.list_models(client=client, **keywords)
     return dumps({"status": "success", "data": names, "count": len(names)})
+
+
+def with_warnings(payload: dict[str, Any], warnings: list[str] | None) -> dict[str, Any]:
+    """The payload, plus ``"warnings"`` when the answer has any (a partial response,
+    Prometheus's infos, a split question, a model without series): never dropped."""
+    return {**payload, "warnings": list(warnings)} if warnings else payload
 
 
 ENDPOINTS = {

@@ -28,10 +28,20 @@ class P95Item(BaseModel):
     time_range: str
 
 
+def _warnings() -> Any:
+    return Field(
+        None,
+        description="Only when the answer has something to say: Prometheus's warnings and infos "
+        "(a partial response), a question split for the backend's sample limit, a model "
+        "without series.",
+    )
+
+
 class P95Body(BaseModel):
     status: Literal["success"]
     data: list[P95Item]
     count: int
+    warnings: list[str] | None = _warnings()
 
 
 class RangePoint(BaseModel):
@@ -52,6 +62,7 @@ class RangeBody(BaseModel):
     status: Literal["success"]
     data: list[RangeItem]
     count: int
+    warnings: list[str] | None = _warnings()
 
 
 class PercentilesItem(BaseModel):
@@ -67,6 +78,7 @@ class PercentilesBody(BaseModel):
     count: int
     metric_name: str
     time_range: str
+    warnings: list[str] | None = _warnings()
 
 
 class ModelsBody(BaseModel):
