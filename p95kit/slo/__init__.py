@@ -3,7 +3,12 @@
 An SLO is "``objective`` % of requests take at most ``threshold_ms``, over a rolling
 ``window``" (the SRE workbook's latency SLI: good requests / all requests, counted from the
 histogram's buckets). Holds the SLO's definition and the burn-rate policy that guards it
-(:mod:`.policy`).
+(:mod:`.policy`); the budget and burn-rate arithmetic (:mod:`.budget`); the burn windows'
+counts from one query (:mod:`.burn_windows`); one SLO judged at one time
+(:mod:`.evaluate`); the public questions ``slo`` and ``burn_rates`` (:mod:`.latency_slo`),
+one SLO per metric and goodput's bounds (:mod:`.several_metrics`), the advice on thresholds
+between bucket bounds (:mod:`.thresholds`), the budget burning down over the window
+(:mod:`.burndown`) and the JSON bodies (:mod:`.payload`).
 
 May import: :mod:`p95kit.query`, :mod:`p95kit.prometheus` and the base modules. Never
 compare, display, report, serve, cli or demo.
