@@ -81,7 +81,15 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.slo.thresholds import slo_advice
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
+_lazy = lazy_getattr(__name__, _EXPORTS, globals())
+
+
+def __getattr__(name: str) -> object:
+    if name == "slo":  # the subpackage p95kit.slo, callable as the function p95kit.slo(...)
+        import p95kit.slo
+
+        return p95kit.slo
+    return _lazy(name)
 
 
 def __dir__() -> list[str]:
