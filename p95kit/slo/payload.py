@@ -94,3 +94,47 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
         k: (round(v, 6) if isinstance(v, float) and math.isfinite(v) else v)
         for k, v in record.items()
     }
+
+
+def to_budget_payload(frame: pd.DataFrame) -> dict[str, Any]:
+    """A :func:`p95kit.budget_over_time` frame as JSON: ``{"status": "success", "data":
+    [{"model": m, "data_points": [{"timestamp", "requests", "bad_requests",
+    "budget_remaining"}]}], "count": n, "threshold_ms", "objective", "window", "step"}``
+    (a report's ``budget.json``)."""
+    data = []
+    stamps = _column(frame, "timestamp", ())
+    values = {c: _column(frame, c, ("budget_remaining",)) for c in _POINT_COLUMNS}
+    models = frame["model"].tolist()
+    start = 0
+    for end in range(1, len(frame) + 1):
+        if end == len(frame) or models[end] != models[start]:
+            points = [
+                {"timestamp": stamps[i], **{c: values[c][i] for c in _POINT_COLUMNS}}
+                for i in range(start, end)
+            ]
+            data.append({"model": models[start], "data_points": points})
+            start = end
+    body: dict[str, Any] = {"status": "success", "data": data, "count": len(data)}
+    for key in ("threshold_ms", "objective", "window", "step"):
+        body[key] = frame.attrs.get(key)
+    return body
+
+
+def from_budget_payload(body: dict[str, Any]) -> pd.DataFrame:
+    """The frame :func:`to_budget_payload` wrote (values as rounded there)."""
+    from p95kit.query.frames import to_timestamps
+    from p95kit.slo.burndown import COLUMNS
+
+    points = [(d["model"], p) for d in body.get("data", []) for p in d["data_points"]]
+    frame = pd.DataFrame({"model": pd.Series([m for m, _ in points], dtype="str")})
+    frame["timestamp"] = to_timestamps([p["timestamp"] for _, p in points])
+    for column in _POINT_COLUMNS:
+        frame[column] = np.array(
+            [np.nan if p[column] is None else p[column] for _, p in points], dtype=np.float64
+        )
+    frame.attrs.update({k: body.get(k) for k in ("threshold_ms", "objective", "window", "step")})
+    frame.attrs["kind"] = "budget_over_time"
+    return frame[list(COLUMNS)]
+
+
+_POINT_COLUMNS = ("requests", "bad_requests", "budget_remaining")
