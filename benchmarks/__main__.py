@@ -1,8 +1,8 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all seven, ~8-10 minutes on 2 cores
+    python -m benchmarks                  # all eight, ~10-12 minutes on 2 cores
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics, serve
+                                          #   accuracy, metrics, serve, slo
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -27,11 +27,12 @@ from benchmarks import (
     bench_report,
     bench_scale,
     bench_serve,
+    bench_slo,
     bench_startup,
     common,
 )
 
-ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve")
+ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve", "slo")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 15),
         "metrics": lambda: bench_metrics.run(rounds=2 if quick else 7),
         "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
+        "slo": lambda: bench_slo.run(rounds=3 if quick else 7),
     }
     machine = common.machine_info()
     load_before = _load()

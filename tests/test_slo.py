@@ -14,6 +14,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import p95kit
@@ -215,6 +216,30 @@ def test_the_number_of_queries_does_not_grow_with_the_models(prom):
             p95kit.slo(threshold_ms=500, prometheus_url=proxy.url, at=END, models=models)
             paths = sorted(seen.path for seen in proxy.seen)
             assert paths == ["/api/v1/label/le/values", "/api/v1/query", "/api/v1/query"]
+
+
+def test_a_backend_that_refuses_the_burn_query_for_its_sample_limit_is_asked_window_by_window(
+    slo_prom,
+):
+    """VictoriaMetrics counts every sample a query selects (-search.maxSamplesPerQuery), so
+    the seven windows together may be refused where each alone is not; Prometheus limits the
+    samples of one series at a time and cannot show it: the proxy refuses the one query."""
+
+    def refuse_the_seven_windows(body: dict) -> dict:
+        data = body.get("data")
+        labels = [item["metric"] for item in data["result"]] if isinstance(data, dict) else []
+        if any("p95kit_window" in m for m in labels):
+            error = "cannot select more than -search.maxSamplesPerQuery=1000 samples"
+            return {"status": "error", "errorType": "execution", "error": error}
+        return body
+
+    kwargs = dict(at=END, window="30d")
+    direct = p95kit.burn_rates(slo_data.METRIC, 2000, prometheus_url=slo_prom.url, **kwargs)
+    with Proxy(slo_prom.url, edit=refuse_the_seven_windows) as proxy:
+        split = p95kit.burn_rates(slo_data.METRIC, 2000, prometheus_url=proxy.url, **kwargs)
+        queries = [s for s in proxy.seen if s.path == "/api/v1/query"]
+    assert len(queries) == 1 + 1 + 7  # the window, the refused one, then one per window
+    pd.testing.assert_frame_equal(split, direct, check_like=False)
 
 
 def test_invalid_parameters_are_refused_before_any_request():

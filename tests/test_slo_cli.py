@@ -135,3 +135,13 @@ def test_serve_answers_api_slo_with_the_same_body(prom):
         assert bad.status_code == 400 and bad.json()["details"]["parameter"] == "threshold_ms"
         missing = requests.get(server.url + "/api/slo/", timeout=60)
         assert missing.status_code == 400 and "threshold_ms" in missing.json()["error"]
+
+
+def test_a_hostile_model_name_in_the_alert_lines_stays_one_line(cli, prom):
+    result = cli(
+        "slo", "--threshold-ms", "50", "--window", "24h", "--at", str(END),
+        "--prometheus-url", prom.url, "--model", HOSTILE_MODEL, "--fail-on-burn",
+    )  # fmt: skip
+    assert result.exit_code == 5  # half its requests take over 50 ms
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"p95kit: SLO burning: model {HOSTILE_MODEL}: page")

@@ -16,8 +16,9 @@ asks for every bucket instead (:func:`p95kit.query.window_histograms.query`). Ei
 window's answer becomes a :class:`~p95kit.query.window_histograms.WindowHistograms`, read by
 the same histogram core as the SLO window.
 
-A backend that refuses the query for its sample limit is asked one window at a time through
-:func:`p95kit.query.window_histograms.fetch` (which splits a window too large by itself).
+A backend that refuses the query for its sample limit is asked one window at a time, and a
+window still too large by itself through :func:`p95kit.query.window_histograms.fetch` (which
+splits it).
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def fetch(
         if not too_many_samples(exc):
             raise
         log.info("burn windows: over the sample limit in one query; one window at a time")
-        return _one_by_one(prom, target, windows, when)
+        return _one_by_one(prom, target, windows, when, spellings)
     label = window_label(target)
     by_window: dict[str, list] = {w: [] for w in windows}
     for item in result.result:
@@ -133,21 +134,39 @@ def fetch(
 
 
 def too_many_samples(exc: PrometheusQueryError) -> bool:
-    """Whether Prometheus refused a query for its ``--query.max-samples`` limit."""
-    return "too many samples" in (exc.error or "")
+    """Whether the backend refused a query for its sample limit: Prometheus's
+    ``--query.max-samples`` ("would load too many samples into memory") or VictoriaMetrics'
+    ``-search.maxSamplesPerQuery`` ("cannot select more than ... samples")."""
+    text = exc.error or ""
+    return "too many samples" in text or "maxSamplesPerQuery" in text
 
 
 def _one_by_one(
-    prom: Prometheus, target: Target, windows: Sequence[str], when: float
+    prom: Prometheus,
+    target: Target,
+    windows: Sequence[str],
+    when: float,
+    spellings: Sequence[str] | None,
 ) -> BurnWindows:
+    """Each window by itself: the same question, or, when one window alone is over the
+    limit, :func:`p95kit.query.window_histograms.fetch` (which splits it)."""
     histograms, queries, warnings, infos = {}, [], [], []
     for w in windows:
-        hist = window_histograms.fetch(prom, classic(target), w, when)
-        hist = hist if hist is not None else _empty(target, w, when, "")
+        text = window_query(target, w, spellings)
+        try:
+            result = prom.query(text, when)
+            hist = window_histograms.from_answer(result.result, classic(target), w, when, text)
+            notes = (list(result.warnings), list(result.infos))
+        except PrometheusQueryError as exc:
+            if not too_many_samples(exc):
+                raise
+            hist = window_histograms.fetch(prom, classic(target), w, when)
+            notes = (list(hist.warnings), list(hist.infos)) if hist is not None else ([], [])
+        hist = hist if hist is not None else _empty(target, w, when, text)
         histograms[w] = hist
-        queries.append(hist.query)
-        warnings += [x for x in hist.warnings if x not in warnings]
-        infos += [x for x in hist.infos if x not in infos]
+        queries.append(hist.query or text)
+        warnings += [x for x in notes[0] if x not in warnings]
+        infos += [x for x in notes[1] if x not in infos]
     return BurnWindows(histograms, queries, warnings, infos)
 
 
