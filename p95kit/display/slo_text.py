@@ -114,6 +114,12 @@ def explain_lines(frame: pd.DataFrame) -> list[str]:
             )
         elif not (finite(row["bound_below_ms"]) or finite(row["bound_above_ms"])):
             lines.append(f"{who}: no finite bucket bound near {threshold}")
+        elif row["good_share_low"] == row["good_share_high"]:
+            near = [bound(v) for v in (row["bound_below_ms"], row["bound_above_ms"]) if finite(v)]
+            lines.append(
+                f"{who}: {threshold} lies between bucket bounds {' and '.join(near)} ms, but "
+                f"none of the requests do: exactly {pct(row['good_share_low'])} good"
+            )
         else:
             near = [bound(v) for v in (row["bound_below_ms"], row["bound_above_ms"]) if finite(v)]
             lines.append(

@@ -211,6 +211,12 @@ def combine(
         queries = {"window": hist.query}
         warnings, infos = list(hist.warnings), list(hist.infos)
     windows = {w: _counts(models, h, threshold, estimator) for w, h in burn.histograms.items()}
+    unknown = sorted({m for c in windows.values() for m in _unknown(models, c)})
+    if unknown:
+        warnings.append(
+            f"no bucket at {threshold:g} ms in the burn windows for {', '.join(unknown)} (its "
+            "bucket layout changed?): their burn rates are unknown (NaN) and fire no tier"
+        )
     queries["burn"] = " ; ".join(burn.queries)
     fired = budget.firing(models, policy, windows, objective.budget)
     warnings += [w for w in burn.warnings if w not in warnings]
@@ -244,6 +250,11 @@ def _counts(
         requests[found] = np.nan_to_num(hist.requests()[rows[found]], nan=0.0)
         good[found] = hist.shares(threshold_ms, estimator).estimate[rows[found]]
     return WindowCounts(requests, good)
+
+
+def _unknown(models: list[str], counts: WindowCounts) -> list[str]:
+    """Models with requests in a burn window but no share (no bucket bound there)."""
+    return [m for m, r, g in zip(models, counts.requests, counts.good) if r > 0 and np.isnan(g)]
 
 
 def _bounds(hist: WindowHistograms, threshold_ms: float) -> np.ndarray:
