@@ -119,3 +119,25 @@ def test_the_slo_section_renders_in_a_browser(published_report):
         browser.close()
     assert top is not None and box is not None and box["y"] > top["y"]
     assert width > 0
+
+
+@pytest.mark.kernel
+def test_a_preset_report_has_an_slo_section_per_metric(servers, cli, tmp_path):
+    from tests.support import servers_dataset
+
+    result = cli.report(
+        servers.url, tmp_path, "--preset", "vllm", "--slo-ms", "5000", "--objective", "95",
+        duration="1h", end=servers_dataset.END,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    latest = tmp_path / "latest"
+    html = (latest / "report.html").read_text(encoding="utf-8")
+    for metric in ("vllm:e2e_request_latency_seconds", "vllm:time_to_first_token_seconds"):
+        assert "SLO and error budget: " in html and metric in html
+        folder = latest / "metrics" / metric.replace(":", "_")
+        assert (folder / "budget.json").is_file() and (folder / "budget.png").is_file()
+    e2e = json.loads((latest / "summary.json").read_text(encoding="utf-8"))
+    llama = next(r for r in e2e["models"] if r["model"] == servers_dataset.LLAMA)
+    assert llama["good_share"] == pytest.approx(0.95)  # 10 of 200 in (5, 10] s
+    assert llama["budget_remaining"] == pytest.approx(0.0, abs=1e-9)
+    assert llama["slo_status"] in ("ok", "exhausted")  # exactly at the objective
