@@ -117,6 +117,13 @@ def test_one_slo_per_metric_with_a_preset_and_goodput(cli, servers):
     ttft = by["vllm:time_to_first_token_seconds", servers_dataset.LLAMA]["good_share"]
     assert goodput["goodput_high"] == pytest.approx(min(ttft, 0.95))
     assert goodput["goodput_low"] == pytest.approx(max(0, ttft + 0.95 - 1))
+    one = cli(
+        "slo", "--preset", "vllm", "--prometheus-url", servers.url, "--at",
+        str(servers_dataset.END), "--window", "1h", "--threshold-ms", "5000", "--format", "json",
+    )  # fmt: skip
+    body = json.loads(one.stdout)  # one threshold: the preset's first metric, by model_name
+    assert body["metric_name"] == "vllm:e2e_request_latency_seconds"
+    assert {d["model"] for d in body["data"]} == {servers_dataset.LLAMA, servers_dataset.QWEN}
 
 
 def test_serve_answers_api_slo_with_the_same_body(prom):

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from p95kit.display.formatting import MISSING, NO_TRAFFIC, bound, finite, given_ms, number
-from p95kit.display.terminal import terminal_safe
+from p95kit.display.terminal import terminal_safe, unit_footer
 from p95kit.query.payloads import dumps
 from p95kit.slo.budget import NO_TRAFFIC as NO_TRAFFIC_STATUS
 from p95kit.slo.payload import to_slo_payload
@@ -63,7 +63,7 @@ def render_slo(frame: pd.DataFrame, output_format: str) -> str:
 def slo_table(frame: pd.DataFrame) -> str:
     """An aligned table per model (and metric): requests, good share (the proven interval
     when the threshold is between bounds), budget left, burn rates, status; a footer says
-    the SLO."""
+    the SLO (and the metric's unit when it is not seconds read from the name)."""
     if frame.empty:
         return (
             "no models found: no series matched (check --metric-name, --model-label and "
@@ -79,7 +79,7 @@ def slo_table(frame: pd.DataFrame) -> str:
     shown["burn 1h"] = [burn(v) for v in frame["burn_rate_1h"]]
     shown["burn 6h"] = [burn(v) for v in frame["burn_rate_6h"]]
     shown["status"] = frame["status"].astype(str).to_numpy()
-    return shown.to_string(index=False) + "\n" + footer(frame)
+    return shown.to_string(index=False) + "\n" + footer(frame) + unit_footer(frame.attrs)
 
 
 def footer(frame: pd.DataFrame) -> str:
