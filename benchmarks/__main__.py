@@ -1,8 +1,8 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all eight, ~8-10 minutes on 2 cores
+    python -m benchmarks                  # all nine, ~12-14 minutes on 2 cores
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics, serve, limits
+                                          #   accuracy, metrics, serve, limits, slo
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -28,11 +28,22 @@ from benchmarks import (
     bench_report,
     bench_scale,
     bench_serve,
+    bench_slo,
     bench_startup,
     common,
 )
 
-ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve", "limits")
+ORDER = (
+    "range",
+    "report",
+    "scale",
+    "startup",
+    "accuracy",
+    "metrics",
+    "serve",
+    "limits",
+    "slo",
+)
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -156,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         "metrics": lambda: bench_metrics.run(rounds=2 if quick else 7),
         "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
         "limits": lambda: bench_limits.run(rounds=2 if quick else 5),
+        "slo": lambda: bench_slo.run(rounds=3 if quick else 7),
     }
     machine = common.machine_info()
     load_before = _load()

@@ -56,6 +56,101 @@ def accuracy(url: str) -> list[dict]:
     return rows
 
 
+def share_accuracy(url: str) -> list[dict]:
+    """SLO shares at thresholds between bucket bounds (:func:`groundtruth.share_thresholds`):
+    one row per shape x layout x threshold with the true share, the interval the counts prove
+    and both estimators' shares, read as :func:`p95kit.slo` reads the window (its
+    ``WindowHistograms.shares``; one bucket query per layout)."""
+    from p95kit import Prometheus
+    from p95kit.query import window_histograms
+    from p95kit.query.target import make_target
+
+    rows = []
+    with Prometheus(url) as client:
+        for layout in gt.LAYOUTS:
+            target = make_target(gt.metric_name(layout), "model", histogram="classic")
+            hist = window_histograms.fetch(client, target, gt.WINDOW, gt.END)
+            row_of = {model: i for i, model in enumerate(hist.models)}
+            for case in (c for c in gt.cases() if c.layout == layout):
+                for threshold, true in gt.share_thresholds(case):
+                    ms = threshold * 1000
+                    found = {e: hist.shares(ms, e) for e in ESTIMATORS}
+                    i = row_of[case.shape]
+                    rows.append(
+                        {
+                            "shape": case.shape,
+                            "layout": layout,
+                            "threshold_ms": ms,
+                            "true": true,
+                            "low": float(found["smooth"].low[i]),
+                            "high": float(found["smooth"].high[i]),
+                            **{e: float(found[e].estimate[i]) for e in ESTIMATORS},
+                        }
+                    )
+    return rows
+
+
+def where(row: dict) -> str:
+    """Where a threshold lies: ``between`` two exported bucket bounds, in the ``first``
+    bucket (nothing is known below its bound: both estimators are linear from 0 there), or
+    in the ``overflow`` over the top bound."""
+    bounds = gt.LAYOUTS[row["layout"]]
+    if row["threshold_ms"] < bounds[0] * 1000:
+        return "first"
+    return "overflow" if row["threshold_ms"] > bounds[-1] * 1000 else "between"
+
+
+def share_figures(rows: list[dict]) -> dict[str, float]:
+    """Mean |error| of the share (0-1) and of the bad share (relative) per estimator, and
+    at how many thresholds the proven interval missed the truth (must be 0)."""
+    figures: dict[str, float] = {}
+    for e in ESTIMATORS:
+        figures[f"share_{e}"] = float(np.mean([abs(r[e] - r["true"]) for r in rows]))
+        bad = [abs((1 - r[e]) / (1 - r["true"]) - 1) for r in rows if r["true"] < 1]
+        figures[f"bad_{e}"] = float(np.mean(bad))
+    figures["outside"] = sum(not (r["low"] <= r["true"] <= r["high"]) for r in rows)
+    figures["count"] = len(rows)
+    return figures
+
+
+def share_tables(rows: list[dict]) -> tuple[list[str], dict[str, float]]:
+    """Markdown: the share errors per layout (thresholds between two bounds), then per
+    place of the threshold; figures: those between two bounds, and ``outside`` over all."""
+    between = [r for r in rows if where(r) == "between"]
+    groups = [(layout, [r for r in between if r["layout"] == layout]) for layout in gt.LAYOUTS]
+    groups.append(("all, between two bounds", between))
+    groups += [
+        (f"all, {place}", [r for r in rows if where(r) == place]) for place in ("first", "overflow")
+    ]
+    lines = []
+    for name, mine in groups:
+        if not mine:
+            continue
+        found = share_figures(mine)
+        lines.append(
+            [
+                name,
+                str(int(found["count"])),
+                f"{found['share_prometheus'] * 100:.2f}",
+                f"{found['share_smooth'] * 100:.2f}",
+                f"{found['bad_prometheus'] * 100:.1f} %",
+                f"{found['bad_smooth'] * 100:.1f} %",
+            ]
+        )
+    headers = [
+        "thresholds",
+        "count",
+        "linear: mean |error| (points)",
+        "smooth: mean |error| (points)",
+        "linear: bad share, mean |rel. error|",
+        "smooth: bad share, mean |rel. error|",
+    ]
+    figures = share_figures(between)
+    figures["outside"] = share_figures(rows)["outside"]
+    figures["all"] = len(rows)
+    return [common.table(headers, lines)], figures
+
+
 def _pct(x: float) -> str:
     return f"{x * 100:+.1f} %"
 
@@ -193,9 +288,12 @@ def run(rounds: int = 7) -> str:
         truth_file = gt.write_openmetrics(folder / "truth" / "groundtruth.om")
         with LocalPrometheus(truth_file, folder / "truth") as prom:
             rows = accuracy(prom.url)
+            share_rows = share_accuracy(prom.url)
         with LocalPrometheus(cost_dataset(folder / "cost"), folder / "cost") as prom:
             cost_rows, ratios = cost(prom.url, rounds)
     tables, figures = accuracy_tables(rows)
+    shares, share_fig = share_tables(share_rows)
+    half = share_fig["share_smooth"] <= share_fig["share_prometheus"] / 2
     third = figures["tail_smooth"] <= figures["tail_prometheus"] / 3
     excess = figures["worst_excess"] <= 0.05
     cheap = all(r <= 1.5 for name, r in ratios.items() if not name.startswith("range"))
@@ -210,6 +308,16 @@ def run(rounds: int = 7) -> str:
         f"5 points from P50 to P99: {'met' if excess else 'NOT met'} (worst: "
         f"{figures['worst_excess'] * 100:+.1f} points, {figures['worst_case']}).**",
         "",
+        f"**Goal (SLO shares): the proven interval holds the true share at every one of "
+        f"{int(share_fig['all'])} thresholds: "
+        f"{'met' if share_fig['outside'] == 0 else 'NOT met'} ({int(share_fig['outside'])} "
+        f"missed); at the {int(share_fig['count'])} between two bucket bounds smooth's mean "
+        f"|error| <= half of linear interpolation's (Prometheus 3.4's histogram_fraction): "
+        f"{'met' if half else 'NOT met'} "
+        f"({share_fig['share_smooth'] * 100:.2f} against "
+        f"{share_fig['share_prometheus'] * 100:.2f} points, "
+        f"{share_fig['share_smooth'] / share_fig['share_prometheus']:.2f}x).**",
+        "",
         f"**Goal (cost): smooth <= 1.5x prometheus for instant and window questions: "
         f"{'met' if cheap else 'NOT met'} (instant {instant:.2f}x, window {window:.2f}x).**",
         "",
@@ -220,6 +328,17 @@ def run(rounds: int = 7) -> str:
         "the true percentile (tests/test_groundtruth.py checks it).",
         "",
         *tables,
+        "",
+        "SLO shares at thresholds between bucket bounds: each case's true P50, P75, P90, P95 "
+        "and P99 (those not on a bound) as the threshold, the true share the samples' own "
+        "(`benchmarks/groundtruth.py`, `share_thresholds`); the shares as `p95kit.slo` reads "
+        "the window (`WindowHistograms.shares`). Linear is what Prometheus 3.4's "
+        "`histogram_fraction` answers; the bad share (1 - share) is what a budget spends, so "
+        "its relative error is the budget's. In the first bucket nothing is known below its "
+        "bound and both are linear from 0 (the same numbers); over the top bound smooth models "
+        "the overflow from the `_sum`:",
+        "",
+        *shares,
         "",
         f"Cost: {COST_MODELS} models x 15 series, {COST_HOURS} h at 1 sample/min, a real "
         f"Prometheus on the same 2 cores; {rounds} alternating rounds ({rounds * 6} for the "

@@ -172,3 +172,22 @@ def write_openmetrics(path: Path, extra: int = 0) -> Path:
     lines.append("# EOF\n")
     path.write_text("".join(lines), encoding="utf-8")
     return path
+
+
+#: Where SLO thresholds are put: at each case's true percentiles (so the true share of
+#: requests under them is about p %), wherever they fall between two bucket bounds.
+SHARE_PERCENTILES = PERCENTILES
+
+
+def share_thresholds(case: Case) -> list[tuple[float, float]]:
+    """``(threshold in seconds, true share at or under it)`` for ``case``: its samples' true
+    percentiles in :data:`SHARE_PERCENTILES`, those that are not a bucket bound."""
+    values = samples(case.shape)
+    bounds = np.asarray(LAYOUTS[case.layout])
+    out = []
+    for p in SHARE_PERCENTILES:
+        threshold = truth(values, p)
+        if np.isclose(bounds, threshold, rtol=1e-9, atol=0.0).any():
+            continue
+        out.append((threshold, float(np.mean(values <= threshold))))
+    return out

@@ -6,6 +6,7 @@
     p95kit.percentiles(percentiles="50,95,99")                    # several percentiles
     p95kit.to_payload(frame)                                      # the original API's JSON
     p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
+    p95kit.slo(threshold_ms=2000, objective=99.5, window="30d")   # error budgets, burn rates
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -40,12 +41,21 @@ _EXPORTS = {
     "plot_distribution": "p95kit.display.distribution",
     "plot_p95": "p95kit.display.plotting",
     "styled": "p95kit.display.styling",
+    "slo": "p95kit.slo.latency_slo",
+    "burn_rates": "p95kit.slo.latency_slo",
+    "slo_metrics": "p95kit.slo.several_metrics",
+    "goodput": "p95kit.slo.several_metrics",
+    "slo_advice": "p95kit.slo.thresholds",
+    "budget_over_time": "p95kit.slo.burndown",
+    "to_slo_payload": "p95kit.slo.payload",
+    "plot_budget": "p95kit.display.budget_chart",
 }
 
 __all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
 
 if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py keeps it in step
     # ruff: noqa: F401 (these imports are the re-exports; __all__ comes from _EXPORTS)
+    from p95kit.display.budget_chart import plot_budget
     from p95kit.display.distribution import plot_distribution
     from p95kit.display.plotting import plot_p95
     from p95kit.display.styling import styled
@@ -64,9 +74,22 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
     from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
+    from p95kit.slo.burndown import budget_over_time
+    from p95kit.slo.latency_slo import burn_rates, slo
+    from p95kit.slo.payload import to_slo_payload
+    from p95kit.slo.several_metrics import goodput, slo_metrics
+    from p95kit.slo.thresholds import slo_advice
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
+_lazy = lazy_getattr(__name__, _EXPORTS, globals())
+
+
+def __getattr__(name: str) -> object:
+    if name == "slo":  # the subpackage p95kit.slo, callable as the function p95kit.slo(...)
+        import p95kit.slo
+
+        return p95kit.slo
+    return _lazy(name)
 
 
 def __dir__() -> list[str]:

@@ -17,6 +17,8 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
     for name, command in group.commands.items():
         path = (*prefix, name)
         if isinstance(command, click.Group):
+            if command.invoke_without_command:  # a group that answers itself (p95kit slo)
+                yield path
             yield from _commands(command, path)
         else:
             yield path

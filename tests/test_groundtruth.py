@@ -5,7 +5,9 @@ Prometheus, and asked for through p95kit with ``estimator="prometheus"`` and ``"
 the truth is ``numpy.percentile`` of the same samples. Issue #14's acceptance, computed:
 mean |relative error| of P95 and P99 with smooth <= 1/3 of histogram_quantile's; nowhere
 (P50..P99) smooth worse by more than 5 percentage points; smooth always in the bucket that
-holds the true percentile.
+holds the true percentile. Issue #20's, for SLO shares at thresholds between bucket bounds
+(the true percentiles as thresholds): the interval the counts prove always holds the true
+share, and smooth's mean |error| between two bounds is at most half of linear's.
 """
 
 from __future__ import annotations
@@ -177,3 +179,49 @@ def test_native_histograms_fall_back_to_prometheus(native_prom):
     pd.testing.assert_frame_equal(smooth, plain, check_like=False)
     assert smooth.attrs["estimator"] == "prometheus"
     assert any("estimator='smooth' needs classic" in w for w in smooth.attrs["warnings"])
+
+
+# -- SLO shares at thresholds between bucket bounds (issue 20's acceptance) ------------------
+
+
+@pytest.fixture(scope="module")
+def shares(truth_prom) -> list[dict]:
+    from benchmarks.bench_accuracy import share_accuracy
+
+    return share_accuracy(truth_prom.url)
+
+
+def test_the_proven_interval_always_holds_the_true_share(shares):
+    assert len(shares) >= 150
+    missed = [r for r in shares if not r["low"] <= r["true"] <= r["high"]]
+    assert missed == []
+    for r in shares:
+        for estimator in ("prometheus", "smooth"):
+            assert r["low"] - 1e-12 <= r[estimator] <= r["high"] + 1e-12, r
+
+
+def test_smooth_share_error_between_bounds_is_at_most_half_of_linear(shares):
+    from benchmarks.bench_accuracy import share_tables
+
+    _, figures = share_tables(shares)
+    assert figures["count"] >= 140  # thresholds strictly between two exported bounds
+    assert figures["share_smooth"] <= figures["share_prometheus"] / 2, figures
+
+
+def test_p95kit_slo_reads_the_shares_measured(truth_prom, shares):
+    """The measurement reads the window as p95kit.slo does: the same good shares."""
+    picked = [r for r in shares if r["layout"] == "vllm_e2e"][:3]
+    for r in picked:
+        frame = p95kit.slo(
+            metric_name=gt.metric_name(r["layout"]),
+            threshold_ms=r["threshold_ms"],
+            window=gt.WINDOW,
+            prometheus_url=truth_prom.url,
+            at=gt.END,
+            models=[r["shape"]],
+        )
+        row = frame.iloc[0]
+        assert row["good_share"] == pytest.approx(r["smooth"], abs=1e-12)
+        assert (row["good_share_low"], row["good_share_high"]) == pytest.approx(
+            (r["low"], r["high"])
+        )

@@ -50,7 +50,7 @@ def test_explore_notebook_runs_against_the_test_prometheus(prom, tmp_path):
     outputs = _outputs(executed)
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 2  # the distribution and P95 over time
+    assert len(images) == 3  # the distribution, P95 over time and the error budget
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert dataset.HOSTILE_MODEL not in html and "&lt;img src=x" in html  # escaped
     text = "".join(o.get("text", "") for o in outputs)

@@ -52,6 +52,9 @@ def test_report_exports_what_a_script_needs_documented():
         (p95kit.p95_range, ["metric_name", "duration"]),
         (p95kit.percentiles, ["metric_name", "percentiles"]),
         (p95kit.list_models, ["metric_name", "model_label"]),
+        (p95kit.slo, ["metric_name", "threshold_ms"]),
+        (p95kit.burn_rates, ["metric_name", "threshold_ms"]),
+        (p95kit.budget_over_time, ["metric_name", "threshold_ms"]),
     ],
 )
 def test_query_functions_take_two_positional_parameters_and_the_rest_by_keyword(

@@ -266,6 +266,7 @@ def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
         "percentiles",
         "end",
         "slo_ms",
+        "objective",
         "models",
         "selector",
         "histogram",

@@ -36,6 +36,7 @@ PATHS = [
     "/api/metrics/p95/range/",
     "/api/metrics/percentiles/",
     "/api/metrics/models/",
+    "/api/slo/",
     "/healthz",
     "/readyz",
 ]

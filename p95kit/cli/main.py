@@ -21,6 +21,7 @@ from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.presets_command import presets
 from p95kit.cli.query_commands import models, query
 from p95kit.cli.report_command import report
+from p95kit.cli.slo_commands import slo
 from p95kit.version import __version__
 
 log = logging.getLogger("p95kit")
@@ -38,6 +39,7 @@ def main(debug: bool, verbose: int) -> None:
       p95kit query p95 --prometheus-url http://localhost:9090
       p95kit query range --duration 6h --step 5m --format csv
       p95kit report --duration 24h
+      p95kit slo --threshold-ms 2000 --objective 99.5
     """
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
@@ -54,3 +56,4 @@ main.add_command(presets)
 main.add_command(demo)
 main.add_command(doctor)
 main.add_command(serve_command.serve)
+main.add_command(slo)

@@ -1,9 +1,11 @@
-"""Fetch a report's data: four questions per metric, asked of the query layer, in one pool.
+"""Fetch a report's data: four questions per metric (six with an SLO), asked of the query
+layer, in one pool.
 
 Per metric (:class:`~p95kit.report.plan.MetricPlan`): P95 over time
 (:func:`~p95kit.query.latency.fetch_range`), the window and the window before it
 (:func:`~p95kit.query.window.fetch_window`: percentiles, requests and buckets from one bucket
-query each) and the current P95 (:func:`~p95kit.query.latency.fetch_p95`). Every metric's
+query each) and the current P95 (:func:`~p95kit.query.latency.fetch_p95`); with an SLO its
+burn windows and the budget over the window (:mod:`p95kit.report.slo_data`). Every metric's
 questions go through one pool in metric order, three per metric for up to
 :data:`METRICS_AT_ONCE` metrics (:func:`~p95kit.prometheus.fanout.stream`), so a caller can
 work on the metrics already in (draw a chart) while the next are fetched. Each metric becomes
@@ -28,6 +30,7 @@ from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.window import fetch_window
 from p95kit.report.data import METRICS_DIR, ReportData, folder_name
 from p95kit.report.plan import MetricPlan, Plan
+from p95kit.report.slo_data import judge, slo_tasks
 from p95kit.report.summary import summarize
 from p95kit.version import __version__
 
@@ -40,7 +43,8 @@ METRICS_AT_ONCE = 3
 
 def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     """The questions of one metric, by name, not yet asked (the longest first: the pool
-    runs three at a time)."""
+    runs three at a time); with an SLO also its burn windows and budget over time
+    (:mod:`p95kit.report.slo_data`)."""
     target = p.target
     return {
         "range": lambda: fetch_range(
@@ -61,6 +65,7 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
             client, target, p.duration, p.end - p.span, (95.0,), p.estimator
         ),
         "current": lambda: fetch_p95(client, target, p.time_range, p.end, p.estimator),
+        **slo_tasks(client, p),
     }
 
 
@@ -115,6 +120,7 @@ def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: floa
     """The :class:`ReportData` of one metric from the answers of :func:`query_tasks`."""
     target = p.target
     window, previous = results["window"], results["previous"]
+    judged = judge(p, window.histograms, results)
     summary = summarize(
         target,
         p.slo_ms,
@@ -123,11 +129,18 @@ def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: floa
         previous.percentiles,
         window.requests,
         window.buckets,
+        judged.frame if judged else None,
     )
     meta = _meta(p, client, results, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     meta["all_models"] = overall_percentiles(window.buckets, p.percentiles)
-    return ReportData(window.percentiles, results["current"], results["range"], summary, meta)
+    frames = (window.percentiles, results["current"], results["range"], summary)
+    if judged is None:
+        return ReportData(*frames, meta)
+    meta["slo"] = judged.meta
+    meta["queries"].update(judged.queries)
+    meta["warnings"] += [w for w in judged.warnings if w not in meta["warnings"]]
+    return ReportData(*frames, meta, judged.budget)
 
 
 def _fetched(client: Prometheus, plans: list[MetricPlan]) -> Iterator[tuple[MetricPlan, dict]]:

@@ -2,11 +2,12 @@
 
 :class:`ReportData` holds one metric's frames (fetched by :mod:`p95kit.report.collect`);
 :meth:`ReportData.save` writes the payloads the frontend reads (``p95.json``,
-``p95_range.json``, ``percentiles.json``) plus ``summary.json``; :meth:`ReportData.load`
-rebuilds the frames from those files inside the notebook kernel, so the HTML shows exactly
-the data in the JSON, and no second fetch (nor any secret) reaches the notebook. A report of
-several metrics keeps the first one's files at the top of the snapshot and every metric's in
-``metrics/<folder_name(metric)>/`` (:func:`save_all`, :func:`load_all`).
+``p95_range.json``, ``percentiles.json``) plus ``summary.json`` (and ``budget.json`` with an
+SLO); :meth:`ReportData.load` rebuilds the frames from those files inside the notebook
+kernel, so the HTML shows exactly the data in the JSON, and no second fetch (nor any secret)
+reaches the notebook. A report of several metrics keeps the first one's files at the top of
+the snapshot and every metric's in ``metrics/<folder_name(metric)>/`` (:func:`save_all`,
+:func:`load_all`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ import pandas as pd
 
 from p95kit.query.columns import percentile_column
 from p95kit.query.payloads import dumps, from_payload, to_payload
-from p95kit.report.summary import bucket_columns, from_json_records, to_json_records
+from p95kit.report.summary import (
+    SLO_COLUMNS,
+    bucket_columns,
+    from_json_records,
+    to_json_records,
+)
+from p95kit.slo.payload import from_budget_payload, to_budget_payload
 
 METRICS_DIR = "metrics"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -50,7 +57,11 @@ class ReportData:
       (``prometheus`` or ``smooth``: which percentiles these are), ``queries`` (dict
       name -> PromQL), ``prometheus_url`` (no credentials), ``version``,
       ``generated_at`` (unix s), ``warnings`` (list of str), ``all_models`` (the window
-      percentiles over every request: :func:`p95kit.overall_percentiles`).
+      percentiles over every request: :func:`p95kit.overall_percentiles`); with an SLO
+      ``slo``: ``threshold_ms``, ``objective``, ``window``, ``estimator``, ``policy``,
+      ``alerts`` (the burn-rate tiers that fire at the window's end), ``bounds``.
+    - ``budget``: with an SLO, the :func:`p95kit.budget_over_time` frame of the window
+      (``budget.json``); None without one.
     """
 
     window: pd.DataFrame
@@ -58,15 +69,19 @@ class ReportData:
     range: pd.DataFrame
     summary: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    budget: pd.DataFrame | None = None
 
     def save(self, folder: Path) -> list[Path]:
-        """Write ``p95.json``, ``p95_range.json``, ``percentiles.json`` and ``summary.json``."""
+        """Write ``p95.json``, ``p95_range.json``, ``percentiles.json``, ``summary.json`` and,
+        with an SLO, ``budget.json``."""
         folder = Path(folder)
         written = []
         for attribute, name in PAYLOAD_FILES.items():
             written.append(_write(folder / name, dumps(to_payload(getattr(self, attribute)))))
         body = {"meta": self.meta, "models": to_json_records(self.summary)}
         written.append(_write(folder / SUMMARY_FILE, dumps(body)))
+        if self.budget is not None:
+            written.append(_write(folder / BUDGET_FILE, dumps(to_budget_payload(self.budget))))
         return written
 
     @classmethod
@@ -86,14 +101,23 @@ class ReportData:
         records = from_json_records(body["models"])
         summary = pd.DataFrame.from_records(records, columns=_summary_columns(meta))
         summary["model"] = summary["model"].astype("str")
-        numeric = summary.columns.drop(["model", "no_traffic"])
+        numeric = summary.columns.drop(["model", "no_traffic", "slo_status"])
         summary[numeric] = summary[numeric].astype(np.float64)
+        summary["slo_status"] = summary["slo_status"].astype(object)
         summary["no_traffic"] = summary["no_traffic"].astype(bool)
-        return cls(loaded["window"], loaded["current"], loaded["range"], summary, meta)
+        budget = None
+        if (folder / BUDGET_FILE).is_file():
+            budget = from_budget_payload(orjson.loads((folder / BUDGET_FILE).read_bytes()))
+        frames = (loaded["window"], loaded["current"], loaded["range"])
+        return cls(*frames, summary, meta, budget)
 
 
 PAYLOAD_FILES = {"current": "p95.json", "range": "p95_range.json", "window": "percentiles.json"}
 SUMMARY_FILE = "summary.json"
+#: With an SLO: the budget burning down over the window (:func:`p95kit.budget_over_time`).
+BUDGET_FILE = "budget.json"
+#: With an SLO: the chart of that budget, drawn beside the payloads.
+BUDGET_CHART_FILE = "budget.png"
 #: The P95-over-time chart (PNG) ``p95kit report`` draws beside the payloads.
 CHART_FILE = "chart.png"
 
@@ -138,6 +162,7 @@ def _summary_columns(meta: dict) -> list[str]:
         "slo_share",
         "top_bucket_ms",
         "no_traffic",
+        *SLO_COLUMNS,
         *bucket_columns(percentile_columns),
     ]
 

@@ -67,7 +67,8 @@ def setting(default: Any, option: Option | None, notebook: NotebookLine) -> Any:
 class ReportSettings:
     """What a report covers. Durations are Prometheus text (``"24h"``); ``step=None``
     picks one from the duration; ``end=None`` means now (else RFC 3339, unix seconds
-    or a datetime); ``slo_ms=None`` means no SLO; ``models=()`` means every model.
+    or a datetime); ``slo_ms=None`` means no SLO (with one, ``objective`` % of requests must
+    be at or under it over the window: the SLO section); ``models=()`` means every model.
     ``metric_name`` may name several metrics (a tuple or comma-separated text) and
     ``preset`` a serving stack (:mod:`p95kit.query.presets`). ``metric_name``,
     ``model_label``, ``histogram`` and ``unit`` left at None are the preset's (every metric
@@ -118,6 +119,17 @@ class ReportSettings:
         None,
         Option("SLO threshold (ms).", number=float, minimum=0, above_minimum=True),
         NotebookLine(float, "SLO threshold in ms; 0: none"),
+    )
+    objective: float = setting(
+        99.0,
+        Option(
+            "SLO objective: percent of requests at or under --slo-ms over the window (the "
+            "report's SLO section: budget left, burn rates, status).",
+            number=float,
+            minimum=0,
+            above_minimum=True,
+        ),
+        NotebookLine(float, "percent of requests that must be at or under slo_ms"),
     )
     models: tuple[str, ...] = setting(
         (), SHARED_OPTION, NotebookLine(str, "comma-separated model names; empty: all")

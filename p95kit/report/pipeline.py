@@ -37,7 +37,14 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.query import shapes
 from p95kit.query.payloads import dumps, error_payload
 from p95kit.report.collect import collect_all
-from p95kit.report.data import CHART_FILE, METRICS_DIR, ReportData, folder_name, save_all
+from p95kit.report.data import (
+    BUDGET_CHART_FILE,
+    CHART_FILE,
+    METRICS_DIR,
+    ReportData,
+    folder_name,
+    save_all,
+)
 from p95kit.report.index_page import headline_numbers, render_index
 from p95kit.report.parameters import ReportSettings, notebook_parameters, with_selection_defaults
 from p95kit.report.plan import MetricPlan, Plan, plan_metrics
@@ -197,10 +204,10 @@ def _build(
         with _timed(timings, "chart_s"):
             first = staging / METRICS_DIR / folder_name(kept[0][0].metric_name) / CHART_FILE
             if first.is_file():  # drawn during the fetch (several metrics)
-                shutil.copyfile(first, staging / CHART_FILE)
+                _copy_charts(first.parent, staging)
             else:
                 _draw_chart(data, staging / CHART_FILE)
-                shutil.copyfile(staging / CHART_FILE, first)
+                _copy_charts(staging, first.parent)
         if charts:  # their time overlapped the fetch: said apart
             timings["charts_during_fetch_s"] = round(sum(charts.values()), 3)
         options.advance(1)
@@ -257,11 +264,23 @@ def _check_not_empty(data: ReportData, client: Prometheus, p: Plan) -> None:
 
 
 def _draw_chart(data: ReportData, path: Path) -> None:
-    """Draw the report's chart here, from the data just saved, for the notebook to show."""
+    """Draw the report's chart here, from the data just saved, for the notebook to show;
+    with an SLO also the budget's chart beside it."""
     from p95kit.display.plotting import figure_png
     from p95kit.report.chart import report_chart
 
     path.write_bytes(figure_png(report_chart(data)))
+    if data.budget is not None:
+        from p95kit.report.slo_section import budget_chart
+
+        path.with_name(BUDGET_CHART_FILE).write_bytes(figure_png(budget_chart(data)))
+
+
+def _copy_charts(source: Path, target: Path) -> None:
+    """The charts drawn in ``source`` (the P95 chart, the budget's when there is one)."""
+    for name in (CHART_FILE, BUDGET_CHART_FILE):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, target / name)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from p95kit.errors import InvalidParameterError
 from p95kit.query import estimators, presets
 from p95kit.query.target import Target, make_target
 from p95kit.report.parameters import ReportSettings, with_selection_defaults
+from p95kit.slo.policy import make_objective
 from p95kit.times import parse_time, to_rfc3339
 
 _SELECTION = ("preset", "metric_name", "model_label", "histogram", "unit")
@@ -47,6 +48,8 @@ class Plan:
     slo_ms: float | None
     max_chart_models: int
     estimator: str = "prometheus"
+    #: The SLO's objective (percent) when ``slo_ms`` is set.
+    objective: float = 99.0
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ def _plan_one(settings: ReportSettings) -> Plan:
     slo = settings.slo_ms
     if slo is not None:
         slo = validation.positive(slo, "slo_ms", "milliseconds", "500")
+    goal = make_objective(slo or 1.0, settings.objective, duration)
     validation.count(settings.max_chart_models, "max_chart_models", 10)
     percentiles = tuple(sorted({*validation.percentiles(settings.percentiles), 95.0}))
     end = align(parse_time(settings.end, "end"), step_s)
@@ -161,6 +165,7 @@ def _plan_one(settings: ReportSettings) -> Plan:
         percentiles=percentiles,
         end=to_rfc3339(end),
         slo_ms=slo_ms,
+        objective=goal.objective,
     )
     return Plan(
         settings=as_run,
@@ -176,4 +181,5 @@ def _plan_one(settings: ReportSettings) -> Plan:
         slo_ms=slo_ms,
         max_chart_models=settings.max_chart_models,
         estimator=estimators.estimator(settings.estimator),
+        objective=goal.objective,
     )

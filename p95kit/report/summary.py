@@ -5,7 +5,10 @@ Columns (one row per model, slowest window P95 first): ``model`` (str), ``reques
 ``p95_current_ms``, ``p95_previous_ms``, ``delta_p95_ms``, ``delta_p95_pct``,
 ``slo_share`` (fraction at or under the SLO, NaN without one), ``top_bucket_ms``
 (the top finite bound when the window P95 lies in the ``+Inf`` bucket, else NaN),
-``no_traffic`` (bool), then per window percentile ``pNN_bucket_lower_ms`` and
+``no_traffic`` (bool), the SLO's columns (:data:`SLO_COLUMNS`: ``good_share``,
+``good_share_low``, ``good_share_high``, ``budget_remaining``, ``burn_rate_1h``,
+``burn_rate_6h`` float64 and ``slo_status`` str, as :func:`p95kit.slo` computes them over the
+window; NaN and None without an SLO), then per window percentile ``pNN_bucket_lower_ms`` and
 ``pNN_bucket_upper_ms`` (float64 ms: the histogram bucket ``pNN`` was interpolated in,
 ``inf`` upper for the ``+Inf`` bucket, NaN without traffic; ``summary.json`` writes them as
 ``pNN_bucket_ms: [lower, upper]``).
@@ -25,6 +28,17 @@ from p95kit.query.buckets import histograms_of
 from p95kit.query.percentile_buckets import percentile_buckets
 from p95kit.query.target import Target
 
+#: The SLO's columns of a summary (``slo_status`` text, the others float64).
+SLO_COLUMNS = (
+    "good_share",
+    "good_share_low",
+    "good_share_high",
+    "budget_remaining",
+    "burn_rate_1h",
+    "burn_rate_6h",
+    "slo_status",
+)
+
 
 def summarize(
     target: Target,
@@ -34,12 +48,14 @@ def summarize(
     previous: pd.DataFrame,
     requests: pd.DataFrame,
     buckets: pd.DataFrame,
+    slo: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The per-model summary frame (see :class:`p95kit.report.data.ReportData`), slowest
     window P95 first: ``window`` and ``previous`` are :func:`p95kit.percentiles` frames of
     the window and the one before it, ``current`` a :func:`p95kit.p95` frame, ``requests``
     the requests per model (``model``, ``requests``), ``buckets`` the window's
-    :func:`p95kit.buckets` frame."""
+    :func:`p95kit.buckets` frame, ``slo`` the :func:`p95kit.slo` frame of the window (None:
+    no SLO)."""
     names = sorted(set(window["model"]) | set(current["model"]) | set(requests["model"]))
     summary = pd.DataFrame({"model": pd.Series(names, dtype="str")})
     summary["requests"] = _lookup(names, requests["model"], requests["requests"])
@@ -52,6 +68,7 @@ def summarize(
     summary["delta_p95_pct"] = 100 * summary["delta_p95_ms"] / summary["p95_previous_ms"]
     summary["slo_share"], summary["top_bucket_ms"] = _bucket_columns(slo_ms, buckets, names)
     summary["no_traffic"] = ~(summary["requests"] > 0) & summary["p95"].isna()
+    _add_slo(summary, slo)
     _add_bucket_bounds(summary, buckets, percentile_columns)
     summary = summary.sort_values("p95", ascending=False, na_position="last", kind="stable")
     return summary.reset_index(drop=True)
@@ -71,6 +88,17 @@ def _bucket_columns(
         shares.append(float(linear.shares(hist, slo_ms)[0]) if slo_ms else math.nan)
         tops.append(float(hist.top_bound(0.95)[0]))
     return shares, tops
+
+
+def _add_slo(summary: pd.DataFrame, slo: pd.DataFrame | None) -> None:
+    """The SLO's columns, by model (NaN, and None for the status, where it has none)."""
+    names = summary["model"].tolist()
+    for column in SLO_COLUMNS[:-1]:
+        values = slo[column] if slo is not None else pd.Series(dtype=np.float64)
+        keys = slo["model"] if slo is not None else pd.Series(dtype="str")
+        summary[column] = _lookup(names, keys, values)
+    status = dict(zip(slo["model"], slo["status"])) if slo is not None else {}
+    summary["slo_status"] = pd.Series([status.get(n) for n in names], dtype=object)
 
 
 def _add_bucket_bounds(summary: pd.DataFrame, buckets: pd.DataFrame, columns) -> None:

@@ -2,7 +2,8 @@
 
 ``p95kit serve`` (and :func:`create_app` under a server of your choice) answers
 ``GET /api/metrics/p95/``, ``/p95/range/``, ``/percentiles/`` and ``/models/`` with the
-bodies :func:`p95kit.to_payload` writes into a report's JSON files, plus ``/healthz``,
+bodies :func:`p95kit.to_payload` writes into a report's JSON files, ``/api/slo/`` (the body
+of :func:`p95kit.to_slo_payload`), plus ``/healthz``,
 ``/readyz``, ``/metrics``, ``/api/openapi.json`` and ``--reports DIR`` under ``/reports/``.
 
 Holds the settings and their environment variables (:mod:`.settings`), the accepted
@@ -13,7 +14,7 @@ and the access log (:mod:`.observe`), the application (:mod:`.app`), the uvicorn
 (:mod:`.runner`) and ``p95kit demo --serve`` (:mod:`.demo_api`). Needs the ``serve`` extra
 (FastAPI, uvicorn, prometheus-client).
 
-May import: :mod:`p95kit.report`, :mod:`p95kit.display`, :mod:`p95kit.query`,
+May import: :mod:`p95kit.report`, :mod:`p95kit.display`, :mod:`p95kit.slo`, :mod:`p95kit.query`,
 :mod:`p95kit.prometheus` and the base modules. Never cli or demo.
 
     uvicorn --factory p95kit.serve:create_app --workers 4    # settings from P95KIT_* variables

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import p95kit
+from p95kit.errors import InvalidParameterError
 from p95kit.query import estimators
 from p95kit.query.payloads import dumps
 
@@ -80,6 +81,19 @@ ESTIMATOR = Param(
 #: The keyword parameters of the three latency questions (p95, range, percentiles).
 LATENCY_KEYWORDS = (MODELS, SELECTOR, HISTOGRAM, UNIT, ESTIMATOR)
 
+THRESHOLD_MS = Param("threshold_ms", "The SLO's threshold in ms (required).", "2000", None, 32)
+OBJECTIVE = Param(
+    "objective", "Percent of requests that must be at or under the threshold.", "99.5", "99", 16
+)
+WINDOW = Param("window", "The SLO's rolling window (Prometheus duration).", "7d", "30d", 32)
+SLO_ESTIMATOR = Param(
+    "estimator",
+    f"How a share between bucket bounds is read: {estimators.help_text()}.",
+    estimators.names()[0],
+    estimators.ACCURATE,
+    16,
+)
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -121,6 +135,26 @@ def _frame_answer(function: str) -> Callable[[p95kit.Prometheus, dict[str, Any]]
         return dumps(with_warnings(p95kit.to_payload(frame), frame.attrs.get("warnings")))
 
     return ask
+
+
+def _slo_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
+    from p95kit.slo.payload import to_slo_payload
+
+    for name in ("threshold_ms", "objective"):
+        if name in keywords:
+            keywords[name] = _number(name, keywords[name])
+    frame = p95kit.slo(client=client, **keywords)
+    return dumps(to_slo_payload(frame))
+
+
+def _number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        example = next(p.example for p in (THRESHOLD_MS, OBJECTIVE) if p.name == name)
+        raise InvalidParameterError(
+            name, f"{name} must be a number, e.g. {name}={example}; got {text!r}"
+        ) from None
 
 
 def _models_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
@@ -185,6 +219,26 @@ ENDPOINTS = {
             (METRIC_NAME, MODEL_LABEL, PROMETHEUS_URL, LOOKBACK, END, SELECTOR, HISTOGRAM),
             END,
             _models_answer,
+        ),
+        Endpoint(
+            "slo",
+            "/api/slo/",
+            "Latency SLO per model: good share, error budget left, burn rates, status",
+            (
+                METRIC_NAME,
+                THRESHOLD_MS,
+                OBJECTIVE,
+                WINDOW,
+                MODEL_LABEL,
+                PROMETHEUS_URL,
+                AT,
+                MODELS,
+                SELECTOR,
+                UNIT,
+                SLO_ESTIMATOR,
+            ),
+            AT,
+            _slo_answer,
         ),
     )
 }

@@ -1,6 +1,7 @@
 """Response schemas for the OpenAPI document (the bodies themselves come from the library).
 
-They describe :func:`p95kit.to_payload`'s bodies (CONTRACT.md section 3) and the error
+They describe :func:`p95kit.to_payload`'s bodies (CONTRACT.md section 3), the SLO body
+(:func:`p95kit.to_slo_payload`, section 10) and the error
 body; the server never validates its answers against them (the tests do, with schemathesis).
 """
 
@@ -87,6 +88,45 @@ class ModelsBody(BaseModel):
     count: int
 
 
+class SloItem(BaseModel):
+    model: str
+    requests: float | None = Field(description="Requests in the window.")
+    good_share: float | None = Field(description="Share at or under the threshold (0-1).")
+    good_share_low: float | None = Field(description="What the bucket counts prove, low end.")
+    good_share_high: float | None = Field(description="What the bucket counts prove, high end.")
+    objective: float = Field(description="Percent.")
+    budget_remaining: float | None = Field(description="1 untouched, 0 spent, < 0 overspent.")
+    burn_rate_1h: float | None
+    burn_rate_6h: float | None
+    status: Literal["ok", "burning", "exhausted", "no traffic"]
+    timestamp: float = Field(description="Evaluation time, unix seconds.")
+    threshold_ms: float
+    window: str
+
+
+class SloAlert(BaseModel):
+    model: str
+    severity: Literal["page", "ticket"]
+    long_window: str
+    short_window: str
+    threshold: float = Field(description="The tier's burn rate.")
+    burn_rate_long: float
+    burn_rate_short: float
+    bad_requests_long: float
+
+
+class SloBody(BaseModel):
+    status: Literal["success"]
+    data: list[SloItem]
+    count: int
+    metric_name: str
+    threshold_ms: float
+    objective: float
+    window: str
+    estimator: str
+    alerts: list[SloAlert] = Field(description="The burn-rate tiers that fire now.")
+
+
 class Health(BaseModel):
     status: str
 
@@ -96,4 +136,5 @@ BODIES = {
     "p95_range": RangeBody,
     "percentiles": PercentilesBody,
     "models": ModelsBody,
+    "slo": SloBody,
 }

@@ -188,3 +188,22 @@ def build(path: Path) -> Path:
     for labels, quantiles, per_step in SUMMARIES:
         writer.add_summary(SUMMARY_METRIC, labels, quantiles, per_step, START, END, STEP)
     return writer.write(path)
+
+
+def share_at(threshold_s: float, bounds: Sequence[float], counts: Sequence[float]) -> float:
+    """The share of NON-cumulative ``counts`` at or under ``threshold_s``, a bucket bound
+    (or ``INF``); NaN without observations."""
+    total = sum(counts)
+    good = sum(c for c, upper in zip(counts, [*bounds, INF]) if upper <= threshold_s * (1 + 1e-12))
+    return good / total if total else math.nan
+
+
+def linear_share(threshold_s: float, bounds: Sequence[float], counts: Sequence[float]) -> float:
+    """What Prometheus 3.4's ``histogram_fraction`` (linear inside a bucket) answers for the
+    share at or under ``threshold_s``, a value inside a finite bucket."""
+    uppers = [*bounds]
+    index = next(i for i, b in enumerate(uppers) if b >= threshold_s)
+    lower = uppers[index - 1] if index else 0.0
+    below = share_at(lower, bounds, counts) if index else 0.0
+    above = share_at(uppers[index], bounds, counts)
+    return below + (above - below) * (threshold_s - lower) / (uppers[index] - lower)
