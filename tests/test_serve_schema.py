@@ -36,6 +36,7 @@ PATHS = [
     "/api/metrics/p95/range/",
     "/api/metrics/percentiles/",
     "/api/metrics/models/",
+    "/api/compare/",
     "/healthz",
     "/readyz",
 ]
