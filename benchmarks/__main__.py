@@ -2,7 +2,7 @@
 
     python -m benchmarks                  # all seven, ~8-10 minutes on 2 cores
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics, serve
+                                          #   accuracy, metrics, serve, compare
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_accuracy,
+    bench_compare,
     bench_metrics,
     bench_range,
     bench_report,
@@ -31,7 +32,7 @@ from benchmarks import (
     common,
 )
 
-ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve")
+ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve", "compare")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -100,6 +101,13 @@ re-check it against the tables below when that code changes.
   0.3x-0.4x the floor's requests/s. On these 2 shared cores the client, the server and
   Prometheus compete for the CPUs, so the absolute requests/s vary from run to run (they were
   2-3x lower while other test suites ran); run several workers for more.
+- **Comparing versions (8), met.** The tests are a few numpy passes over models x buckets
+  (1,000 pairs of a 36-bucket layout are decided in ~40 ms), so the cost is Prometheus's: one
+  bucket query per side, each over its half of the series and both at once, against
+  `percentiles`' three `histogram_quantile` evaluations over all of them. What limits the
+  verdicts is the data: with 1,000 requests per side a +10 % slowdown is shown in under half
+  of the pairs (the others are `inconclusive`, with the requests they need), and a change
+  equal to the limit is a coin flip by design.
 """
 
 METHOD = """\
@@ -149,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 15),
         "metrics": lambda: bench_metrics.run(rounds=2 if quick else 7),
         "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
+        "compare": lambda: bench_compare.run(rounds=3 if quick else 9),
     }
     machine = common.machine_info()
     load_before = _load()
