@@ -7,6 +7,7 @@
     p95kit.to_payload(frame)                                      # the original API's JSON
     p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
     p95kit.slo(threshold_ms=2000, objective=99.5, window="30d")   # error budgets, burn rates
+    p95kit.compare(baseline='version="v1"', candidate='version="v2"')  # is v2 slower?
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -15,6 +16,8 @@ pay for pandas, requests or matplotlib.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from p95kit.lazy_exports import lazy_getattr
@@ -31,6 +34,7 @@ _EXPORTS = {
     "ReportError": "p95kit.errors",
     "ReportLockedError": "p95kit.errors",
     "to_payload": "p95kit.query.payloads",
+    "compare": "p95kit.compare.versions",
     "buckets": "p95kit.query.buckets",
     "percentile_buckets": "p95kit.query.percentile_buckets",
     "overall_percentiles": "p95kit.query.percentile_buckets",
@@ -38,6 +42,7 @@ _EXPORTS = {
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
     "percentiles": "p95kit.query.latency",
+    "plot_compare": "p95kit.display.compare_chart",
     "plot_distribution": "p95kit.display.distribution",
     "plot_p95": "p95kit.display.plotting",
     "styled": "p95kit.display.styling",
@@ -55,7 +60,9 @@ __all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
 
 if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py keeps it in step
     # ruff: noqa: F401 (these imports are the re-exports; __all__ comes from _EXPORTS)
+    from p95kit.compare.versions import compare
     from p95kit.display.budget_chart import plot_budget
+    from p95kit.display.compare_chart import plot_compare
     from p95kit.display.distribution import plot_distribution
     from p95kit.display.plotting import plot_p95
     from p95kit.display.styling import styled
@@ -81,15 +88,26 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.slo.thresholds import slo_advice
 
 
-_lazy = lazy_getattr(__name__, _EXPORTS, globals())
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
-def __getattr__(name: str) -> object:
-    if name == "slo":  # the subpackage p95kit.slo, callable as the function p95kit.slo(...)
-        import p95kit.slo
+class _Facade(types.ModuleType):
+    """The package's module type: a public function named like the subpackage that defines
+    it (``p95kit.compare`` in ``p95kit/compare/``, ``p95kit.slo`` in ``p95kit/slo/``) stays
+    the function. The import system
+    binds a subpackage on its parent when it first loads it (``setattr(p95kit, "compare",
+    <module>)``); that binding is skipped here, so ``p95kit.compare(...)`` works whatever was
+    imported before (the subpackage stays in ``sys.modules``, for ``from p95kit.compare
+    import ...``)."""
 
-        return p95kit.slo
-    return _lazy(name)
+    def __setattr__(self, name: str, value: object) -> None:
+        defined_in = _EXPORTS.get(name, "")
+        if isinstance(value, types.ModuleType) and defined_in.startswith(f"{__name__}.{name}."):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade
 
 
 def __dir__() -> list[str]:

@@ -50,12 +50,14 @@ def test_explore_notebook_runs_against_the_test_prometheus(prom, tmp_path):
     outputs = _outputs(executed)
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 3  # the distribution, P95 over time and the error budget
+    assert len(images) == 4  # the distribution, two versions compared, P95 over time, budget
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert dataset.HOSTILE_MODEL not in html and "&lt;img src=x" in html  # escaped
     text = "".join(o.get("text", "") for o in outputs)
     # Only drifting-model changed between the two 24 h windows (dataset.DRIFT_AT).
     assert "1 model(s) 10 % or more slower: drifting-model" in text, text
+    # Before/after (12 h apart): only drifting-model changed, and its buckets show it.
+    assert "slower: drifting-model\n" in text, text
     source = nbformat.read(NOTEBOOKS / "explore.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in source.cells if c.cell_type == "code")
 

@@ -274,6 +274,7 @@ def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
         "max_chart_models",
         "estimator",
         "preset",
+        "compare_label",
         "data_dir",
     ]
     assert all(p["inferred_type_name"] in ("str", "int", "float") for p in found.values())

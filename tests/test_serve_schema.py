@@ -37,6 +37,7 @@ PATHS = [
     "/api/metrics/percentiles/",
     "/api/metrics/models/",
     "/api/slo/",
+    "/api/compare/",
     "/healthz",
     "/readyz",
 ]

@@ -3,10 +3,11 @@
 Holds the command group (:mod:`.main`), the one place that turns p95kit errors into
 exit codes (:mod:`.errors`), shared options (:mod:`.options`), and one module per
 command family: ``query`` and ``models`` (:mod:`.query_commands`), ``report``
-(:mod:`.report_command`), ``presets`` (:mod:`.presets_command`), ``serve``
-(:mod:`.serve_command`), ``demo`` (:mod:`.demo_command`), ``doctor`` (:mod:`.doctor_command`),
-``slo`` (:mod:`.slo_commands`).
+(:mod:`.report_command`), ``compare`` (:mod:`.compare_command`), ``presets``
+(:mod:`.presets_command`), ``serve`` (:mod:`.serve_command`), ``demo`` (:mod:`.demo_command`),
+``doctor`` (:mod:`.doctor_command`), ``slo`` (:mod:`.slo_commands`).
 
-May import every layer below (demo, report, display, query, prometheus, base).
+May import every layer below (demo, serve, report, display, compare, slo, query, prometheus,
+base).
 Nothing imports it.
 """

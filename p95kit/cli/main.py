@@ -3,8 +3,8 @@
 Every command parses options, makes one library call and renders. The one place
 that turns :class:`~p95kit.errors.P95kitError` into exit codes is
 :class:`~p95kit.cli.errors.ErrorHandlingGroup`: 0 ok, 1 other failure, 2 invalid parameters,
-3 Prometheus unreachable, 4 query rejected, 5 report published over an alert limit,
-75 report locked.
+3 Prometheus unreachable, 4 query rejected, 5 report published over an alert limit (or
+``compare`` found a model slower), 75 report locked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 import click
 
 from p95kit.cli import serve_command
+from p95kit.cli.compare_command import compare
 from p95kit.cli.demo_command import demo
 from p95kit.cli.doctor_command import doctor
 from p95kit.cli.errors import ErrorHandlingGroup
@@ -40,6 +41,7 @@ def main(debug: bool, verbose: int) -> None:
       p95kit query range --duration 6h --step 5m --format csv
       p95kit report --duration 24h
       p95kit slo --threshold-ms 2000 --objective 99.5
+      p95kit compare --baseline 'version="v1"' --candidate 'version="v2"'
     """
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
@@ -52,6 +54,7 @@ def main(debug: bool, verbose: int) -> None:
 main.add_command(query)
 main.add_command(models)
 main.add_command(report)
+main.add_command(compare)
 main.add_command(presets)
 main.add_command(demo)
 main.add_command(doctor)

@@ -19,5 +19,8 @@ def percentile_column(percentile: float) -> str:
 
 
 def is_latency_column(column: str) -> bool:
-    """True for millisecond columns: ``p95``, ``p99.9``, ``p95_latency_ms``, ``delta_p95_ms``."""
+    """True for millisecond columns: ``p95``, ``p99.9``, ``p95_latency_ms``, ``delta_p95_ms``,
+    ``p95_baseline``; not for a percentage such as ``p95_change_pct``."""
+    if column.endswith("_pct"):
+        return False
     return column.endswith("_ms") or (column[:1] == "p" and column[1:2].isdigit())

@@ -5,7 +5,9 @@ Per metric (:class:`~p95kit.report.plan.MetricPlan`): P95 over time
 (:func:`~p95kit.query.latency.fetch_range`), the window and the window before it
 (:func:`~p95kit.query.window.fetch_window`: percentiles, requests and buckets from one bucket
 query each) and the current P95 (:func:`~p95kit.query.latency.fetch_p95`); with an SLO its
-burn windows and the budget over the window (:mod:`p95kit.report.slo_data`). Every metric's
+burn windows and the budget over the window (:mod:`p95kit.report.slo_data`); with
+``compare_label``, a fifth: the label's two busiest values per model, compared
+(:mod:`p95kit.report.compare_section`). Every metric's
 questions go through one pool in metric order, three per metric for up to
 :data:`METRICS_AT_ONCE` metrics (:func:`~p95kit.prometheus.fanout.stream`), so a caller can
 work on the metrics already in (draw a chart) while the next are fetched. Each metric becomes
@@ -28,6 +30,7 @@ from p95kit.query.frame_warnings import missing_models
 from p95kit.query.latency import fetch_p95, fetch_range
 from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.window import fetch_window
+from p95kit.report import compare_section
 from p95kit.report.data import METRICS_DIR, ReportData, folder_name
 from p95kit.report.plan import MetricPlan, Plan
 from p95kit.report.slo_data import judge, slo_tasks
@@ -46,7 +49,7 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     runs three at a time); with an SLO also its burn windows and budget over time
     (:mod:`p95kit.report.slo_data`)."""
     target = p.target
-    return {
+    tasks = {
         "range": lambda: fetch_range(
             client,
             target,
@@ -67,6 +70,9 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
         "current": lambda: fetch_p95(client, target, p.time_range, p.end, p.estimator),
         **slo_tasks(client, p),
     }
+    if p.settings.compare_label:  # a label's two busiest values per model, compared
+        tasks["compare"] = lambda: compare_section.fetch_comparison(client, p)
+    return tasks
 
 
 def collect(client: Prometheus, p: Plan) -> ReportData:
@@ -134,6 +140,9 @@ def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: floa
     meta = _meta(p, client, results, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     meta["all_models"] = overall_percentiles(window.buckets, p.percentiles)
+    if "compare" in results:
+        meta["compare"] = compare_section.to_meta(results["compare"])
+        meta["queries"]["versions compared"] = results["compare"].attrs["query"]
     frames = (window.percentiles, results["current"], results["range"], summary)
     if judged is None:
         return ReportData(*frames, meta)

@@ -70,7 +70,8 @@ class ReportSettings:
     or a datetime); ``slo_ms=None`` means no SLO (with one, ``objective`` % of requests must
     be at or under it over the window: the SLO section); ``models=()`` means every model.
     ``metric_name`` may name several metrics (a tuple or comma-separated text) and
-    ``preset`` a serving stack (:mod:`p95kit.query.presets`). ``metric_name``,
+    ``preset`` a serving stack (:mod:`p95kit.query.presets`); ``compare_label`` (e.g.
+    ``version``) adds a comparison of its two busiest values per model. ``metric_name``,
     ``model_label``, ``histogram`` and ``unit`` left at None are the preset's (every metric
     it lists, its model label ...), without a preset :data:`SELECTION_DEFAULTS`; a value
     given wins over the preset, even one equal to those defaults
@@ -166,6 +167,14 @@ class ReportSettings:
         None,
         SHARED_OPTION,
         NotebookLine(str, "serving stack (p95kit presets) giving metrics and label; empty: none"),
+    )
+    compare_label: str | None = setting(
+        None,
+        Option(
+            "Label whose two busiest values per model are compared (e.g. version): a "
+            "section with a verdict per model (slower, faster, no_change, inconclusive)."
+        ),
+        NotebookLine(str, "label whose two busiest values per model are compared; empty: none"),
     )
 
 

@@ -154,6 +154,10 @@ def _plan_one(settings: ReportSettings) -> Plan:
         slo = validation.positive(slo, "slo_ms", "milliseconds", "500")
     goal = make_objective(slo or 1.0, settings.objective, duration)
     validation.count(settings.max_chart_models, "max_chart_models", 10)
+    if settings.compare_label and (
+        validation.label_name(settings.compare_label, "compare_label") == target.model_label
+    ):
+        raise InvalidParameterError("compare_label", "compare_label must differ from model_label")
     percentiles = tuple(sorted({*validation.percentiles(settings.percentiles), 95.0}))
     end = align(parse_time(settings.end, "end"), step_s)
     slo_ms = float(slo) if slo else None

@@ -34,6 +34,7 @@ from p95kit.serve.clients import Clients
 from p95kit.serve.endpoints import ENDPOINTS, MAX_MODELS, Endpoint, Param, check
 from p95kit.serve.observe import AccessLog, Metrics, log_to_stderr
 from p95kit.serve.settings import ServeSettings
+from p95kit.serve.webhooks import with_metadata
 from p95kit.version import __version__
 
 log = logging.getLogger("p95kit.serve")
@@ -82,14 +83,19 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     )
     answer = _Answerer(cache, clients, metrics)
     for endpoint in ENDPOINTS.values():
-        app.add_api_route(
-            endpoint.path,
-            _route(endpoint, answer),
-            methods=["GET"],
-            summary=endpoint.summary,
-            response_model=None,
-            responses={200: {"model": schemas.BODIES[endpoint.name]}, **_ERRORS},
-        )
+        for method in endpoint.methods:  # one route each: one OpenAPI operation id each
+            app.add_api_route(
+                endpoint.path,
+                _route(endpoint, answer, method),
+                methods=[method],
+                summary=endpoint.summary,
+                response_model=None,
+                responses={
+                    200: {"model": schemas.BODIES[endpoint.name]},
+                    **schemas.EXTRA_RESPONSES.get(endpoint.name, {}),
+                    **_ERRORS,
+                },
+            )
     _add_operations(app, clients, metrics)
     if settings.reports is not None:
         directory = Path(settings.reports)
@@ -135,19 +141,25 @@ class _Answerer:
         request.state.cache = outcome.cache
         self.metrics.cache.labels(endpoint.path, outcome.cache).inc()
         body, headers = outcome.body.raw, {"Vary": "Accept-Encoding"}
+        status = endpoint.status(values, body) if endpoint.status else 200
         if outcome.body.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
             body, headers["Content-Encoding"] = outcome.body.gzipped, "gzip"
-        return Response(body, headers=headers, media_type=errors.JSON)
+        return Response(body, status, headers=headers, media_type=errors.JSON)
 
 
 def _hashable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
-def _route(endpoint: Endpoint, answer: _Answerer):
+def _route(endpoint: Endpoint, answer: _Answerer, method: str = "GET"):
     """A handler whose signature FastAPI reads: one query parameter per table row."""
 
     async def handler(request: Request, **values: Any) -> Response:
+        if method == "POST":  # a webhook (Flagger): its metadata may hold the parameters
+            try:
+                values = await with_metadata(request, endpoint, values)
+            except P95kitError as exc:
+                return errors.error_response(exc)
         return await answer(request, endpoint, values)
 
     parameters = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
@@ -158,7 +170,7 @@ def _route(endpoint: Endpoint, answer: _Answerer):
         for p in endpoint.params
     ]
     handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    handler.__name__ = f"get_{endpoint.name}"
+    handler.__name__ = f"{method.lower()}_{endpoint.name}"
     return handler
 
 

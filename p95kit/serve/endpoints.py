@@ -93,11 +93,47 @@ SLO_ESTIMATOR = Param(
     estimators.ACCURATE,
     16,
 )
+#: ``/api/compare/`` (CONTRACT section 12; p95kit.compare's keywords).
+COMPARE_PARAMS = (
+    METRIC_NAME,
+    Param("baseline", "Label matchers of the baseline.", 'version="v1"', None, 1000),
+    Param("candidate", "Label matchers of the candidate.", 'version="v2"', None, 1000),
+    Param("time_range", "Window of each side (Prometheus duration).", "2h", "1h", 32),
+    MODEL_LABEL,
+    PROMETHEUS_URL,
+    AT,
+    Param(
+        "baseline_at",
+        "The baseline is the same selector earlier: a time (RFC 3339, unix s) or a duration "
+        "before at (1d).",
+        "1d",
+        None,
+        40,
+    ),
+    Param("max_slowdown_pct", "A P95 change beyond this many % is a verdict.", "5", "10", 16),
+    Param("confidence", "Confidence (%) of a verdict, in [50, 100).", "99", "95", 16),
+    Param("alternative", "two-sided, or slower (one-sided).", "slower", "two-sided", 16),
+    Param("looks", "Planned checks of a growing window (the level is divided).", "6", "1", 8),
+    Param("scrape_interval", "Undo increase()'s extrapolation in the counts.", "15s", None, 32),
+    MODELS,
+    SELECTOR,
+    HISTOGRAM,
+    UNIT,
+    Param(
+        "fail_status",
+        "true: answer HTTP 409 (same body) when a model is slower, for Flagger webhooks.",
+        "true",
+        "false",
+        8,
+    ),
+)
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One question: ``time`` is the parameter that pins the evaluation time."""
+    """One question: ``time`` is the parameter that pins the evaluation time; ``methods``
+    the HTTP methods answered (Flagger's webhooks POST); ``status`` the HTTP status of an
+    answer (its parameters and body -> status; None: 200)."""
 
     name: str
     path: str
@@ -105,6 +141,8 @@ class Endpoint:
     params: tuple[Param, ...]
     time: Param
     ask: Callable[[p95kit.Prometheus, dict[str, Any]], bytes]
+    methods: tuple[str, ...] = ("GET",)
+    status: Callable[[dict[str, Any], bytes], int] | None = None
 
 
 class _Checked(BaseException):
@@ -167,6 +205,56 @@ def with_warnings(payload: dict[str, Any], warnings: list[str] | None) -> dict[s
     Prometheus's infos, a split question, a model without series): never dropped."""
     return {**payload, "warnings": list(warnings)} if warnings else payload
 
+
+_NUMBERS = {"max_slowdown_pct": float, "confidence": float, "looks": int}
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _compare_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
+    from p95kit.compare.payload import to_compare_payload
+
+    values = dict(keywords)
+    _fail_status(values.pop("fail_status", None))
+    for name, kind in _NUMBERS.items():
+        if name in values:
+            values[name] = _number(name, values[name], kind)
+    frame = p95kit.compare(client=client, **values)
+    return dumps(to_compare_payload(frame))
+
+
+def _compare_status(values: dict[str, Any], body: bytes) -> int:
+    """409 for a ``slower`` answer when ``fail_status`` asks for it (Flagger: a webhook's
+    answer over 202 fails the check); 200 otherwise, whatever the verdict (Argo Rollouts
+    reads ``verdict`` from the body, and takes a non-2xx for an error, not a failure)."""
+    import orjson
+
+    if _fail_status(values.get("fail_status")) and orjson.loads(body)["verdict"] == "slower":
+        return 409
+    return 200
+
+
+def _fail_status(value: object) -> bool:
+    if value is None:
+        return False
+    flag = _FLAGS.get(str(value).strip().lower())
+    if flag is None:
+        raise InvalidParameterError(
+            "fail_status",
+            f"fail_status must be true or false, e.g. fail_status=true; got {value!r}",
+        )
+    return flag
+
+
+def _number(name: str, value: object, kind: type) -> Any:
+    try:
+        return kind(str(value).strip())
+    except ValueError:
+        raise InvalidParameterError(
+            name, f"{name} must be a number, e.g. {name}={EXAMPLE_OF[name]}; got {value!r}"
+        ) from None
+
+
+EXAMPLE_OF = {p.name: p.example for p in COMPARE_PARAMS}
 
 ENDPOINTS = {
     endpoint.name: endpoint
@@ -239,6 +327,17 @@ ENDPOINTS = {
             ),
             AT,
             _slo_answer,
+        ),
+        Endpoint(
+            "compare",
+            "/api/compare/",
+            "Is the candidate slower than the baseline, per model (verdict: slower, faster, "
+            "no_change, inconclusive)",
+            COMPARE_PARAMS,
+            AT,
+            _compare_answer,
+            methods=("GET", "POST"),
+            status=_compare_status,
         ),
     )
 }

@@ -65,7 +65,9 @@ def http_error(request: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc, HTTPException) else "internal server error"
     details: dict[str, Any] = {"type": "HTTPError", "status": status}
     if status == 404:
-        details["endpoints"] = "/api/metrics/{p95,p95/range,percentiles,models}/, /api/openapi.json"
+        details["endpoints"] = (
+            "/api/metrics/{p95,p95/range,percentiles,models}/, /api/compare/, /api/openapi.json"
+        )
     body = {"error": str(message), "details": details}
     headers = getattr(exc, "headers", None) or {}
     return Response(dumps(body), status, headers=headers, media_type=JSON)

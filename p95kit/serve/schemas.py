@@ -127,6 +127,55 @@ class SloBody(BaseModel):
     alerts: list[SloAlert] = Field(description="The burn-rate tiers that fire now.")
 
 
+class CompareItem(BaseModel):
+    model: str
+    requests_baseline: float | None
+    requests_candidate: float | None
+    p50_baseline: float | None = Field(description="ms; null: no requests on that side.")
+    p50_candidate: float | None
+    p95_baseline: float | None
+    p95_candidate: float | None
+    p99_baseline: float | None
+    p99_candidate: float | None
+    p95_change_pct: float | None
+    p_value: float | None
+    verdict: Literal["slower", "faster", "no_change", "inconclusive"]
+    reason: str
+    power: float | None
+    requests_needed_baseline: float | None = Field(description="null: no number would do.")
+    requests_needed_candidate: float | None
+    tail_bound_ms: float | None
+    tail_share_baseline: float | None
+    tail_share_candidate: float | None
+    prob_candidate_slower: float | None
+
+
+class CompareBody(BaseModel):
+    status: Literal["success"]
+    verdict: Literal["slower", "faster", "no_change", "inconclusive"] = Field(
+        description="The worst model's verdict (slower, then inconclusive, no_change, faster): "
+        "Argo Rollouts' successCondition reads it."
+    )
+    data: list[CompareItem]
+    count: int
+    slower: list[str] = Field(description="The models whose verdict is slower.")
+    metric_name: str
+    model_label: str
+    baseline: str
+    candidate: str
+    time_range: str
+    at: float
+    baseline_at: float | None
+    max_slowdown_pct: float
+    confidence: float
+    alternative: str
+    looks: int
+    estimator: str
+    selector: str
+    unit: str
+    warnings: list[str]
+
+
 class Health(BaseModel):
     status: str
 
@@ -137,4 +186,14 @@ BODIES = {
     "percentiles": PercentilesBody,
     "models": ModelsBody,
     "slo": SloBody,
+    "compare": CompareBody,
+}
+#: Answers besides 200 and the errors, per endpoint.
+EXTRA_RESPONSES: dict[str, dict[int, dict[str, Any]]] = {
+    "compare": {
+        409: {
+            "model": CompareBody,
+            "description": "With fail_status=true: a model is slower (Flagger webhooks)",
+        }
+    }
 }
