@@ -185,16 +185,6 @@ def _slo_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
     return dumps(to_slo_payload(frame))
 
 
-def _number(name: str, text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        example = next(p.example for p in (THRESHOLD_MS, OBJECTIVE) if p.name == name)
-        raise InvalidParameterError(
-            name, f"{name} must be a number, e.g. {name}={example}; got {text!r}"
-        ) from None
-
-
 def _models_answer(client: p95kit.Prometheus, keywords: dict[str, Any]) -> bytes:
     names = p95kit.list_models(client=client, **keywords)
     return dumps({"status": "success", "data": names, "count": len(names)})
@@ -245,16 +235,15 @@ def _fail_status(value: object) -> bool:
     return flag
 
 
-def _number(name: str, value: object, kind: type) -> Any:
+def _number(name: str, value: object, kind: type = float) -> Any:
+    """A number parameter (the query string's text) as ``kind``; else a 400 naming it."""
     try:
         return kind(str(value).strip())
     except ValueError:
         raise InvalidParameterError(
-            name, f"{name} must be a number, e.g. {name}={EXAMPLE_OF[name]}; got {value!r}"
+            name, f"{name} must be a number, e.g. {name}={EXAMPLES[name]}; got {value!r}"
         ) from None
 
-
-EXAMPLE_OF = {p.name: p.example for p in COMPARE_PARAMS}
 
 ENDPOINTS = {
     endpoint.name: endpoint
