@@ -48,7 +48,10 @@ def test_rate_and_increase_equal_promtools_floats(prometheus_binaries, tmp_path)
     evals = np.arange(30, SAMPLES * INTERVAL + 120, 37, dtype=np.int64) * 1000
     cases = 0
     for func, seconds in (("rate", 300), ("increase", 420), ("rate", 60), ("increase", 3600)):
-        found = {k: extrapolated(_series(v), evals, seconds * 1000, func == "rate") for k, v in series.items()}
+        found = {
+            k: extrapolated(_series(v), evals, seconds * 1000, func == "rate")
+            for k, v in series.items()
+        }
         for index, at in enumerate(evals):
             lines += [f"  - expr: '{func}(a_total[{seconds}s])'", f"    eval_time: {at // 1000}s"]
             expected = [(k, found[k][index]) for k in series if not np.isnan(found[k][index])]

@@ -28,21 +28,11 @@ import pandas as pd
 
 from p95kit.durations import normalize_duration, parse_duration
 from p95kit.prometheus.client import Prometheus, connect
+from p95kit.slo.episodes import episodes
 from p95kit.slo.raw_samples import fetch_raw, ms
-from p95kit.slo.replay import Families, Firing, replay
-from p95kit.slo.rule_set import RuleSet
+from p95kit.slo.replay import Families, replay
 from p95kit.slo.rules import draft, resolve
 from p95kit.times import parse_time
-
-COLUMNS = (
-    "model",
-    "severity",
-    "long_window",
-    "short_window",
-    "started",
-    "ended",
-    "peak_burn_rate",
-)
 
 
 def slo_backtest(
@@ -116,44 +106,15 @@ def slo_backtest(
             "window": d.objective.window,
             "duration": span_text,
             "step": d.step,
-            "tiers": [t.severity for t in rules.policy.tiers],
+            "tiers": list(dict.fromkeys(t.severity for t in rules.policy.tiers)),
             "min_bad_requests": rules.policy.min_bad_requests,
             "models": fam.models,
             "evaluations": int(count),
-            "first_evaluation": evals[0] / 1000,
-            "last_evaluation": evals[-1] / 1000,
+            "first_evaluation": float(evals[0] / 1000),
+            "last_evaluation": float(evals[-1] / 1000),
             "note": rules.bucket.note,
             "slo": rules.name,
             "query": rules.raw_selector(),
         }
     )
     return frame
-
-
-def episodes(rules: RuleSet, models: list[str], evals: np.ndarray, firing: Firing) -> pd.DataFrame:
-    """The episodes of :func:`p95kit.slo.replay.replay`'s answer (see :func:`slo_backtest`)."""
-    rows = []
-    times = pd.to_datetime(evals, unit="ms", utc=True)
-    for tier, fires, burns in zip(rules.policy.tiers, firing.fires, firing.burns):
-        padded = np.zeros((len(models), len(evals) + 2), dtype=np.int8)
-        padded[:, 1:-1] = fires
-        change = np.diff(padded, axis=1)
-        starts_m, starts_k = np.nonzero(change == 1)
-        _, ends_k = np.nonzero(change == -1)
-        lengths = ends_k - starts_k
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        peaks = np.maximum.reduceat(burns, offsets) if len(burns) else np.empty(0)
-        for m, k0, k1, peak in zip(starts_m, starts_k, ends_k, peaks):
-            ended = times[k1] if k1 < len(evals) else pd.NaT
-            row = (models[m], tier.severity, tier.long_window, tier.short_window, times[k0])
-            rows.append((*row, ended, float(peak)))
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame["model"] = frame["model"].astype(str)
-    for column in ("started", "ended"):
-        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
-    frame["peak_burn_rate"] = frame["peak_burn_rate"].astype(np.float64)
-    order = {"page": 0, "ticket": 1}
-    frame = frame.sort_values(
-        ["model", "started", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c
-    )
-    return frame.reset_index(drop=True)

@@ -99,6 +99,8 @@ def sum_in_order(rows: np.ndarray, members: list[list[int]]) -> np.ndarray:
         total = out[group]
         for index in indexes:
             value = rows[index]
-            total = np.where(np.isnan(total), value, np.where(np.isnan(value), total, total + value))
+            total = np.where(
+                np.isnan(total), value, np.where(np.isnan(value), total, total + value)
+            )
         out[group] = total
     return out

@@ -8,6 +8,7 @@ a boundary comes in both neighbouring chunks (2.x selects both ends) and is kept
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -47,9 +48,7 @@ def fetch_raw(
     bounds = [start]
     while bounds[-1] < end:
         bounds.append(min(bounds[-1] + chunk, end))
-    calls = [
-        partial(_chunk, prom, selector, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])
-    ]
+    calls = [partial(_chunk, prom, selector, lo, hi) for lo, hi in itertools.pairwise(bounds)]
     if not calls:
         calls = [partial(_chunk, prom, selector, start - 0.001, start)]
     parts = run_all(calls, prom.max_workers, progress=progress, description="raw samples")
@@ -75,4 +74,4 @@ def _chunk(prom: Prometheus, selector: str, lo: float, hi: float) -> tuple[list,
 
 def ms(seconds: float) -> int:
     """Unix seconds as int64 milliseconds."""
-    return int(math.floor(seconds * 1000 + 0.5))
+    return math.floor(seconds * 1000 + 0.5)

@@ -59,8 +59,12 @@ class Families:
         total = np.array([extrapolated(s, evals, range_ms, is_rate) for s in self.counts])
         good = np.array([extrapolated(s, evals, range_ms, is_rate) for s in self.buckets])
         shape = (0, len(evals))
-        total = sum_in_order(total.reshape(-1, len(evals)) if len(total) else np.empty(shape), self.count_members)
-        good = sum_in_order(good.reshape(-1, len(evals)) if len(good) else np.empty(shape), self.bucket_members)
+        total = sum_in_order(
+            total.reshape(-1, len(evals)) if len(total) else np.empty(shape), self.count_members
+        )
+        good = sum_in_order(
+            good.reshape(-1, len(evals)) if len(good) else np.empty(shape), self.bucket_members
+        )
         return total, good
 
 
@@ -117,4 +121,4 @@ def replay(rules: RuleSet, fam: Families, evals: np.ndarray) -> Firing:
 
 
 def _ms(window: str) -> int:
-    return int(round(parse_duration(window, "window") * 1000))
+    return round(parse_duration(window, "window") * 1000)

@@ -62,7 +62,12 @@ def sloth(rules: RuleSet) -> Built:
                 "name": _sloth_name(rules.name),
                 "objective": rules.objective.objective,
                 "description": rules.describe(),
-                "sli": {"events": {"error_query": f"{total}\n-\n{good}", "total_query": f"({total} > 0)"}},
+                "sli": {
+                    "events": {
+                        "error_query": f"{total}\n-\n{good}",
+                        "total_query": f"({total} > 0)",
+                    }
+                },
                 "alerting": alerting,
             }
         ],

@@ -144,7 +144,7 @@ class RuleSet:
                     "annotations": {
                         "summary": (
                             f"{{{{ $labels.{label} }}}}: latency budget burning "
-                            f"{{{{ printf \"%.1f\" $value }}}}x too fast over "
+                            f'{{{{ printf "%.1f" $value }}}}x too fast over '
                             f"{tier.long_window} and {tier.short_window}"
                         ),
                         "description": (

@@ -212,6 +212,4 @@ _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign] 
 
 def dump(document: Any) -> str:
     """YAML with multi-line strings (PromQL) as literal blocks."""
-    return yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000
-    )
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)

@@ -89,7 +89,9 @@ def _instances() -> list[Instance]:
             "a",
             *_counters(
                 lambda m: (
-                    (1, 1 if m == DAY + 180 or _between(m, 2, 2, 30) else 0) if m % 10 == 0 else (0, 0)
+                    (1, 1 if m == DAY + 180 or _between(m, 2, 2, 30) else 0)
+                    if m % 10 == 0
+                    else (0, 0)
                 )
             ),
         ),
@@ -129,7 +131,9 @@ def write_openmetrics(path: Path) -> Path:
             values = item.fast if bound != "+Inf" and bound <= 2.0 else item.total
             for i, value in enumerate(values):
                 if value is not None:
-                    lines.append(f'{METRIC}_bucket{{{labels},le="{le}"}} {value} {START + i * STEP}')
+                    lines.append(
+                        f'{METRIC}_bucket{{{labels},le="{le}"}} {value} {START + i * STEP}'
+                    )
         for i, value in enumerate(item.total):
             if value is not None:
                 lines.append(f"{METRIC}_count{{{labels}}} {value} {START + i * STEP}")
@@ -144,7 +148,10 @@ def input_series() -> list[dict[str, str]]:
     out = []
     for item in INSTANCES:
         labels = f'model="{item.model}",instance="{item.instance}"'
-        for name, values in ((f'_bucket{{{labels},le="{item.le(2.0)}"}}', item.fast), (f"_count{{{labels}}}", item.total)):
+        for name, values in (
+            (f'_bucket{{{labels},le="{item.le(2.0)}"}}', item.fast),
+            (f"_count{{{labels}}}", item.total),
+        ):
             text = " ".join("_" if v is None else repr(v) for v in values)
             out.append({"series": f"{METRIC}{name}", "values": text})
     return out
