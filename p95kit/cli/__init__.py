@@ -4,7 +4,8 @@ Holds the command group (:mod:`.main`), the one place that turns p95kit errors i
 exit codes (:mod:`.errors`), shared options (:mod:`.options`), and one module per
 command family: ``query`` and ``models`` (:mod:`.query_commands`), ``report``
 (:mod:`.report_command`), ``presets`` (:mod:`.presets_command`), ``serve``
-(:mod:`.serve_command`), ``demo`` (:mod:`.demo_command`), ``doctor`` (:mod:`.doctor_command`).
+(:mod:`.serve_command`), ``demo`` (:mod:`.demo_command`), ``doctor`` (:mod:`.doctor_command`),
+``slo rules`` and ``slo backtest`` (:mod:`.slo_rule_commands`).
 
 May import every layer below (demo, report, display, query, prometheus, base).
 Nothing imports it.

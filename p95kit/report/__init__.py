@@ -17,15 +17,16 @@ Inside, in the order a run goes: the declared parameters (:mod:`.parameters`), o
 validated plan per metric (:mod:`.plan`), the questions asked of the query layer
 (:mod:`.collect`), the report's data and its files (:mod:`.data`), the per-model summary
 (:mod:`.summary`), what the notebook loads (:mod:`.notebook_data`), the report's sections
-(:mod:`.sections`, :mod:`.metric_sections`) and chart (:mod:`.chart`), the alerting exits
+(:mod:`.sections`, :mod:`.metric_sections`, :mod:`.paging_section`: would the SLO's pages
+have fired) and chart (:mod:`.chart`), the alerting exits
 (:mod:`.alerts`), the kernel and papermill run (:mod:`.kernel`; its environment:
 :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot folder
 (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
 (:mod:`.pipeline`) and set-up checks (:mod:`.doctor`); it ships the report notebook and the
 nbconvert template.
 
-May import: :mod:`p95kit.display`, :mod:`p95kit.query`, :mod:`p95kit.prometheus` and
-the base modules. Never serve, cli or demo.
+May import: :mod:`p95kit.display`, :mod:`p95kit.slo`, :mod:`p95kit.query`,
+:mod:`p95kit.prometheus` and the base modules. Never serve, cli or demo.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from p95kit.query.latency import fetch_p95, fetch_range
 from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.window import fetch_window
 from p95kit.report.data import METRICS_DIR, ReportData, folder_name
+from p95kit.report.paging_section import paging
 from p95kit.report.plan import MetricPlan, Plan
 from p95kit.report.summary import summarize
 from p95kit.version import __version__
@@ -42,7 +43,7 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     """The questions of one metric, by name, not yet asked (the longest first: the pool
     runs three at a time)."""
     target = p.target
-    return {
+    tasks: dict[str, Callable[[], Any]] = {
         "range": lambda: fetch_range(
             client,
             target,
@@ -62,6 +63,10 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
         ),
         "current": lambda: fetch_p95(client, target, p.time_range, p.end, p.estimator),
     }
+    objective = getattr(p, "objective", None)  # --objective, the SLO options' (issue 20)
+    if p.slo_ms and objective:
+        tasks["paging"] = lambda: paging(client, p, objective)
+    return tasks
 
 
 def collect(client: Prometheus, p: Plan) -> ReportData:
@@ -127,6 +132,8 @@ def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: floa
     meta = _meta(p, client, results, started)
     meta["warnings"] += missing_models(target.models, summary["model"], target.metric_name)
     meta["all_models"] = overall_percentiles(window.buckets, p.percentiles)
+    if "paging" in results:  # "would have paged" per model (report/paging_section.py)
+        meta["paging"] = results["paging"]
     return ReportData(window.percentiles, results["current"], results["range"], summary, meta)
 
 
