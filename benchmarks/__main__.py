@@ -2,7 +2,7 @@
 
     python -m benchmarks                  # all seven, ~8-10 minutes on 2 cores
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics, serve
+                                          #   accuracy, metrics, serve, backtest
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_accuracy,
+    bench_backtest,
     bench_metrics,
     bench_range,
     bench_report,
@@ -31,7 +32,7 @@ from benchmarks import (
     common,
 )
 
-ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve")
+ORDER = ("range", "report", "scale", "startup", "accuracy", "metrics", "serve", "backtest")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -149,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
         "accuracy": lambda: bench_accuracy.run(rounds=3 if quick else 15),
         "metrics": lambda: bench_metrics.run(rounds=2 if quick else 7),
         "serve": lambda: bench_serve.run(rounds=3 if quick else 7, scale=0.2 if quick else 1.0),
+        "backtest": lambda: bench_backtest.run(
+            rounds=1, models=20 if quick else 200, days=3 if quick else 30
+        ),
     }
     machine = common.machine_info()
     load_before = _load()

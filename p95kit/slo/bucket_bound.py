@@ -78,8 +78,9 @@ def resolve_bound(
     side, unless ``nearest`` moves it to the nearest one."""
     if bounds_ms is not None:
         seen: dict[float, list[str]] = {b / target.scale: [] for b in bounds_ms}
+    elif prom is None:
+        raise InvalidParameterError("bounds_ms", "give bounds_ms or a Prometheus to read them")
     else:
-        assert prom is not None
         selector = promql.series_selector(target, "_bucket")
         labels = prom.label_values("le", [selector], start, end)
         seen = {}

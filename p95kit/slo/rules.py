@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from p95kit.durations import parse_duration
+from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus, connect
 from p95kit.query.target import Target, make_target
 from p95kit.slo import rule_formats
@@ -75,9 +76,9 @@ def draft(
     if bounds_ms is not None:
         bounds = tuple(float(b) for b in bounds_ms)
         if not bounds or not all(b > 0 for b in bounds):
-            from p95kit.errors import InvalidParameterError
-
-            raise InvalidParameterError("bounds_ms", "bounds_ms must be bounds in ms > 0")
+            raise InvalidParameterError(
+                "bounds_ms", f"bounds_ms are bucket bounds in ms > 0, e.g. 500,1000; got {bounds}"
+            )
     if name is not None:
         name_of(name, "")
     return Draft(target, slo, policy, make_step(step), name, bool(nearest_bucket), bounds)
