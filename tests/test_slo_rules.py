@@ -213,3 +213,24 @@ def test_the_specs_queries_are_promql(fmt, prometheus_binaries, tmp_path):
     path.write_text(yaml.safe_dump(rules_doc, allow_unicode=True), encoding="utf-8")
     done = _promtool_check(prometheus_binaries[1], path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"threshold_ms": None}, "threshold_ms"),
+        ({"threshold_ms": 2000, "objective": 100}, "objective"),
+        ({"threshold_ms": 2000, "tiers": "pager"}, "tiers"),
+        ({"threshold_ms": 2000, "step": "soon"}, "step"),
+        ({"threshold_ms": 2000, "duration": "a month"}, "duration"),
+        ({"threshold_ms": 2000, "min_bad_requests": -1}, "min_bad_requests"),
+        ({"threshold_ms": 2000, "model_label": "severity"}, "model_label"),
+        ({"threshold_ms": 2000, "name": "no spaces"}, "name"),
+    ],
+)
+def test_the_backtest_validates_everything_before_sending(kwargs, parameter):
+    from p95kit.slo.backtest import slo_backtest
+
+    with pytest.raises(InvalidParameterError) as caught:
+        slo_backtest(prometheus_url="http://127.0.0.1:9", **kwargs)  # nothing listens there
+    assert caught.value.parameter == parameter
