@@ -1,6 +1,7 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all seven, ~8-10 minutes on 2 cores
+    python -m benchmarks                  # all eight, ~8-10 minutes on 2 cores, plus
+                                          #   ~40 for backtest (mostly promtool's)
     python -m benchmarks --only range     # some of: range, report, scale, startup,
                                           #   accuracy, metrics, serve, backtest
     python -m benchmarks --quick          # fewer rounds, for a smoke test
