@@ -1,8 +1,10 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md``.
 
-    python -m benchmarks                  # all nine, ~12-14 minutes on 2 cores
+    python -m benchmarks                  # all but backtest, ~12-14 minutes on 2 cores
+    python -m benchmarks --only backtest  # ~40 minutes, mostly promtool's
     python -m benchmarks --only range     # some of: range, report, scale, startup,
-                                          #   accuracy, metrics, serve, limits, slo, compare
+                                          #   accuracy, metrics, serve, limits, slo, compare,
+                                          #   backtest
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_accuracy,
+    bench_backtest,
     bench_compare,
     bench_limits,
     bench_metrics,
@@ -45,7 +48,10 @@ ORDER = (
     "limits",
     "slo",
     "compare",
+    "backtest",
 )
+#: Run only when named with --only (their baseline alone takes most of an hour).
+LONG = ("backtest",)
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -162,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (smoke test)")
     parser.add_argument("--output", type=Path, help="where to write the Markdown")
     options = parser.parse_args(argv)
-    chosen = options.only.split(",") if options.only else list(ORDER)
+    chosen = options.only.split(",") if options.only else [n for n in ORDER if n not in LONG]
     unknown = set(chosen) - set(ORDER)
     if unknown:
         parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {', '.join(ORDER)}")
@@ -179,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
         "limits": lambda: bench_limits.run(rounds=2 if quick else 5),
         "slo": lambda: bench_slo.run(rounds=3 if quick else 7),
         "compare": lambda: bench_compare.run(rounds=3 if quick else 9),
+        "backtest": lambda: bench_backtest.run(
+            rounds=1, models=20 if quick else 200, days=3 if quick else 30
+        ),
     }
     machine = common.machine_info()
     load_before = _load()

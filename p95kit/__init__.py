@@ -39,6 +39,8 @@ _EXPORTS = {
     "percentile_buckets": "p95kit.query.percentile_buckets",
     "overall_percentiles": "p95kit.query.percentile_buckets",
     "list_models": "p95kit.query.latency",
+    "slo_backtest": "p95kit.slo.backtest",
+    "slo_rules": "p95kit.slo.rules",
     "p95": "p95kit.query.latency",
     "p95_range": "p95kit.query.latency",
     "percentiles": "p95kit.query.latency",
@@ -81,9 +83,11 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
     from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
+    from p95kit.slo.backtest import slo_backtest
     from p95kit.slo.burndown import budget_over_time
     from p95kit.slo.latency_slo import burn_rates, slo
     from p95kit.slo.payload import to_slo_payload
+    from p95kit.slo.rules import slo_rules
     from p95kit.slo.several_metrics import goodput, slo_metrics
     from p95kit.slo.thresholds import slo_advice
 

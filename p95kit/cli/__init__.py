@@ -5,7 +5,8 @@ exit codes (:mod:`.errors`), shared options (:mod:`.options`), and one module pe
 command family: ``query`` and ``models`` (:mod:`.query_commands`), ``report``
 (:mod:`.report_command`), ``compare`` (:mod:`.compare_command`), ``presets``
 (:mod:`.presets_command`), ``serve`` (:mod:`.serve_command`), ``demo`` (:mod:`.demo_command`),
-``doctor`` (:mod:`.doctor_command`), ``slo`` (:mod:`.slo_commands`).
+``doctor`` (:mod:`.doctor_command`), ``slo`` (:mod:`.slo_commands`; its ``rules`` and
+``backtest``: :mod:`.slo_rule_commands`).
 
 May import every layer below (demo, serve, report, display, compare, slo, query, prometheus,
 base).

@@ -20,6 +20,7 @@ from p95kit.cli.options import (
     connection_options,
     preset_option,
 )
+from p95kit.cli.slo_rule_commands import backtest, rules
 from p95kit.query import estimators
 
 #: The exit code when a ``--fail-on-*`` condition holds (as ``report``'s alerting exits).
@@ -132,6 +133,8 @@ def slo(ctx: click.Context, **kwargs: Any) -> None:
       p95kit slo --threshold-ms 2000 --fail-on-burn --fail-on-exhausted   # cron: exit 5
       p95kit slo --preset vllm --threshold-ms time_to_first_token=500 \\
           --threshold-ms inter_token=50 --threshold-ms e2e=10000 --format json
+      p95kit slo rules --threshold-ms 2000 --objective 99.5 > slo-rules.yml
+      p95kit slo backtest --threshold-ms 2000 --objective 99.5 --duration 30d
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -203,3 +206,7 @@ def _render(frame, output_format: str, explain: bool) -> str:
     if explain and len(frame):
         text += "\n" + "\n".join(explain_lines(frame)) + "\n"
     return text
+
+
+slo.add_command(rules)
+slo.add_command(backtest)

@@ -123,10 +123,12 @@ class Prometheus:
     def query(self, promql: str, at: float, *, expect: str | None = "vector") -> Result:
         """Evaluate an instant query at unix time ``at``.
 
-        An answer whose ``resultType`` is not ``expect`` (``None``: any) is an error.
+        An answer whose ``resultType`` is not ``expect`` (``None``: any) is an error. A
+        matrix (a range selector's raw samples) is decoded into columns straight from the bytes.
         """
         form = {"query": promql, "time": _fmt(at)}
-        return self._api("/api/v1/query", form, promql, expect)
+        decode = range_answers.decode_body if expect == "matrix" else None
+        return self._api("/api/v1/query", form, promql, expect, decode)
 
     def query_range(
         self, promql: str, start: float, end: float, step: float, *, progress: bool | None = None

@@ -19,7 +19,8 @@ validated plan per metric (:mod:`.plan`), the questions asked of the query layer
 (:mod:`.summary`), what the notebook loads (:mod:`.notebook_data`), the report's sections
 (:mod:`.sections`, :mod:`.metric_sections`, and with ``compare_label`` the versions
 compared: :mod:`.compare_section`) and chart (:mod:`.chart`), with ``--slo-ms`` what an SLO
-adds to the data (:mod:`.slo_data`) and its section (:mod:`.slo_section`), the alerting exits
+adds to the data (:mod:`.slo_data`), its section (:mod:`.slo_section`) and whether its
+pages would have fired (:mod:`.paging_section`), the alerting exits
 (:mod:`.alerts`), the kernel and papermill run (:mod:`.kernel`; its environment:
 :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot folder
 (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline

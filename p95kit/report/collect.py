@@ -32,6 +32,7 @@ from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.window import fetch_window
 from p95kit.report import compare_section
 from p95kit.report.data import METRICS_DIR, ReportData, folder_name
+from p95kit.report.paging_section import paging
 from p95kit.report.plan import MetricPlan, Plan
 from p95kit.report.slo_data import judge, slo_tasks
 from p95kit.report.summary import summarize
@@ -49,7 +50,7 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     runs three at a time); with an SLO also its burn windows and budget over time
     (:mod:`p95kit.report.slo_data`)."""
     target = p.target
-    tasks = {
+    tasks: dict[str, Callable[[], Any]] = {
         "range": lambda: fetch_range(
             client,
             target,
@@ -72,6 +73,8 @@ def query_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
     }
     if p.settings.compare_label:  # a label's two busiest values per model, compared
         tasks["compare"] = lambda: compare_section.fetch_comparison(client, p)
+    if p.slo_ms:  # would the SLO's pages have fired over the window (the backtest)
+        tasks["paging"] = lambda: paging(client, p, p.objective)
     return tasks
 
 
@@ -143,6 +146,8 @@ def assemble(client: Prometheus, p: Plan, results: dict[str, Any], started: floa
     if "compare" in results:
         meta["compare"] = compare_section.to_meta(results["compare"])
         meta["queries"]["versions compared"] = results["compare"].attrs["query"]
+    if "paging" in results:  # "would have paged" per model (report/paging_section.py)
+        meta["paging"] = results["paging"]
     frames = (window.percentiles, results["current"], results["range"], summary)
     if judged is None:
         return ReportData(*frames, meta)

@@ -49,7 +49,7 @@ from p95kit.report.kernel_setup import (
 KERNEL_PRELOAD = (
     "import p95kit.report.data, p95kit.report.sections, p95kit.report.chart, "
     "p95kit.report.notebook_data, p95kit.report.metric_sections, p95kit.report.slo_section, "
-    "p95kit.report.compare_section"
+    "p95kit.report.compare_section, p95kit.report.paging_section"
 )
 # The kernel's own log at ERROR only; no IPython history database on disk.
 KERNEL_ARGUMENTS = [

@@ -11,9 +11,8 @@ and the budget frame saved as ``budget.json``.
 Choices, said in the report's SLO section: shares between bucket bounds are the ``smooth``
 estimate (:data:`p95kit.query.estimators.ACCURATE`, whatever ``--estimator`` reads the
 percentiles with), inside the bounds the counts prove; burn status follows the SRE
-workbook's tiers for a 30-day budget (:data:`REPORT_POLICY`): a burn rate is a pace relative
-to the objective, whatever the report's window, and tiers scaled to a 24-hour window would
-page below the objective's own pace.
+workbook's tiers (:data:`REPORT_POLICY`, what :func:`p95kit.slo.policy.policy_for` gives
+any window): a burn rate is a pace relative to the objective, whatever the report's window.
 """
 
 from __future__ import annotations

@@ -17,9 +17,15 @@ exceed its threshold. For a 30-day window:
     ticket    1d    2h     3          10 %
     ticket    3d    6h     1          10 %
 
-For another SLO window the same budget shares are kept (burn rate = share x window / long
-window), as Sloth's window catalogues do; a threshold that needs more than 100 % bad requests
-(a low objective) can never fire, and :meth:`Policy.unreachable` names those tiers.
+For another SLO window the tiers stay as they are (:func:`policy_for`). A burn rate is a pace
+relative to the objective whatever the window (1 spends the budget in exactly the window),
+so "14.4 times too fast over an hour" means the same for a 7-day SLO; what changes is the
+share of the budget a tier has spent when it fires (``burn x long / window``: 8.6 % of a
+7-day budget for the page tier). Keeping the budget shares instead (Sloth's catalogues, for
+28 and 30 days) would scale the burn rates down with the window: below 1 for the ticket
+tiers of a 7-day SLO, which would then fire for services that meet their objective. A tier
+that needs more than 100 % bad requests (a low objective) can never fire:
+:meth:`Policy.unreachable` names it.
 
 **Low traffic.** At 10 requests an hour one slow request is a burn rate of 1,000 at 99.9 %:
 the workbook's example of a page nobody should get. The workbook's remedies are traffic-side
@@ -161,13 +167,11 @@ WORKBOOK = Policy(
 
 
 def policy_for(objective: Objective, base: Policy = WORKBOOK) -> Policy:
-    """``base`` (written for a 30-day window) for ``objective``'s window: the same windows
-    and the same budget share spent per tier, so ``burn rate x long / window`` is kept."""
-    scale = objective.window_s / parse_duration(WORKBOOK_WINDOW, "window")
-    if math.isclose(scale, 1.0):
-        return base
-    tiers = tuple(replace(t, burn_rate=t.burn_rate * scale) for t in base.tiers)
-    return replace(base, tiers=tiers)
+    """The policy that guards ``objective``: ``base``'s tiers whatever its window (a burn
+    rate is a pace relative to the objective; see the module docstring), the one place
+    that decides it for ``slo``, the rules, the backtest and the report."""
+    del objective  # the tiers do not depend on the window (the module docstring says why)
+    return base
 
 
 def severities(value: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
