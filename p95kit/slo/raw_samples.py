@@ -3,7 +3,8 @@
 A range selector in an instant query (``x[1d]`` at ``t``) answers every sample in
 ``[t - 1d, t]``, not resampled (stale markers are left out, as ``rate()`` leaves them out). A
 long range is asked in chunks ending at consecutive boundaries, a few at a time; the sample on
-a boundary comes in both neighbouring chunks (2.x selects both ends) and is kept once.
+a boundary comes in both neighbouring chunks (2.x selects both ends) and is kept once. A chunk
+refused for the backend's sample limit is asked again as two halves.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from functools import partial
 import numpy as np
 
 from p95kit.durations import format_duration
+from p95kit.errors import PrometheusSampleLimitError
 from p95kit.prometheus import range_answers
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 
 #: Length of one chunk: a day of 1-minute samples is 1,440 per series.
 CHUNK_SECONDS = 86400
+#: A chunk refused for the sample limit is halved down to this length (then the refusal
+#: is raised).
+SMALLEST_CHUNK = 60.0
 
 
 @dataclass
@@ -66,8 +71,17 @@ def fetch_raw(
 
 
 def _chunk(prom: Prometheus, selector: str, lo: float, hi: float) -> tuple[list, object]:
+    """The samples in ``[lo, hi]``; a chunk the backend refuses for its sample limit is asked
+    as two halves (down to :data:`SMALLEST_CHUNK`), whose samples are joined."""
     span = format_duration(max(hi - lo, 0.001))
-    answer = prom.query(f"{selector}[{span}]", hi, expect="matrix")
+    try:
+        answer = prom.query(f"{selector}[{span}]", hi, expect="matrix")
+    except PrometheusSampleLimitError:
+        if hi - lo <= SMALLEST_CHUNK:
+            raise
+        middle = lo + (hi - lo) / 2
+        halves = [_chunk(prom, selector, lo, middle), _chunk(prom, selector, middle, hi)]
+        return range_answers.concat(halves)
     columns = answer.columns or range_answers.from_lists(answer.result)
     return answer.result, columns
 
