@@ -6,6 +6,7 @@
     p95kit.percentiles(percentiles="50,95,99")                    # several percentiles
     p95kit.to_payload(frame)                                      # the original API's JSON
     p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
+    p95kit.history("reports")                                     # every published report
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -41,6 +42,7 @@ _EXPORTS = {
     "plot_distribution": "p95kit.display.distribution",
     "plot_p95": "p95kit.display.plotting",
     "styled": "p95kit.display.styling",
+    "history": "p95kit.report.history",
 }
 
 __all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
@@ -65,6 +67,7 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
     from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
+    from p95kit.report.history import history
 
 
 __getattr__ = lazy_getattr(__name__, _EXPORTS, globals())

@@ -12,6 +12,7 @@ translated exactly once, where they happen, with ``raise ... from exc``::
     ├── PrometheusQueryError                      Prometheus rejected the query  exit 4, HTTP 422
     ├── ReportError                               a notebook run failed          exit 1, HTTP 500
     │   └── ReportLockedError                     another run holds the lock     exit 75
+    ├── NotificationError                         a webhook or mail not sent     exit 6
     └── LocalPrometheusError                      the demo's Prometheus failed   exit 1
         └── PrometheusNotInstalledError           no prometheus/promtool binary  exit 2
 
@@ -110,6 +111,13 @@ class ReportLockedError(ReportError):
     """Another ``p95kit report`` run holds the lock on the output folder."""
 
     exit_code = 75
+
+
+class NotificationError(P95kitError):
+    """A report's webhook post or mail failed after its retries; the snapshot is published
+    all the same (``details["channel"]``: ``webhook`` or ``mail``)."""
+
+    exit_code = 6
 
 
 class LocalPrometheusError(P95kitError):

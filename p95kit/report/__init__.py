@@ -9,7 +9,9 @@ The public names, for a script or a scheduler (Airflow, cron in Python)::
 
 - :func:`run_report`: publish one snapshot, exactly as ``p95kit report`` does.
 - :class:`ReportSettings`: what the report covers (the ``p95kit report`` options).
-- :class:`ReportRun`: what :func:`run_report` returns (``path``, ``run``).
+- :class:`ReportRun`: what :func:`run_report` returns (``path``, ``run``, ``headline``,
+  ``deliveries``).
+- :class:`Delivery`: who to tell after publishing (webhooks, mail) and when.
 - :data:`DEFAULT_NOTEBOOK`: the report notebook, to copy and customise (README).
 - :mod:`.sections` and :mod:`.chart`: the report's tables and chart, for sections of your own.
 
@@ -19,7 +21,10 @@ per-model summary (:mod:`.summary`), several metrics in one report (:mod:`.metri
 run (:mod:`.kernel`; its
 environment: :mod:`.kernel_setup`), notebook to HTML (:mod:`.html_export`), the snapshot
 folder (:mod:`.snapshots`), the index page (:mod:`.index_page`), the whole pipeline
-(:mod:`.pipeline`), set-up checks (:mod:`.doctor`), and the report notebook and nbconvert
+(:mod:`.pipeline`; its ``run.json``: :mod:`.run_record`), set-up checks (:mod:`.doctor`),
+the headline's facts over every metric (:mod:`.headline`), the snapshots side by side
+(:mod:`.history`, :mod:`.trends`), notifications (:mod:`.delivery`, :mod:`.message`,
+:mod:`.notify` for webhooks, :mod:`.mail` for SMTP), and the report notebook and nbconvert
 template it ships.
 
 May import: :mod:`p95kit.display`, :mod:`p95kit.query`, :mod:`p95kit.prometheus` and
@@ -37,6 +42,7 @@ _EXPORTS = {
     "ReportRun": "p95kit.report.pipeline",
     "DEFAULT_NOTEBOOK": "p95kit.report.pipeline",
     "ReportSettings": "p95kit.report.parameters",
+    "Delivery": "p95kit.report.delivery",
 }
 
 __all__ = sorted(_EXPORTS)
