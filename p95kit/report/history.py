@@ -88,8 +88,11 @@ def _rows(folder: Path, order: int) -> list[dict]:
     """The rows of one snapshot: every metric's models."""
     top = _summary(folder)
     meta = top.get("meta") or {}
-    entries = meta.get("metrics") or []
-    bodies = [top] if len(entries) < 2 else [_summary(folder / e["folder"]) for e in entries]
+    folders = [e.get("folder") for e in meta.get("metrics") or [] if isinstance(e, dict)]
+    if len(folders) < 2:
+        bodies = [top]
+    else:  # every metric from its own folder (the first one's is the top-level too)
+        bodies = [_summary(folder / str(name)) for name in folders if name]
     rows = []
     for index, body in enumerate(bodies):
         own = body.get("meta") or {}
