@@ -8,6 +8,7 @@
     p95kit.plot_distribution(p95kit.buckets(time_range="1h"))     # the histogram behind them
     p95kit.slo(threshold_ms=2000, objective=99.5, window="30d")   # error budgets, burn rates
     p95kit.compare(baseline='version="v1"', candidate='version="v2"')  # is v2 slower?
+    p95kit.history("reports")                                     # every published report
 
 Frames carry their query parameters in ``frame.attrs``; latencies are milliseconds.
 The names below are imported on first use (PEP 562), so ``p95kit --help`` does not
@@ -56,6 +57,7 @@ _EXPORTS = {
     "budget_over_time": "p95kit.slo.burndown",
     "to_slo_payload": "p95kit.slo.payload",
     "plot_budget": "p95kit.display.budget_chart",
+    "history": "p95kit.report.history",
 }
 
 __all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
@@ -83,6 +85,7 @@ if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py kee
     from p95kit.query.latency import list_models, p95, p95_range, percentiles
     from p95kit.query.payloads import to_payload
     from p95kit.query.percentile_buckets import overall_percentiles, percentile_buckets
+    from p95kit.report.history import history
     from p95kit.slo.backtest import slo_backtest
     from p95kit.slo.burndown import budget_over_time
     from p95kit.slo.latency_slo import burn_rates, slo

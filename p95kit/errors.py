@@ -17,6 +17,7 @@ defined here; the CLI's exit code and ``p95kit serve``'s HTTP status of each
     │   └── PrometheusSampleLimitError        ... for its sample limit         exit 4, HTTP 400
     ├── ReportError                           a notebook run failed            exit 1, HTTP 500
     │   └── ReportLockedError                 another run holds the lock       exit 75, HTTP 500
+    ├── NotificationError                     a webhook or mail not sent       exit 6, HTTP 500
     ├── ServeError                            p95kit serve could not start     exit 1, HTTP 500
     ├── JupyterLabError                       JupyterLab did not start         exit 1, HTTP 500
     └── LocalPrometheusError                  the demo's Prometheus failed     exit 1, HTTP 500
@@ -155,6 +156,13 @@ class ServeError(P95kitError):
 
 class JupyterLabError(P95kitError):
     """JupyterLab (``p95kit demo --jupyter``) did not start."""
+
+
+class NotificationError(P95kitError):
+    """A report's webhook post or mail failed after its retries; the snapshot is published
+    all the same (``details["channel"]``: ``webhook`` or ``mail``)."""
+
+    exit_code = 6
 
 
 class LocalPrometheusError(P95kitError):

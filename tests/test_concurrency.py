@@ -192,6 +192,40 @@ def test_retention_before_any_latest_keeps_every_successful_snapshot(tmp_path):
     assert [p.name for p in store.snapshots()] == ["20261121T020000Z_1h", "20261121T000000Z_1h"]
 
 
+def test_retention_keeps_a_snapshot_of_the_same_second_about_to_become_latest(tmp_path):
+    """Two runs in one second: a 24h report is latest, a 1h report has been renamed into
+    place and latest is about to move to it. By name "..._1h" sorts before "..._24h", so a
+    prune that compared names deleted the report latest was about to point to."""
+    store = SnapshotStore(tmp_path)
+    _publish_named(store, "20261121T000000Z_24h")
+    _publish_named(store, "20261121T000000Z_1h", move_latest=False)  # latest: not yet
+    assert store.latest().name == "20261121T000000Z_24h"
+    assert store.prune(1) == []  # was: [20261121T000000Z_1h]
+    store.publish(store.new_staging(time.time()), "20261121T000000Z_1h-2")
+    assert [p.name for p in store.prune(1)] == []  # same second as latest: kept
+    assert len(store.snapshots()) == 3
+
+
+def test_two_prunes_at_once_each_report_only_what_they_removed(tmp_path):
+    store = SnapshotStore(tmp_path)
+    _publish_all(store, [False] * 6)
+    results: list[list[str]] = []
+    barrier = threading.Barrier(2)
+
+    def prune() -> None:
+        barrier.wait()
+        results.append([p.name for p in store.prune(1)])
+
+    threads = [threading.Thread(target=prune) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    removed = [name for names in results for name in names]
+    assert sorted(removed) == sorted(set(removed))  # never reported twice
+    assert len(removed) == 5 and [p.name for p in store.snapshots()] == ["20261121T050000Z_1h"]
+
+
 def test_retention_keeps_latest_even_when_newer_snapshots_failed(tmp_path):
     store = SnapshotStore(tmp_path)
     _publish_all(store, [False, True, True])
@@ -322,6 +356,12 @@ def test_retention_removes_backfills_newer_than_latest(tmp_path):
     assert [p.name for p in store.prune(2)] == ["20261121T110000Z_1h"]  # was: none
     kept = [p.name for p in store.snapshots()]  # the 2 newest, and latest
     assert kept == ["20261121T130000Z_1h", "20261121T120000Z_1h", "20261121T100000Z_1h"]
+
+
+def _publish_named(store: SnapshotStore, name: str, move_latest: bool = True) -> None:
+    staging = store.new_staging(time.time())
+    (staging / "run.json").write_text('{"status": "success"}', encoding="utf-8")
+    store.publish(staging, name, move_latest=move_latest)
 
 
 def _publish_all(store: SnapshotStore, failed: list[bool], move_latest: bool = True) -> None:

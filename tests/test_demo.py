@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import signal
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 
 import p95kit
 from p95kit.demo.synthetic import MODELS, demo_prometheus
 from p95kit.report.kernel import prepare_environment
+from p95kit.report.snapshots import SnapshotStore
+from tests.support.browser import CHROMIUM_ARGS
 from tests.support.cli import scrubbed_env
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -48,15 +54,92 @@ def _parent_pid(entry: Path) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[1])  # after "(comm)": state, ppid
 
 
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_demo_publishes_a_report_and_leaves_no_process(prometheus_binaries, tmp_path, cli):
-    result = cli("demo", "--out", str(tmp_path))
+@pytest.fixture(scope="module")
+def demo_reports(prometheus_binaries, jupyter_kernel, tmp_path_factory, cli):
+    """The --out folder of one ``p95kit demo`` run, and its result."""
+    out = tmp_path_factory.mktemp("demo-reports")
+    result = cli("demo", "--out", str(out))
     assert result.exit_code == 0, result.stderr
+    return out, result
+
+
+@pytest.mark.slow
+def test_demo_publishes_a_report_and_leaves_no_process(demo_reports):
+    out, result = demo_reports
     printed = Path(result.stdout.strip())
     assert printed.name == "report.html" and printed.is_file()
-    assert (tmp_path / "latest" / "report.html").resolve() == printed.resolve()
+    assert (out / "latest" / "report.html").resolve() == printed.resolve()
     assert not _prometheus_pids(parent=os.getpid())
+
+
+@pytest.mark.slow
+def test_demo_publishes_three_daily_reports_that_differ_and_a_trend(demo_reports):
+    out, _ = demo_reports
+    frame = p95kit.history(out)
+    assert frame["snapshot"].nunique() == 3 and len(frame) == 3 * len(MODELS)
+    ends = frame.drop_duplicates("snapshot")["window_end"].diff().dropna()
+    assert ends.tolist() == [pd.Timedelta(days=1)] * 2  # daily, oldest first
+    p95 = frame.pivot_table(index="model", columns="window_end", values="p95")
+    latest = SnapshotStore(out).latest()
+    summary = pd.DataFrame(json.loads((latest / "summary.json").read_text())["models"])
+    change = summary.set_index("model")["delta_p95_pct"]
+    assert change["llama-3.1-70b"] > 50  # the regression
+    assert change["gemini-1.5-pro"] < -20  # the improvement
+    assert (change.dropna().abs() > 0.05).mean() > 0.8  # the data drifts: most models move
+    steady = p95.loc["mistral-large"].tolist()
+    assert steady == sorted(steady)  # a little slower every day
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<svg class="spark"') == len(MODELS) - 1  # not the idle model
+    (row,) = re.findall(r'<tr class="worse"><td class="model">mistral-large</td>', index)
+    assert row
+
+
+@pytest.mark.browser
+def test_browser_shows_the_trends_on_the_index(demo_reports):
+    """Refresh the README's picture with P95KIT_SCREENSHOT=docs/index-trends.png."""
+    if not os.environ.get("CI"):
+        pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    out, _ = demo_reports
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((out / "index.html").resolve().as_uri())
+        sparks = page.evaluate(
+            "Array.from(document.querySelectorAll('svg.spark')).map(s => s.getBBox().width)"
+        )
+        if os.environ.get("P95KIT_SCREENSHOT"):
+            page.screenshot(path=os.environ["P95KIT_SCREENSHOT"], full_page=True)
+        browser.close()
+    assert requests == [(out / "index.html").resolve().as_uri()]  # nothing else loaded
+    assert len(sparks) == len(MODELS) - 1 and all(width > 0 for width in sparks)
+
+
+def test_the_demo_publishes_the_days_before_only_into_an_empty_folder(tmp_path, monkeypatch):
+    from p95kit.demo import daily_reports
+    from p95kit.report.parameters import ReportSettings
+
+    ends: list[str | None] = []
+    monkeypatch.setattr(daily_reports, "run_report", lambda c, s, out: ends.append(s.end) or s)
+    monkeypatch.setattr(daily_reports.time, "time", lambda: 1_795_219_200.0)
+    daily_reports.publish_daily(None, ReportSettings(duration="24h"), tmp_path)
+    assert ends == ["2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z", None]  # oldest first
+    ends.clear()
+    daily_reports.publish_daily(None, ReportSettings(duration="7d"), tmp_path)
+    assert ends == [None]  # windows longer than the data's days: one report
+    ends.clear()
+    (tmp_path / "20261121T000000Z_24h").mkdir()
+    (tmp_path / "latest").symlink_to("20261121T000000Z_24h")
+    daily_reports.publish_daily(None, ReportSettings(duration="24h"), tmp_path)
+    assert ends == [None]  # a folder with reports: only today's
 
 
 def test_demo_without_prometheus_says_how_to_install(tmp_path, monkeypatch, cli):

@@ -32,11 +32,12 @@ def test_the_type_checking_imports_mirror_the_export_map():
 def test_report_exports_what_a_script_needs_documented():
     assert sorted(p95kit.report.__all__) == [
         "DEFAULT_NOTEBOOK",
+        "Delivery",
         "ReportRun",
         "ReportSettings",
         "run_report",
     ]
-    for name in ("run_report", "ReportRun", "ReportSettings"):
+    for name in ("run_report", "ReportRun", "ReportSettings", "Delivery"):
         value = getattr(p95kit.report, name)
         assert value.__doc__ and value.__doc__.strip(), name
     assert p95kit.report.DEFAULT_NOTEBOOK.is_file()

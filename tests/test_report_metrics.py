@@ -3,6 +3,7 @@ exits (--fail-on-breach, --max-regression: exit 5), against real Prometheus serv
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -246,6 +247,19 @@ def test_demo_preset_vllm_publishes_an_llm_report(vllm_demo):
     regressed = {row["model"]: row["delta_p95_pct"] for row in ttft["models"]}
     assert regressed["meta-llama/Llama-3.1-70B-Instruct"] > 50  # the demo's TTFT regression
     assert any("vllm:request_queue_time_seconds" in w for w in meta["warnings"])
+    # the second metric's regression is the headline of the 3-metric report, named with it
+    page = html.unescape((vllm_demo / "report.html").read_text(encoding="utf-8"))
+    assert (
+        "Biggest regression:</strong> <code>meta-llama/Llama-3.1-70B-Instruct</code> on "
+        "<code>time to first token (vllm:time_to_first_token_seconds)</code>"
+    ) in page
+    run = read(vllm_demo / "run.json")
+    worst = run["headline"]["regressions"][0]
+    assert (worst["model"], worst["metric"]) == (
+        "meta-llama/Llama-3.1-70B-Instruct",
+        "vllm:time_to_first_token_seconds",
+    )
+    assert len(list(vllm_demo.parent.glob("*_24h*"))) == 3  # a report per day: a trend
 
 
 @pytest.mark.browser

@@ -119,6 +119,7 @@ def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(gua
     nbformat.write(notebook, path)
     out = tmp_path / "out"
     env = {"P95KIT_BEARER_TOKEN": TOKEN, "P95KIT_HEADERS": f"X-Token: {TOKEN}"}
+    env |= {"P95KIT_SMTP_USER": "reports", "P95KIT_SMTP_PASSWORD": TOKEN}  # the mail's too
     for flags in ((), ("--debug",)):
         result = cli.report(
             guard.url,
@@ -133,7 +134,8 @@ def test_token_not_in_a_failing_notebook_even_one_that_dumps_its_environment(gua
         assert result.exit_code == 1 or isinstance(result.exception, p95kit.ReportError)
         assert_no_leak(result, out)
     failed = next(out.glob("*.failed"))
-    assert "P95KIT_BEARER_TOKEN" not in (failed / "report.ipynb").read_text(encoding="utf-8")
+    executed = (failed / "report.ipynb").read_text(encoding="utf-8")
+    assert "P95KIT_BEARER_TOKEN" not in executed and "P95KIT_SMTP_PASSWORD" not in executed
 
 
 def test_token_not_in_library_errors_or_reprs(prom):

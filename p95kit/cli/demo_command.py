@@ -1,7 +1,7 @@
 """``p95kit demo``: try p95kit out on a throwaway Prometheus with synthetic data.
 
 Registered on the ``p95kit`` group in :mod:`p95kit.cli.main`; thin over
-:mod:`p95kit.demo.synthetic` and :func:`p95kit.report.run_report`.
+:mod:`p95kit.demo.synthetic` and :func:`p95kit.demo.daily_reports.publish_daily`.
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ def demo(
     serve: bool,
     port: int,
 ) -> None:
-    """Start a throwaway Prometheus with synthetic LLM latency and publish a real report.
+    """Start a throwaway Prometheus with synthetic LLM latency and publish real reports.
 
     Needs the prometheus and promtool binaries (Debian/Ubuntu: apt-get install prometheus).
-    The Prometheus runs on a free loopback port and is stopped at the end.
+    The Prometheus runs on a free loopback port and is stopped at the end. Into an empty
+    --out it publishes a report for each of the last 3 days (the data drifts from day to
+    day), so index.html shows each model's trend; it prints the newest report's path.
 
     \b
     Examples:
@@ -59,19 +61,19 @@ def demo(
     if jupyter:
         _demo_jupyter()
         return
+    from p95kit.demo.daily_reports import publish_daily
     from p95kit.demo.synthetic import demo_prometheus
     from p95kit.prometheus.client import Prometheus
     from p95kit.report.parameters import ReportSettings
-    from p95kit.report.pipeline import run_report
     from p95kit.report.plan import plan
 
     # The vLLM demo has no SLO: one threshold would not fit TTFT, inter-token and e2e alike.
     settings = ReportSettings(duration=duration, slo_ms=None if preset else 2000.0, preset=preset)
     plan(settings)  # a bad --duration fails now, not after starting Prometheus
-    days = "2 days of vLLM-shaped" if preset else "3 days of"
+    days = "4 days of vLLM-shaped" if preset else "4 days of"
     click.echo(f"starting a demo Prometheus with {days} synthetic data ...", err=True)
     with demo_prometheus(preset=preset) as server, Prometheus(server.url) as client:
-        outcome = run_report(client, settings, out)
+        outcome = publish_daily(client, settings, out)
         click.echo(outcome.path.resolve() / "report.html")
         if serve:
             from p95kit.serve.demo_api import serve_demo
@@ -93,7 +95,7 @@ def _demo_jupyter() -> None:
     from p95kit.demo.synthetic import demo_prometheus
 
     require_jupyterlab()  # before starting anything
-    click.echo("starting a demo Prometheus with 3 days of synthetic data ...", err=True)
+    click.echo("starting a demo Prometheus with 4 days of synthetic data ...", err=True)
     with demo_prometheus() as server, jupyter_lab(server.url) as lab:
         click.echo(lab.url)
         click.echo(

@@ -18,13 +18,16 @@ from pathlib import Path
 from p95kit.errors import ReportError
 from p95kit.prometheus.config import SECRET_ENV
 from p95kit.prometheus.urls import URL_ENV
+from p95kit.report.mail import SECRET_ENV as MAIL_SECRET_ENV
 
 KERNEL_NAME = "python3"
 
 
 def kernel_environment() -> dict[str, str]:
-    """This process's environment without :data:`SECRET_ENV` (nor a URL with user-info)."""
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    """This process's environment without :data:`SECRET_ENV`, the mail's credentials
+    (:data:`p95kit.report.mail.SECRET_ENV`) nor a URL with user-info."""
+    secrets = {*SECRET_ENV, *MAIL_SECRET_ENV}
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     if "@" in env.get(URL_ENV, ""):
         del env[URL_ENV]
     return env

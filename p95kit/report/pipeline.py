@@ -3,39 +3,34 @@
 :func:`run_report` is the whole pipeline as a short sequence of calls::
 
     plan -> lock -> start kernel | collect -> save payloads -> draw chart -> papermill
-         -> nbconvert -> run.json -> publish
+         -> nbconvert -> run.json -> publish -> index, retention -> unlock -> notify
 
 Parameters are validated before anything is sent or written. Data is fetched in
 this process (which holds the credentials) and handed to the notebook as files,
 so no secret reaches the notebook, the HTML or ``run.json``. A failure keeps
-``<stamp>_<duration>.failed/`` for debugging and never moves ``latest``.
+``<stamp>_<duration>.failed/`` for debugging and never moves ``latest``. With a
+:class:`~p95kit.report.delivery.Delivery`, the headline goes to webhooks and mail after
+publishing (a failed notification is reported, never unpublishes anything).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import platform
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from p95kit import validation
-from p95kit.errors import (
-    P95kitError,
-    PrometheusQueryError,
-    PrometheusUnavailableError,
-    ReportError,
-)
+from p95kit.errors import ReportError
 from p95kit.progress import Advance, bar, no_progress
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import shapes
-from p95kit.query.payloads import dumps, error_payload
+from p95kit.query.payloads import dumps
 from p95kit.report.collect import collect_all
 from p95kit.report.data import (
     BUDGET_CHART_FILE,
@@ -43,14 +38,16 @@ from p95kit.report.data import (
     METRICS_DIR,
     ReportData,
     folder_name,
+    load_all,
     save_all,
 )
-from p95kit.report.index_page import headline_numbers, render_index
+from p95kit.report.delivery import Delivery, Outbox, Sent
+from p95kit.report.headline import Headline, headline_facts
+from p95kit.report.index_page import render_index
 from p95kit.report.parameters import ReportSettings, notebook_parameters, with_selection_defaults
-from p95kit.report.plan import MetricPlan, Plan, plan_metrics
+from p95kit.report.plan import MetricPlan, plan_metrics
+from p95kit.report.run_record import check_not_empty, new_record, record_failure, versions
 from p95kit.report.snapshots import RUN_FILE, SnapshotStore, moves_latest, stamp, write_atomic
-from p95kit.times import to_rfc3339
-from p95kit.version import __version__
 
 log = logging.getLogger("p95kit")
 
@@ -61,12 +58,31 @@ DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "report.ipynb
 
 @dataclass
 class ReportRun:
-    """The outcome of :func:`run_report`: the snapshot folder, its ``run.json`` and the
-    summary frame of each metric (by metric name, first one first)."""
+    """The outcome of :func:`run_report`: the snapshot folder, its ``run.json``, the
+    summary frame of each metric (by metric name, first one first), the headline's facts
+    (:class:`~p95kit.report.headline.Headline`) and, with a delivery, one
+    :class:`~p95kit.report.delivery.Sent` per webhook and for the mail."""
 
     path: Path
     run: dict[str, Any]
     summaries: dict[str, pd.DataFrame] = field(default_factory=dict)
+    headline: Headline | None = None
+    deliveries: list[Sent] = field(default_factory=list)
+
+    @property
+    def undelivered(self) -> list[Sent]:
+        """The notifications that failed (the snapshot is published all the same)."""
+        return [sent for sent in self.deliveries if not sent.ok]
+
+
+@dataclass
+class _Built:
+    """What :func:`_build` made: each metric's summary (for the alerts), the metrics as
+    the notebook read them, and the headline drawn from those."""
+
+    summaries: dict[str, pd.DataFrame]
+    datas: list[ReportData]
+    facts: Headline
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class RunOptions:
     notebook: Path
     cell_timeout: float
     advance: Advance = no_progress  # one step per stage: fetch, chart, notebook, HTML
+    progress: bool | None = None  # a bar over the stages (see run_report)
 
 
 def run_report(
@@ -88,6 +105,7 @@ def run_report(
     wait: float = 0.0,
     cell_timeout: float = 600.0,
     progress: bool | None = None,
+    delivery: Delivery | None = None,
 ) -> ReportRun:
     """Publish one report snapshot under ``out``, as ``p95kit report`` does.
 
@@ -102,8 +120,11 @@ def run_report(
       run holding ``out``; ``cell_timeout`` the seconds one cell may run; ``progress``
       a bar over the run's stages (None: in Jupyter, or on a terminal with ``-v``;
       never under cron; see :mod:`p95kit.progress`).
+    - ``delivery``: who to tell, and when (:class:`~p95kit.report.delivery.Delivery`:
+      webhooks, mail, links); sent after the lock is released, failed runs included.
 
-    Returns the snapshot folder and its ``run.json`` (:class:`ReportRun`). Raises the
+    Returns the snapshot folder and its ``run.json`` (:class:`ReportRun`; a failed
+    notification is in ``undelivered`` and logged, not raised). Raises the
     :class:`~p95kit.errors.P95kitError` that stopped the run: ``InvalidParameterError``
     before anything is sent or written, ``ReportLockedError`` when another run holds
     ``out``, the Prometheus errors, or ``ReportError`` (a ``.failed`` folder is kept).
@@ -111,8 +132,28 @@ def run_report(
     settings = with_selection_defaults(settings if settings is not None else ReportSettings())
     plan_metrics(settings)  # invalid parameters: exit before anything is written or sent
     _check_run_options(wait, cell_timeout)
-    options = RunOptions(_notebook(notebook), cell_timeout)
-    store = SnapshotStore(out)
+    delivery = delivery.checked(settings.slo_ms) if delivery is not None else None
+    options = RunOptions(_notebook(notebook), cell_timeout, progress=progress)
+    outbox = Outbox(delivery)
+    try:
+        outcome = _publish(client, settings, SnapshotStore(out), options, keep, wait, outbox)
+    except Exception:
+        outbox.send()  # the failure's message, if one was queued (then the error goes on)
+        raise
+    outcome.deliveries = outbox.send()
+    return outcome
+
+
+def _publish(
+    client: Prometheus | str | None,
+    settings: ReportSettings,
+    store: SnapshotStore,
+    options: RunOptions,
+    keep: int | None,
+    wait: float,
+    outbox: Outbox,
+) -> ReportRun:
+    """Lock, build, publish, index and prune; queue the message in ``outbox``."""
     with _connected(client) as client, store.lock(wait):
         # Stamp and window from when the lock is held: a run that waited for another one
         # must not publish under an older name (or for an older window) than that one.
@@ -121,23 +162,26 @@ def run_report(
         validated = plans[0].plan
         for leftover in store.clean_staging():
             log.info("removed %s, left by a killed run", leftover.name)
-        run = _run_record(client, settings, validated, started)
+        run = new_record(client, settings, validated, started)
         run["moves_latest"] = moves_latest(store, run, explicit_end=settings.end is not None)
+        if outbox.delivery is not None and outbox.delivery.wanted:
+            run["delivery"] = outbox.delivery.record()
         name = f"{stamp(started)}_{validated.duration}"
         staging = store.new_staging(started)
         try:  # straight after the mkdir (a folder a signal still leaves: the next run removes it)
-            with bar(4, "report", progress) as advance:
+            with bar(4, "report", options.progress) as advance:
                 planned = (plans, notes)
-                summaries = _build(staging, client, planned, run, replace(options, advance=advance))
+                built = _build(staging, client, planned, run, replace(options, advance=advance))
             final = store.publish(staging, name, move_latest=run["moves_latest"])
             log.info("published %s", final)
             if not run["moves_latest"]:
                 log.info("latest stays at %s: its window ends later", store.latest())
         except Exception as exc:
-            _record_failure(run, exc, started)
+            record_failure(run, exc, started)
             write_atomic(staging / RUN_FILE, dumps(run, indent=True))
             final = store.publish(staging, name, failed=True)
             log.info("kept the failed run in %s", final)
+            outbox.failed(run, final)
             raise
         finally:
             if staging.exists():
@@ -147,7 +191,8 @@ def run_report(
             for removed in store.prune(keep):
                 log.info("retention removed %s", removed.name)
             store.write_index(render_index(store))
-    return ReportRun(final, run, summaries)
+        outbox.published(built.facts, built.datas, final)  # read while the lock is held
+    return ReportRun(final, run, built.summaries, built.facts)
 
 
 @contextlib.contextmanager
@@ -168,9 +213,9 @@ def _build(
     planned: tuple[list[MetricPlan], list[str]],
     run: dict[str, Any],
     options: RunOptions,
-) -> dict[str, pd.DataFrame]:
+) -> _Built:
     """Fill ``staging`` with everything a snapshot holds: fetch, execute, export, run.json.
-    Returns each metric's summary frame (for the alerting exits)."""
+    Returns each metric's summary frame (for the alerting exits) and the headline."""
     from p95kit.report.html_export import notebook_to_html
     from p95kit.report.kernel import execute, report_kernel
 
@@ -195,10 +240,12 @@ def _build(
             save_all([(mp.metric_name, d) for mp, d in kept], staging)
         log.info("fetched %d models in %.2f s", len(data.summary), timings["fetch_s"])
         options.advance(1)
-        _check_not_empty(data, client, kept[0][0].plan)
+        check_not_empty(data, client, kept[0][0].plan)
+        datas = load_all(staging)  # as the notebook reads them: one headline everywhere
+        facts = headline_facts(datas)
         run["metrics"] = [mp.metric_name for mp, _ in kept]
-        run["headline"] = headline_numbers(data)
-        run["versions"] = _versions(client)
+        run["headline"] = facts.record()
+        run["versions"] = versions(client)
         run["warnings"] = data.meta.get("warnings", [])
 
         with _timed(timings, "chart_s"):
@@ -235,32 +282,7 @@ def _build(
     run["status"] = "success"
     timings["total_s"] = round(time.time() - run["started_at"], 3)
     write_atomic(staging / RUN_FILE, dumps(run, indent=True))
-    return {mp.metric_name: other.summary for mp, other in kept}
-
-
-def _check_not_empty(data: ReportData, client: Prometheus, p: Plan) -> None:
-    """No series at all is a mistake (a metric or label typo, a wrong --end), not a report:
-    publishing it would replace ``latest`` with empty payloads, and cron would say nothing.
-    A metric that cannot give percentiles (a counter) raises the shape check's error."""
-    if len(data.summary):
-        return
-    try:
-        notes = shapes.explain_empty(client, p.target, p.end - p.span - 86400, p.end)
-    except (PrometheusUnavailableError, PrometheusQueryError):
-        notes = []
-    meta = data.meta
-    what = f"{meta['metric_name']} with a {meta['model_label']!r} label"
-    if meta.get("selector"):
-        what += f" matching {meta['selector']}"
-    if meta.get("models"):
-        what += " for the requested models"
-    raise ReportError(
-        f"no series of {what} between {to_rfc3339(meta['window_start'])} and "
-        f"{to_rfc3339(meta['window_end'])}; "
-        + (f"{notes[0]}; " if notes else "")
-        + "check --metric-name, --model-label, --selector and --end, or run p95kit doctor",
-        reason="no_data",
-    )
+    return _Built({mp.metric_name: other.summary for mp, other in kept}, datas, facts)
 
 
 def _draw_chart(data: ReportData, path: Path) -> None:
@@ -288,51 +310,6 @@ def _timed(timings: dict[str, float], key: str) -> Iterator[None]:
     tick = time.time()
     yield
     timings[key] = round(time.time() - tick, 3)
-
-
-def _run_record(
-    client: Prometheus, settings: ReportSettings, validated: Plan, started: float
-) -> dict[str, Any]:
-    parameters = asdict(settings)
-    parameters.update(step=validated.step, end=to_rfc3339(validated.end))
-    return {
-        "status": "running",
-        "started_at": started,
-        "window": {
-            "start": to_rfc3339(validated.end - validated.span),
-            "end": to_rfc3339(validated.end),
-            "duration": validated.duration,
-            "step": validated.step,
-            "time_range": validated.time_range,
-        },
-        "parameters": {**parameters, "prometheus_url": client.safe_url},
-        "timings": {},
-    }
-
-
-def _record_failure(run: dict[str, Any], exc: Exception, started: float) -> None:
-    run["status"] = "failed"
-    run["error"] = {"message": getattr(exc, "message", str(exc)), **error_payload(exc)["details"]}
-    run["timings"]["total_s"] = round(time.time() - started, 3)
-
-
-def _versions(client: Prometheus) -> dict[str, str]:
-    import nbconvert
-    import pandas
-    import papermill
-
-    versions = {
-        "p95kit": __version__,
-        "python": platform.python_version(),
-        "pandas": pandas.__version__,
-        "papermill": papermill.__version__,
-        "nbconvert": nbconvert.__version__,
-    }
-    try:
-        versions["prometheus"] = str(client.buildinfo().get("version", "unknown"))
-    except P95kitError:
-        versions["prometheus"] = "unknown"
-    return versions
 
 
 def _check_run_options(wait: float, cell_timeout: float | None) -> None:

@@ -41,6 +41,7 @@ from p95kit.query.percentile_buckets import is_coarse
 from p95kit.query.units import describe
 from p95kit.report.chart import chart_limit
 from p95kit.report.data import ReportData
+from p95kit.report.headline import headline_facts, metric_of
 from p95kit.report.summary import ALL_MODELS, all_models_row
 
 _CSS = (
@@ -75,15 +76,23 @@ def table(
     return _wrap(_table(headers, [list(row) for row in rows], caption, empty=empty))
 
 
-def headline(data: ReportData) -> str:
-    """Window (UTC), model count, slowest model, biggest regression, warnings."""
-    meta, summary = data.meta, _by_p95(data.summary)
+def headline(data: ReportData | Sequence[ReportData]) -> str:
+    """Window (UTC), models, slowest model, the biggest regression and SLO breach, warnings.
+
+    Pass every metric of the report (``metrics``, first one first): the regression and
+    the breach are the worst over all of them, each named with its metric
+    (:func:`p95kit.report.headline.headline_facts`); the slowest model is the first
+    metric's. One ``ReportData`` is a report of one metric."""
+    datas = [data] if isinstance(data, ReportData) else list(data)
+    facts = headline_facts(datas)
+    meta, summary = datas[0].meta, _by_p95(datas[0].summary)
     idle = int(summary["no_traffic"].sum())
+    metrics = ", ".join(f"<code>{_esc(m)}</code>" for m in facts.metrics)
     parts = [
         f"<p><strong>Window:</strong> {_esc(_window(meta))}</p>",
-        f"<p><strong>Models:</strong> {len(summary)}"
+        f"<p><strong>Models:</strong> {facts.models if facts.several else len(summary)}"
         + (f" ({idle} with no traffic)" if idle else "")
-        + f" · metric <code>{_esc(meta.get('metric_name', ''))}</code>"
+        + f" · metric{'s' * facts.several} {metrics}"
         + f" by <code>{_esc(meta.get('model_label', ''))}</code>"
         + (f" · SLO {_esc(given_ms(meta['slo_ms']))}" if meta.get("slo_ms") else "")
         + "</p>",
@@ -98,25 +107,36 @@ def headline(data: ReportData) -> str:
     traffic = summary[~summary["no_traffic"]]
     if len(traffic):
         top = traffic.iloc[0]
+        on = f" ({_esc(facts.metrics[0])})" if facts.several else ""
         parts.append(
-            f"<p><strong>Slowest:</strong> <code>{_esc(top['model'])}</code>, P95 "
+            f"<p><strong>Slowest:</strong> <code>{_esc(top['model'])}</code>{on}, P95 "
             f"{_esc(_window_ms(top, 'p95'))} over the window</p>"
         )
-    worse = [
-        trend(d, p) == "worse" for d, p in zip(summary["delta_p95_ms"], summary["delta_p95_pct"])
-    ]
-    if any(worse):
-        row = summary[worse].sort_values("delta_p95_ms", ascending=False).iloc[0]
+    if facts.regressions:
+        worst, more = facts.regressions[0], len(facts.regressions) - 1
         parts.append(
-            f"<p><strong>Biggest regression:</strong> <code>{_esc(row['model'])}</code>, P95 "
-            f"{_esc(delta(row['delta_p95_ms'], row['delta_p95_pct']))} vs the previous window</p>"
+            f"<p><strong>Biggest regression:</strong> <code>{_esc(worst.model)}</code>"
+            + (f" on <code>{_esc(metric_of(worst))}</code>" if facts.several else "")
+            + f", P95 {_esc(delta(worst.delta_p95_ms, worst.delta_p95_pct))} vs the previous window"
+            + (f" ({more} more got slower)" if more else "")
+            + "</p>"
         )
-    elif not summary["delta_p95_ms"].map(finite).any():
+    elif not facts.compared:
         parts.append(
             "<p>No comparison: no model has a P95 in both this and the previous window.</p>"
         )
     else:
         parts.append("<p>No model got more than 1 % slower than in the previous window.</p>")
+    if facts.breaches:
+        worst_breach, more = facts.breaches[0], len(facts.breaches) - 1
+        shown = ("≥ " if worst_breach.at_least else "") + fmt_ms(worst_breach.p95_ms)
+        parts.append(
+            f"<p><strong>SLO breach:</strong> <code>{_esc(worst_breach.model)}</code>"
+            + (f" on <code>{_esc(metric_of(worst_breach))}</code>" if facts.several else "")
+            + f", window P95 {_esc(shown)} &gt; {_esc(given_ms(worst_breach.slo_ms))}"
+            + (f" ({more} more over the SLO)" if more else "")
+            + "</p>"
+        )
     parts.append(_warnings(meta.get("warnings") or []))
     return _wrap("".join(parts), "p95kit p95kit-headline")
 

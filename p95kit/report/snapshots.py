@@ -126,8 +126,11 @@ class SnapshotStore:
         ``latest`` only ever moves to a newer snapshot, so a successful snapshot at least
         as new as the one it pointed to when pruning began may be (or become) latest and
         is kept; failed ones, and backfills published with ``move_latest=False`` (their
-        run.json says ``"moves_latest": false``), can never become latest. This holds even
-        without the lock.
+        run.json says ``"moves_latest": false``), can never become latest. "Newer" is by
+        stamp, the time its run took the lock: ``20261121T000000Z_1h`` of a run that came
+        after ``20261121T000000Z_24h`` in the same second sorts before it by name. This
+        holds even without the lock, and with another prune at work (a folder it removed
+        first is not reported).
         """
         protected = self.latest()
         doomed = [
@@ -136,15 +139,20 @@ class SnapshotStore:
             # Without a latest yet, a successful snapshot may be about to become it (it
             # is renamed into place before latest moves): keep every one.
             if p.name.endswith(FAILED_SUFFIX)
-            or (protected is not None and p.name < protected.name)
+            or (protected is not None and _stamp_of(p) < _stamp_of(protected))
             or read_run(p).get("moves_latest") is False
         ]
+        removed = []
         for path in doomed:
             # Rename first so a half-deleted folder never looks like a snapshot.
             trash = self.out / f".staging-trash-{path.name}"
-            os.rename(path, trash)
+            try:
+                os.rename(path, trash)
+            except FileNotFoundError:  # another prune took it
+                continue
             shutil.rmtree(trash, ignore_errors=True)
-        return doomed
+            removed.append(path)
+        return removed
 
     def write_index(self, html: str) -> Path:
         """Replace ``index.html`` atomically."""
@@ -157,6 +165,11 @@ class SnapshotStore:
             candidate = self.out / f"{base}-{counter}{dot}{suffix}"
             counter += 1
         return candidate
+
+
+def _stamp_of(snapshot: Path) -> str:
+    """``20261121T000000Z`` of ``20261121T000000Z_24h-2``: when its run took the lock."""
+    return snapshot.name.partition("_")[0]
 
 
 def stamp(timestamp: float) -> str:
