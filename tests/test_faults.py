@@ -4,7 +4,7 @@ Prometheus down or dying mid-report, proxies answering HTML, odd answers, partia
 responses, a kernel that dies and a cell that hangs. In every failure: the right exit
 code, one line on stderr, ``latest`` untouched and no folder that looks like a snapshot.
 Retries, 502/503/504/429 backoff, error envelopes, malformed JSON and hangs at the client
-level are in test_client.py; a failing cell in test_report.py.
+level are in tests/prometheus/test_client.py; a failing cell in test_report.py.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ WARNING = 'partial response: store "eu-1" <b>unavailable</b> & retrying'
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    """Retry after 10 ms instead of 0.5, 1, 2 s (the backoff itself: test_client.py)."""
+    """Retry after 10 ms instead of 0.5, 1, 2 s (the backoff itself:
+    tests/prometheus/test_client.py)."""
 
     class Fast(Prometheus):
         def __init__(self, *args, **kwargs):

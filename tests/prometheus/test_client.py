@@ -14,9 +14,6 @@ from p95kit import (
     PrometheusQueryError,
     PrometheusUnavailableError,
 )
-from p95kit.prometheus.answers import Result, merge_matrices
-from p95kit.prometheus.chunks import split_range
-from tests.support.dataset import END
 from tests.support.faultserver import FaultServer, Reply, success
 
 VECTOR = [{"metric": {"model": "gpt-4"}, "value": [1795219200, "0.375"]}]
@@ -184,16 +181,6 @@ def test_invalid_parameters_send_nothing():
     assert server.seen == []
 
 
-def test_absurd_ranges_name_a_step_that_works(prom):
-    with pytest.raises(InvalidParameterError, match="use a step of at least 5s"):
-        p95kit.p95_range(prometheus_url="http://127.0.0.1:9", duration="30d", step="1s")
-    with pytest.raises(InvalidParameterError, match="use a step of at least 1s") as caught:
-        p95kit.p95_range(prometheus_url=prom.url, duration="1h", step="1ms")
-    step = str(caught.value).rsplit(" ", 1)[-1]
-    frame = p95kit.p95_range(prometheus_url=prom.url, duration="1h", step=step, end=END)
-    assert frame.groupby("model").size().max() == 3601  # the advice works
-
-
 def test_a_url_with_a_query_string_is_refused_without_showing_it():
     """API paths are appended to the URL; a query there would break every request."""
     with pytest.raises(InvalidParameterError, match="--param NAME=VALUE") as caught:
@@ -201,31 +188,3 @@ def test_a_url_with_a_query_string_is_refused_without_showing_it():
     assert "SECRET" not in str(caught.value) and "http://127.0.0.1:9/prom?…" in str(caught.value)
     with pytest.raises(InvalidParameterError, match="fragment"):
         p95kit.Prometheus("http://127.0.0.1:9/#x")
-
-
-def test_split_range_has_no_gap_and_no_duplicate():
-    start, step = 1_000_000.0, 5.0
-    end = start + 17_280 * step
-    chunks = split_range(start, end, step)
-    points = [t for a, b in chunks for t in _points(a, b, step)]
-    assert points == _points(start, end, step)
-    assert len(points) == 17_281 and len(chunks) == 2
-
-
-def test_merge_matrices_joins_series_in_order():
-    a = Result("matrix", [{"metric": {"model": "x"}, "values": [[1, "1"]]}])
-    later = [
-        {"metric": {"model": "x"}, "values": [[2, "2"]]},
-        {"metric": {"model": "y"}, "values": [[2, "3"]]},
-    ]
-    b = Result("matrix", later)
-    merged = merge_matrices([a, b])
-    assert [item["metric"]["model"] for item in merged.result] == ["x", "y"]
-    assert merged.columns.lengths.tolist() == [2, 1]
-    assert merged.columns.stamps.tolist() == [1.0, 2.0, 2.0]
-    assert merged.columns.values.tolist() == [1.0, 2.0, 3.0]
-
-
-def _points(a: float, b: float, step: float) -> list[float]:
-    count = round((b - a) / step) + 1
-    return [a + k * step for k in range(count)]

@@ -1,4 +1,5 @@
-"""The public functions against a real Prometheus serving tests/support/dataset.py.
+"""The public query functions (p95kit.query.latency) against a real Prometheus serving
+tests/support/dataset.py.
 
 Every expected value is computed from the dataset's per-step counts with an
 independent histogram_quantile (dataset.expected_quantile), never copied.

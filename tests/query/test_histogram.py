@@ -1,4 +1,6 @@
-"""Bucket arithmetic for SLO shares and top-bucket detection, against hand-made histograms."""
+"""The histogram core (p95kit.query.histogram) against hand-made histograms: the share of
+requests under a threshold as the linear estimator reads a Histogram (``histogram_fraction``'s),
+the top bucket a percentile falls in, and a bucket answer parsed into Histograms."""
 
 from __future__ import annotations
 

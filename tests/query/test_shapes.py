@@ -1,4 +1,5 @@
-"""The shape check with Prometheus's metadata: a scraped target says what its metrics are.
+"""The shape check (p95kit.query.shapes) with Prometheus's metadata: a scraped target says
+what its metrics are.
 
 Backfilled data has no metadata (``/api/v1/metadata`` is filled by scrapes), so the other
 tests see only the series' shape ("a counter or gauge"). Here a real Prometheus scrapes, every
