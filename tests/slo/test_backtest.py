@@ -1,7 +1,8 @@
 """p95kit.slo_backtest on a real Prometheus serving the SLO scenarios (tests/support/
 slo_dataset.py): the alerts the generated rules fire under ``promtool test rules`` are the
 backtest's, evaluation for evaluation; each scenario alerts as it should; zero traffic fires
-nothing and yields no NaN; the CLI prints the episodes."""
+nothing and yields no NaN; the CLI prints the episodes; and every parameter is checked before
+anything is sent."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from p95kit.cli.errors import ErrorHandlingGroup
 from p95kit.cli.slo_rule_commands import backtest
 from p95kit.demo.local_prometheus import LocalPrometheus
+from p95kit.errors import InvalidParameterError
 from p95kit.slo.backtest import slo_backtest
 from p95kit.slo.episodes import COLUMNS, would_have_paged
 from p95kit.slo.rules import slo_rules
@@ -207,3 +209,24 @@ def test_a_threshold_between_bounds_is_refused_before_the_samples_are_fetched(sl
     )
     assert result.exit_code == 2
     assert "nearest: 1000 ms and 2000 ms" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"threshold_ms": None}, "threshold_ms"),
+        ({"threshold_ms": 2000, "objective": 100}, "objective"),
+        ({"threshold_ms": 2000, "tiers": "pager"}, "tiers"),
+        ({"threshold_ms": 2000, "step": "soon"}, "step"),
+        ({"threshold_ms": 2000, "duration": "a month"}, "duration"),
+        ({"threshold_ms": 2000, "min_bad_requests": -1}, "min_bad_requests"),
+        ({"threshold_ms": 2000, "model_label": "severity"}, "model_label"),
+        ({"threshold_ms": 2000, "name": "no spaces"}, "name"),
+    ],
+)
+def test_the_backtest_validates_everything_before_sending(kwargs, parameter):
+    from p95kit.slo.backtest import slo_backtest
+
+    with pytest.raises(InvalidParameterError) as caught:
+        slo_backtest(prometheus_url="http://127.0.0.1:9", **kwargs)  # nothing listens there
+    assert caught.value.parameter == parameter

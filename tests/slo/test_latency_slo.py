@@ -1,6 +1,7 @@
-"""p95kit.slo and p95kit.burn_rates against a real Prometheus: every budget, burn rate and
-status equals a hand computation from the datasets' counts (tests/support/dataset.py and
-tests/support/slo_data.py), never from p95kit.
+"""p95kit.slo and p95kit.burn_rates (p95kit.slo.latency_slo), and p95kit.slo_metrics with its
+goodput, against a real Prometheus: every budget, burn rate and status equals a hand
+computation from the datasets' counts (tests/support/dataset.py and tests/support/slo_data.py),
+never from p95kit.
 
 The known-answer dataset (``prom``) runs windows inside its 48 h (exact ``increase``); the
 SLO dataset (``slo_prom``) has counters that start at 0, so a 30-day window is exact too,

@@ -1,10 +1,12 @@
-"""``p95kit.compare`` against a real Prometheus: two versions per model with known
-differences (tests/support/compare_dataset.py), one query per side, before/after a deploy,
-hostile label values and their escaping, the CLI's exit codes and the live API's answers
-for Argo Rollouts and Flagger."""
+"""``p95kit.compare`` (p95kit.compare.versions) against a real Prometheus: two versions per
+model with known differences (tests/support/compare_dataset.py), one query per side,
+before/after a deploy, hostile label values and their escaping, the CLI's exit codes and the
+live API's answers for Argo Rollouts and Flagger; and without one, the contract's signature
+and the parameters it refuses before anything is sent (p95kit.compare.parameters)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 
@@ -12,8 +14,10 @@ import pytest
 import requests
 
 import p95kit
+from p95kit.compare import parameters
 from p95kit.compare.payload import to_compare_payload
 from p95kit.demo.local_prometheus import LocalPrometheus
+from p95kit.errors import InvalidParameterError
 from p95kit.query import estimators, promql
 from p95kit.query.payloads import dumps
 from tests.support import compare_dataset as data
@@ -267,3 +271,65 @@ def test_the_cli_offers_the_alternatives_the_rule_knows():
     from p95kit.compare.verdicts import ALTERNATIVES
 
     assert compare_command.ALTERNATIVES == ALTERNATIVES
+
+
+@pytest.mark.parametrize(
+    ("keywords", "parameter"),
+    [
+        ({"baseline": 'version="v1"'}, "candidate"),
+        ({"baseline": 'version="v1"', "candidate": ' version="v1" '}, "candidate"),
+        ({"baseline": 'version="v1', "candidate": 'version="v2"'}, "baseline"),
+        ({"candidate": 'version="v2"', "baseline_at": "30m"}, "baseline_at"),
+        ({"candidate": 'version="v2"', "baseline_at": "next week"}, "baseline_at"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "max_slowdown_pct": 0}, "max_slowdown_pct"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "confidence": 100}, "confidence"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "confidence": 0.95}, "confidence"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "alternative": "less"}, "alternative"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "looks": 0}, "looks"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "scrape_interval": "1h"}, "scrape_interval"),
+        ({"baseline": "a='1'", "candidate": "a='2'", "histogram": "native"}, "histogram"),
+    ],
+)
+def test_invalid_parameters_are_refused_before_anything_is_sent(keywords, parameter):
+    with pytest.raises(InvalidParameterError) as raised:
+        p95kit.compare(prometheus_url="http://127.0.0.1:9", at=1795219200, **keywords)
+    assert raised.value.parameter == parameter
+
+
+def test_baseline_at_is_a_time_or_a_duration_before_at():
+    at = 1795219200
+    by_duration = parameters.plan(
+        "m", None, 'version="v2"', "1h", "model", at, baseline_at="1d"
+    ).baseline
+    assert by_duration.when == at - 86400 and by_duration.selector == 'version="v2"'
+    by_time = parameters.plan("m", None, None, "1h", "model", at, baseline_at=at - 7200)
+    assert by_time.baseline.when == at - 7200 and by_time.candidate.target.selector == ""
+
+
+def test_each_side_is_the_shared_selector_and_its_own():
+    plan = parameters.plan(
+        "m", 'version="v1"', 'version="v2"', "1h", "model", 1795219200, selector='env="prod"'
+    )
+    assert plan.baseline.target.selector == 'env="prod", version="v1"'
+    assert plan.candidate.target.selector == 'env="prod", version="v2"'
+    assert plan.rules.alpha_per_direction == pytest.approx(0.025)
+
+
+def test_compare_keeps_the_contracts_signature():
+    """CONTRACT section 12: these parameters, in this order, before the keyword-only ones."""
+    parameters = list(inspect.signature(p95kit.compare).parameters.values())
+    before = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert before == [
+        "metric_name",
+        "baseline",
+        "candidate",
+        "time_range",
+        "model_label",
+        "prometheus_url",
+        "at",
+        "client",
+    ]
+    defaults = {p.name: p.default for p in parameters}
+    assert defaults["time_range"] == "1h" and defaults["model_label"] == "model"
+    assert defaults["baseline_at"] is None and defaults["max_slowdown_pct"] == 10.0
+    assert {p.name for p in parameters if p.kind is p.KEYWORD_ONLY} >= {"baseline_at"}
