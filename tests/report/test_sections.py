@@ -26,7 +26,7 @@ from p95kit.report import sections
 from p95kit.report.data import ReportData
 from tests.support.report_data import HOSTILE, IDLE, MATH, SATURATED, make_data
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "report.ipynb"
 
 
 def all_fragments(data: ReportData) -> str:
