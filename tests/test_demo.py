@@ -233,14 +233,6 @@ def test_doctor(demo, cli):  # doctor checks the kernelspec
     assert down.exit_code == 3 and "FAIL prometheus" in down.stdout
 
 
-def test_styled_frames_escape_and_format():
-    import pandas as pd
-
-    frame = pd.DataFrame({"model": ["<b>x</b>"], "p95_latency_ms": [float("nan")]})
-    html = p95kit.styled(frame).to_html()
-    assert "<b>x" not in html and "&lt;b&gt;x" in html and "no traffic" in html
-
-
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_demo_keep_running_stops_its_prometheus_on_sigterm(

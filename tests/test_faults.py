@@ -4,7 +4,8 @@ Prometheus down or dying mid-report, proxies answering HTML, odd answers, partia
 responses, a kernel that dies and a cell that hangs. In every failure: the right exit
 code, one line on stderr, ``latest`` untouched and no folder that looks like a snapshot.
 Retries, 502/503/504/429 backoff, error envelopes, malformed JSON and hangs at the client
-level are in tests/prometheus/test_client.py; a failing cell in test_report.py.
+level are in tests/prometheus/test_client.py; a failing cell in
+tests/report/test_pipeline.py.
 """
 
 from __future__ import annotations

@@ -348,34 +348,6 @@ def test_the_all_models_percentile_is_over_every_request(servers_backend, metric
     assert overall["requests"] == pytest.approx(sum(summed) * 60)
 
 
-def test_alert_lines_name_each_offending_model_once():
-    import pandas as pd
-
-    from p95kit.report.alerts import alert_lines
-
-    summary = pd.DataFrame(
-        {
-            "model": ["slow\x1b[31m", "fine", "new"],
-            "p95": [900.0, 100.0, 700.0],
-            "p95_previous_ms": [600.0, 99.0, math.nan],
-            "delta_p95_pct": [50.0, 1.0, math.nan],
-            "top_bucket_ms": [math.nan, math.nan, 700.0],
-        }
-    )
-    lines = alert_lines({"m": summary}, slo_ms=500, fail_on_breach=True, max_regression=10)
-    assert lines == [
-        "p95kit: SLO breach: model slow\\x1b[31m: window P95 900.0 ms > SLO 500 ms",
-        "p95kit: SLO breach: model new: window P95 ≥ 700.0 ms > SLO 500 ms",
-        "p95kit: regression: model slow\\x1b[31m: P95 600.0 -> 900.0 ms (+50.0 %) > 10 %",
-    ]
-    assert alert_lines({"m": summary}, slo_ms=500) == []  # no --fail-on-breach: no lines
-    two = alert_lines({"a": summary, "b": summary}, max_regression=10)
-    assert [line.split(": ")[2] for line in two] == [
-        "a model slow\\x1b[31m",
-        "b model slow\\x1b[31m",
-    ]
-
-
 def test_the_report_has_an_all_models_row(tgi_report):
     import json
 

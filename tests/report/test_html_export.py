@@ -1,4 +1,5 @@
-"""The HTML snapshot page: offline (no CDN), code hidden, charts embedded, labels escaped."""
+"""The HTML snapshot page (p95kit.report.html_export): offline (no CDN), code hidden, charts
+embedded, labels escaped."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The P95 chart's one-pass layout and font choice: everything fits, nothing is cut,
-the plot takes the rest, and fallback fonts only for names that need them."""
+"""The P95 chart's one-pass layout (p95kit.display.chart_layout): everything fits, nothing is
+cut, the plot takes the rest."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from p95kit.display.chart_layout import PAD_INCHES, FitMarginsLayout
-from p95kit.display.fonts import chart_families, families_for
-from p95kit.display.plotting import MAX_LABEL_CHARS, figure_png, plot_p95
+from p95kit.display.plotting import figure_png, plot_p95
 
 LONG = "w" * 80  # cut to MAX_LABEL_CHARS, one of the widest legends there is
 
@@ -83,16 +82,3 @@ def test_margins_too_wide_for_the_figure_are_shrunk_to_keep_the_plot():
     fig.set_size_inches(3, 2)  # the legend alone is wider than the figure
     _drawn(fig)
     assert fig.axes[0].get_position().width == pytest.approx(0.3, abs=0.01)
-
-
-def test_fallback_fonts_only_for_texts_dejavu_cannot_draw():
-    assert families_for(["org/model-01", "SLO 250 ms", None, "Slowest 10\n(2 more)"]) == (
-        "DejaVu Sans",
-    )
-    assert families_for(["a" * (MAX_LABEL_CHARS - 1) + "…", "µs", "café"]) == ("DejaVu Sans",)
-    assert families_for(["org/model-01", "한국어-모델"]) == chart_families()
-    ascii_chart = plot_p95(_range(["a", "b"]))
-    assert ascii_chart.font_families == ("DejaVu Sans",)
-    assert ascii_chart.axes[0].get_legend().get_texts()[0].get_fontfamily() == ["DejaVu Sans"]
-    korean = plot_p95(_range(["a", "한국어-모델"]))
-    assert korean.font_families == chart_families()

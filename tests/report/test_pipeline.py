@@ -1,4 +1,5 @@
-"""``p95kit report`` end to end: real Prometheus, real kernel, real nbconvert, real Chromium."""
+"""``p95kit report`` end to end (p95kit.report.pipeline): real Prometheus, real kernel, real
+nbconvert, real Chromium."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import re
 import shutil
 import time
 from html import unescape
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,6 +19,7 @@ from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset
 from tests.support.browser import CHROMIUM_ARGS
 from tests.support.cli import report_argv, scrubbed_env
+from tests.support.paths import ROOT
 
 DAY = 86400
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -118,7 +119,7 @@ def test_html_is_offline_escaped_and_shows_every_model(published_report):
 def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published_report):
     executed = nbformat.read((published_report / "latest") / "report.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters["data_dir"]
-    source = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
+    source = nbformat.read(ROOT / "notebooks" / "report.ipynb", 4)
     tagged = [c for c in source.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     for cell in source.cells:
@@ -186,7 +187,7 @@ def test_failing_notebook_keeps_latest_and_the_failed_run(prom, tmp_path, cli):
     assert cli.report(prom.url, tmp_path, "--duration", "1h").exit_code == 0
     good = SnapshotStore(tmp_path).latest()
     broken = tmp_path / "broken.ipynb"
-    notebook = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
+    notebook = nbformat.read(ROOT / "notebooks" / "report.ipynb", 4)
     notebook.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart exploded')"))
     nbformat.write(notebook, broken)
     result = cli.report(prom.url, tmp_path, "--duration", "1h", "--notebook", str(broken))

@@ -1,5 +1,6 @@
-"""``report --slo-ms X --objective P``: summary.json's SLO fields, budget.json, the HTML's SLO
-section (escaped, offline, its burn-down chart), and the README's picture of it.
+"""``report --slo-ms X --objective P`` (p95kit.report.slo_section): summary.json's SLO fields,
+budget.json, the HTML's SLO section (escaped, offline, its burn-down chart), and the README's
+picture of it.
 
 The ``published_report`` fixture is a 24 h report ending at ``dataset.END`` with
 ``--slo-ms 500`` (objective 99 by default): every number below comes from the dataset's

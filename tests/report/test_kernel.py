@@ -1,9 +1,10 @@
-"""The kernel a report runs on: explicitly this Python, even when another kernelspec lurks."""
+"""The kernel a report runs on (p95kit.report.kernel): started before the data is fetched and
+gone after the block, even killed while it boots; the notebook's imports preloaded; its quick
+ready check uses jupyter_client's public API only, and should a release break it anyway,
+jupyter_client's own ready check takes over and reports still run."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,49 +12,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import AsyncKernelClient, protocol_version_info
 from jupyter_core.utils import run_sync
 
 from p95kit import ReportError
-from p95kit.report.kernel import check_kernel, execute, prepare_environment, report_kernel
-
-
-def _kernelspec(root: Path, python: str) -> None:
-    folder = root / "kernels" / "python3"
-    folder.mkdir(parents=True)
-    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec = {"argv": argv, "display_name": "Python 3 (other)", "language": "python"}
-    (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-
-
-def test_a_kernelspec_in_home_loses_to_the_environments(tmp_path, monkeypatch):
-    """Under cron a python3 kernelspec in HOME pointing at another Python must not win."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for variable in ("JUPYTER_PATH", "JUPYTER_DATA_DIR", "JUPYTER_PREFER_ENV_PATH"):
-        monkeypatch.delenv(variable, raising=False)
-    _kernelspec(tmp_path / ".local" / "share" / "jupyter", "/usr/bin/python3")
-    prepare_environment()
-    assert os.environ["JUPYTER_PREFER_ENV_PATH"] == "1"
-    argv = check_kernel()
-    assert Path(argv[0]).resolve() == Path(sys.executable).resolve()
-    # Had the home kernelspec won, the run would stop with a clear message, not start it:
-    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")
-    with pytest.raises(ReportError, match="runs /usr/bin/python3, not"):
-        check_kernel()
-
-
-def test_a_kernel_for_another_python_fails_clearly(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))  # searched before everything else
-    _kernelspec(tmp_path, "/usr/bin/python3")
-    with pytest.raises(ReportError, match=r"runs /usr/bin/python3, not .*JUPYTER_PREFER_ENV_PATH"):
-        check_kernel()
-
-
-def test_a_missing_kernel_says_how_to_install_it():
-    from p95kit.report.kernel import KERNEL_NAME
-
-    with pytest.raises(ReportError, match="pip install ipykernel"):
-        check_kernel("no-such-kernel")
-    assert KERNEL_NAME == "python3"
+from p95kit.report import ReportSettings, kernel, run_report
+from p95kit.report.kernel import execute, report_kernel
+from tests.support import dataset
+from tests.support.paths import ROOT
 
 
 def _pid_gone(pid: int) -> bool:
@@ -194,7 +160,7 @@ def test_the_kernel_preload_covers_the_report_notebooks_imports():
 
     from p95kit.report.kernel import KERNEL_PRELOAD
 
-    notebook = nbformat.read(Path(__file__).parents[1] / "notebooks" / "report.ipynb", 4)
+    notebook = nbformat.read(ROOT / "notebooks" / "report.ipynb", 4)
     statements = [
         node
         for cell in notebook.cells
@@ -225,3 +191,46 @@ def test_the_report_kernel_has_the_preload_imported_before_any_cell(tmp_path):
     nbformat.write(notebook, source)
     executed = execute(source, tmp_path / "out.ipynb", {}, cwd=tmp_path)
     assert executed.cells[-1].outputs[0]["text"] == "True\n"
+
+
+def _count_stock_ready_checks(monkeypatch) -> list:
+    stock = AsyncKernelClient.wait_for_ready
+    calls = []
+
+    async def counted(self, timeout=None):
+        calls.append(timeout)
+        return await stock(self, timeout=timeout)
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", counted)
+    return calls
+
+
+@pytest.mark.kernel
+def test_reports_use_the_quick_ready_check(prom, tmp_path, monkeypatch):
+    stock_calls = _count_stock_ready_checks(monkeypatch)
+    outcome = run_report(prom.url, ReportSettings(duration="6h", end=dataset.END), tmp_path)
+    assert outcome.run["status"] == "success" and stock_calls == []
+
+
+@pytest.mark.kernel
+def test_a_report_still_runs_on_the_stock_ready_check(prom, tmp_path, monkeypatch):
+    async def changed(self, timeout=None):
+        raise AttributeError("simulated: a jupyter_client release changed its API")
+
+    monkeypatch.setattr(kernel.ReportKernelClient, "wait_for_kernel_info", changed)
+    stock_calls = _count_stock_ready_checks(monkeypatch)
+    outcome = run_report(prom.url, ReportSettings(duration="6h", end=dataset.END), tmp_path)
+    assert stock_calls, "the stock ready check was not used"
+    assert outcome.run["status"] == "success" and outcome.path == (tmp_path / "latest").resolve()
+    html = (outcome.path / "report.html").read_text(encoding="utf-8")
+    assert "gpt-4" in html and "Latency per model" in html
+
+
+def test_a_kernel_of_an_older_protocol_is_spoken_to_in_its_version():
+    client = kernel.ReportKernelClient()
+    client._adapt_protocol({"content": {"protocol_version": "4.1"}})
+    assert client.session.adapt_version == 4
+    current = kernel.ReportKernelClient()
+    before = current.session.adapt_version
+    current._adapt_protocol({"content": {"protocol_version": f"{protocol_version_info[0]}.9"}})
+    assert current.session.adapt_version == before

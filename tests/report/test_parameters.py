@@ -1,10 +1,10 @@
 """The report's parameters are declared once (p95kit/report/parameters.py); the CLI, the
-notebook's parameters cell, papermill and run.json follow that declaration."""
+notebook's parameters cell, papermill and run.json follow that declaration; the notebook's one
+parameters cell is clean, annotated with the documented defaults and read by papermill."""
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import nbformat
 import papermill
@@ -26,8 +26,9 @@ from p95kit.report.parameters import (
 from p95kit.report.plan import plan
 from p95kit.report.snapshots import read_run
 from tests.support import dataset
+from tests.support.paths import ROOT
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "report.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
 FIELDS = [f.name for f in dataclasses.fields(ReportSettings)]
 NOTEBOOK_NAMES = [*NOTEBOOK_FIRST, *FIELDS, *NOTEBOOK_LAST]
 
@@ -98,3 +99,61 @@ def test_models_and_selector_reach_the_notebook_and_run_json(prom, tmp_path, cli
     assert saved.summary["model"].tolist() == live.summary["model"].tolist() == ["gpt-4"]
     assert saved.meta["queries"] == live.meta["queries"]
     assert any("staging-model" in warning for warning in saved.meta["warnings"])
+
+
+@pytest.fixture(scope="module")
+def notebook() -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_has_one_parameters_cell_and_is_clean(notebook):
+    nbformat.validate(notebook)
+    assert notebook.cells[0].cell_type == "markdown"
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is notebook.cells[1]
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert not any(
+        line.lstrip().startswith(("%", "!")) for c in code for line in c.source.split("\n")
+    )
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+def test_notebook_parameters_are_annotated_with_the_documented_defaults(notebook):
+    source = notebook.cells[1].source
+    for line in (
+        'prometheus_url: str = ""',
+        'metric_name: str = ""',
+        'duration: str = "24h"',
+        "slo_ms: float = 0.0",
+        "max_chart_models: int = 10",
+        'data_dir: str = ""',
+    ):
+        assert line in source
+
+
+def test_papermill_reads_every_parameter_with_its_type(notebook, caplog):
+    found = papermill.inspect_notebook(str(NOTEBOOK))
+    assert "Unable to parse" not in caplog.text  # a comment with "=" makes papermill skip a line
+    assert list(found) == [
+        "prometheus_url",
+        "metric_name",
+        "model_label",
+        "duration",
+        "step",
+        "time_range",
+        "percentiles",
+        "end",
+        "slo_ms",
+        "objective",
+        "models",
+        "selector",
+        "histogram",
+        "unit",
+        "max_chart_models",
+        "estimator",
+        "preset",
+        "compare_label",
+        "data_dir",
+    ]
+    assert all(p["inferred_type_name"] in ("str", "int", "float") for p in found.values())
