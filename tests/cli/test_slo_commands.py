@@ -1,5 +1,6 @@
-"""``p95kit slo`` on the command line: table, json and csv, the alerting exits, ``--explain``,
-several metrics with a preset, hostile model names; and ``GET /api/slo/`` in ``p95kit serve``."""
+"""``p95kit slo`` on the command line (p95kit.cli.slo_commands): table, json and csv, the alerting
+exits, ``--explain``, several metrics with a preset, hostile model names; and ``GET /api/slo/`` in
+``p95kit serve``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The README's line: a Prometheus scrapes ``p95kit serve``'s /metrics, and ``p95kit report``
-reports on p95kit itself, one "model" per endpoint."""
+"""The server's own metrics (p95kit.serve.observe), as the README's line uses them: a Prometheus
+scrapes ``p95kit serve``'s /metrics, and ``p95kit report`` reports on p95kit itself, one
+"model" per endpoint."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import math
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -15,11 +15,12 @@ import requests
 import p95kit
 from p95kit.demo.local_prometheus import LocalPrometheus
 from tests.support import smallprom
+from tests.support.paths import ROOT
 from tests.support.serving import ServeProcess, require_serve
 
 require_serve()
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 METRIC = "p95kit_serve_request_duration_seconds"
 STEP = 5  # seconds: the scrapes of a few seconds fall before the report's aligned end
 

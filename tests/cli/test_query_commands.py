@@ -1,17 +1,15 @@
-"""``p95kit query`` and ``p95kit models`` through click's CliRunner, stdout and stderr apart."""
+"""``p95kit query`` and ``p95kit models`` (p95kit.cli.query_commands) through click's CliRunner,
+stdout and stderr apart."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import time
 
 import pytest
 
 from p95kit import InvalidParameterError
 from tests.support import dataset
-from tests.support.cli import report_argv
 from tests.support.faultserver import FaultServer, Reply
 
 END = str(dataset.END)
@@ -64,12 +62,6 @@ def test_query_range_csv_and_percentiles_table(backend, cli):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["model", "p50", "p99.9", "timestamp"]
     assert any("idle-model" in line and "no traffic" in line for line in lines)
-
-
-def test_table_escapes_terminal_control_characters():
-    from p95kit.display.terminal import terminal_safe
-
-    assert terminal_safe("evil\x1b[31mred\nx") == "evil\\x1b[31mred\\nx"
 
 
 def test_env_url_and_models_command(backend, cli):
@@ -168,36 +160,3 @@ def test_format_is_case_insensitive_and_an_empty_answer_says_what_to_check(backe
     )
     assert empty.exit_code == 0
     assert empty.stdout.startswith("no models found: no series matched (check --metric-name")
-
-
-@pytest.mark.parametrize(
-    "args",
-    [["demo", "--duration", "5x"], ["doctor", "--lookback", "0"], ["doctor", "--metric-name", "9"]],
-)
-def test_setup_commands_check_parameters_before_starting_anything(args, cli):
-    url = ["--prometheus-url", "http://127.0.0.1:9"] if args[0] == "doctor" else []
-    result = cli(*args, *url)
-    assert result.exit_code == 2, result.stderr
-    assert result.stdout == "" and len(result.stderr.splitlines()) == 1  # no "starting ..."
-
-
-def test_a_bad_value_from_the_environment_names_the_variable(cli):
-    result = cli("query", "p95", env={"P95KIT_TIMEOUT": "abc"})
-    assert result.exit_code == 2
-    assert "(from $P95KIT_TIMEOUT)" in result.stderr and len(result.stderr.splitlines()) == 1
-    assert "$P95KIT" not in cli("query", "p95", "--timeout", "abc").stderr
-
-
-@pytest.mark.kernel
-def test_sigterm_cleans_up_and_exits_143(prom, tmp_path, cli_process):
-    """`timeout` or systemd stop a report with SIGTERM: one line, exit 128 + 15."""
-    proc = cli_process.start(*report_argv(prom.url, tmp_path))
-    deadline = time.monotonic() + 60
-    # A payload in the staging folder: the run is well inside the part that cleans up.
-    while not list(tmp_path.glob(".staging-*/*.json")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
-    assert (proc.returncode, stderr) == (143, "p95kit: SIGTERM: stopped\n")
-    assert not list(tmp_path.glob(".staging-*"))  # cleaned up on the way out
-    assert not (tmp_path / "latest").exists()

@@ -1,4 +1,5 @@
-"""The local Prometheus fixture against a real Prometheus, with plain ``requests``."""
+"""The local Prometheus (p95kit.demo.local_prometheus), the test fixtures' server, against a real
+Prometheus, with plain ``requests``."""
 
 from __future__ import annotations
 

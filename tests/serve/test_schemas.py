@@ -1,6 +1,6 @@
-"""schemathesis against ``p95kit serve``'s own OpenAPI document, with the real test Prometheus
-up: no generated request gets a 5xx, and every response matches the document (status,
-content type, body schema). Examples are bounded so the suite stays quick.
+"""schemathesis against ``p95kit serve``'s own OpenAPI document (p95kit.serve.schemas), with the
+real test Prometheus up: no generated request gets a 5xx, and every response matches the document
+(status, content type, body schema). Examples are bounded so the suite stays quick.
 
 Each operation's cases come from ``APIOperation.as_strategy`` under ``@given``:
 schemathesis 4.32's ``pytest.from_fixture`` reads ``Function._nodeid``, which pytest 9 no
