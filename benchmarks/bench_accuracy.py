@@ -325,7 +325,7 @@ def run(rounds: int = 7) -> str:
         "layouts: prometheus_client's default buckets, vLLM e2e, TGI (0.0001 x 1.5^k), "
         "BentoML (default + 30/60/120/180 s). Errors are estimate / true - 1; the truth is "
         "numpy.percentile of the samples. Every smooth estimate lies in the bucket that holds "
-        "the true percentile (tests/test_groundtruth.py checks it).",
+        "the true percentile (tests/behaviour/test_ground_truth_accuracy.py checks it).",
         "",
         *tables,
         "",

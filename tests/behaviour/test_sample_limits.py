@@ -3,7 +3,7 @@ says so (CONTRACT.md section 13).
 
 Each engine's own words for its limit are recognised (texts from the engines' sources; the
 Prometheus and VictoriaMetrics ones as the real servers wrote them, the VictoriaMetrics
-ones again against the real server in test_victoriametrics.py). The splitting is checked
+ones again against the real server in test_victoriametrics_parity.py). The splitting is checked
 against a real Prometheus started with ``--query.max-samples=1000``: a 24 h window has
 1,441 samples per series, so every window question over 24 h is refused in one piece and
 answered from two 12 h sub-windows, and a range from shorter ranges; the numbers equal

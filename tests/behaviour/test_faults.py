@@ -26,10 +26,11 @@ from p95kit.prometheus import config
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset, smallprom
 from tests.support.faultserver import FaultServer, Reply, success
+from tests.support.paths import ROOT
 from tests.support.proxy import Proxy
 
 END = str(dataset.END)
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "report.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
 WARNING = 'partial response: store "eu-1" <b>unavailable</b> & retrying'
 
 

@@ -18,10 +18,11 @@ import yaml
 from p95kit.cli.report_command import report
 from tests.support import dataset
 from tests.support.cli import scrubbed_env
+from tests.support.paths import ROOT
 from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
-DOCS = Path(__file__).parent.parent / "docs"
+DOCS = ROOT / "docs"
 FOLDER = DOCS / "scheduling"
 PASSWORD = "cron-smtp-pa55"
 

@@ -20,11 +20,12 @@ import p95kit
 from p95kit import Prometheus, PrometheusAuthError
 from p95kit.query.payloads import error_payload
 from tests.support import dataset
+from tests.support.paths import ROOT
 from tests.support.proxy import Proxy
 
 TOKEN = "CANARY-7d1e-p95kit-token"
 NEEDLES = (TOKEN.encode(), base64.b64encode(TOKEN.encode()))
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "report.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ tests/support/victoriametrics.py, QUANTILE_NOISE). The idle model, which Victori
 leaves out of ``histogram_quantile`` answers (it drops NaN samples), is a NaN row in every
 output. The cluster URL form ``/select/<tenant>/prometheus`` comes from a single node
 serving under that prefix (``-http.pathPrefix``) behind vmauth, a real auth proxy. Its
-sample limits are split like Prometheus's (tests/test_sample_limits.py).
+sample limits are split like Prometheus's (tests/behaviour/test_sample_limits.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 PACKAGE = ROOT / "p95kit"
 DOC = ROOT / "docs" / "ARCHITECTURE.md"
 TESTS = ROOT / "tests"

@@ -22,6 +22,7 @@ import pytest
 
 from p95kit.report import notify
 from p95kit.report.snapshots import SnapshotStore, read_run
+from tests.support.paths import ROOT
 from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver, down_url
 
@@ -172,7 +173,7 @@ def test_a_slow_receiver_and_one_answering_500_get_the_message_on_a_later_attemp
 @pytest.mark.kernel
 def test_a_failed_run_is_announced_and_keeps_its_own_exit_code(prom, tmp_path, cli):
     broken = tmp_path / "broken.ipynb"
-    notebook = nbformat.read(Path(__file__).parent.parent / "notebooks" / "report.ipynb", 4)
+    notebook = nbformat.read(ROOT / "notebooks" / "report.ipynb", 4)
     notebook.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart exploded')"))
     nbformat.write(notebook, broken)
     out = tmp_path / "out"
@@ -219,7 +220,7 @@ def test_every_report_option_is_in_the_readme(cli):
     """The README documents each option of ``p95kit report`` (the notification ones too)."""
     from p95kit.cli.report_command import report
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [
         f"--{p.name.replace('_', '-')}"
         for p in report.params

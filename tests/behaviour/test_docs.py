@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 import pytest
 
 import p95kit
 from p95kit.cli.main import main
+from tests.support.paths import ROOT
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -44,7 +43,7 @@ def test_public_names_are_exported_and_documented():
 
 def test_the_readme_gives_the_two_commands_and_the_test_command():
     assert "scripts/demo" in README and "scripts/test" in README
-    test_script = (Path(__file__).parent.parent / "scripts" / "test").read_text(encoding="utf-8")
+    test_script = (ROOT / "scripts" / "test").read_text(encoding="utf-8")
     assert ".venv/bin/python -m pytest" in README
     assert ".venv/bin/python -m pytest" in test_script
 
@@ -52,7 +51,7 @@ def test_the_readme_gives_the_two_commands_and_the_test_command():
 def test_the_readme_gives_the_fast_lane_and_its_markers_are_registered():
     fast_lane = '.venv/bin/python -m pytest -m "not prometheus and not kernel and not browser"'
     assert fast_lane in README
-    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for marker in ("prometheus", "kernel", "browser", "slow"):
         assert f'"{marker}: ' in pyproject, marker
 
@@ -61,6 +60,6 @@ def test_setup_looks_for_the_cjk_fonts_the_charts_use():
     """scripts/setup runs before p95kit is installed, so it keeps its own copy of the list."""
     from p95kit.display.fonts import CJK_FILES
 
-    setup = (Path(__file__).parent.parent / "scripts" / "setup").read_text(encoding="utf-8")
+    setup = (ROOT / "scripts" / "setup").read_text(encoding="utf-8")
     listed = setup.split("cjk_fonts=(", 1)[1].split(")", 1)[0].split()
     assert tuple(listed) == CJK_FILES

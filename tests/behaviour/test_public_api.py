@@ -7,15 +7,14 @@ import ast
 import inspect
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 import p95kit
 import p95kit.report
 from tests.support import dataset
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -20,8 +20,9 @@ from p95kit.report.kernel import prepare_environment
 from p95kit.report.snapshots import SnapshotStore
 from tests.support.browser import CHROMIUM_ARGS
 from tests.support.cli import scrubbed_env
+from tests.support.paths import ROOT
 
-NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 
 
 @pytest.fixture(scope="module")

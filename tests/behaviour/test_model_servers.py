@@ -1,7 +1,7 @@
 """Every stack of EXPORTERS.md in a real Prometheus: answered right with its preset or explicit
 options, or (a latency counter, a missing model label) refused with help that says what works.
 
-The data set is tests/servers_dataset.py; expected numbers come from its counts.
+The data set is tests/support/servers_dataset.py; expected numbers come from its counts.
 """
 
 from __future__ import annotations
