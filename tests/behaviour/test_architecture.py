@@ -5,6 +5,10 @@ is still coming), every subpackage is in it and its ``__init__`` docstring says 
 import, and no module imports a layer its row does not list, lazy imports, ``TYPE_CHECKING``
 blocks and names taken through a package's lazy ``_EXPORTS`` included. The table itself
 only ever points down, so imports only go downward.
+
+The tests mirror the package: ``tests/<layer>/test_<module>.py`` tests
+``p95kit/<layer>/<module>.py``, ``tests/test_<module>.py`` a base module ``p95kit/<module>.py``,
+and only ``tests/behaviour/`` (behaviours that cross modules) names its files freely.
 """
 
 from __future__ import annotations
@@ -228,7 +232,9 @@ def test_the_readme_links_the_architecture():
 SUPPORT = sorted(p.stem for p in (TESTS / "support").glob("*.py") if p.stem != "__init__")
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("**/*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(TESTS.glob("**/*.py")), ids=lambda p: p.relative_to(TESTS).as_posix()
+)
 def test_helpers_come_from_tests_support_and_no_test_imports_another(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
@@ -246,6 +252,77 @@ def test_helpers_come_from_tests_support_and_no_test_imports_another(path):
             pytest.fail(f"{path.name}: import {name} as tests.support.{name}")
         if parts[0] == "tests" and len(parts) > 1:
             assert parts[1] == "support", f"{path.name}: {name} is not in tests.support"
+
+
+#: The one folder of tests/ whose files are named after a behaviour, not after a module.
+BEHAVIOUR = "behaviour"
+
+
+def layout_problems(tests: Path, package: Path) -> list[str]:
+    """What is wrong with the names under ``tests``: ``<layer>/test_X.py`` needs
+    ``<package>/<layer>/X.py`` and a top-level ``test_X.py`` needs ``<package>/X.py`` (only
+    ``behaviour/`` is free-form), one folder deep at most, every folder a package, and no two
+    test files of one name."""
+    problems, seen = [], {}
+    for path in sorted(tests.rglob("test_*.py")):
+        relative = path.relative_to(tests)
+        shown, folders = f"{tests.name}/{relative.as_posix()}", relative.parts[:-1]
+        if len(folders) > 1:
+            problems.append(f"{shown}: one folder deep at most ({tests.name}/<layer>/)")
+            continue
+        tested = package.joinpath(*folders, path.stem.removeprefix("test_") + ".py")
+        if folders != (BEHAVIOUR,) and not tested.is_file():
+            problems.append(
+                f"{shown}: there is no {tested.relative_to(package.parent).as_posix()}; name"
+                f" it after the module it tests, or move it to {tests.name}/{BEHAVIOUR}/"
+            )
+        if path.name in seen:
+            problems.append(f"{shown}: {seen[path.name]} has the same name")
+        seen.setdefault(path.name, shown)
+    for folder in sorted({p.parent for p in tests.rglob("*.py")}):
+        if not (folder / "__init__.py").is_file():
+            shown = Path(tests.name, folder.relative_to(tests)).as_posix()
+            problems.append(f"{shown}/: not a package (add __init__.py)")
+    return problems
+
+
+def test_every_test_file_is_named_after_the_module_it_tests_or_is_a_behaviour():
+    problems = layout_problems(TESTS, PACKAGE)
+    assert problems == [], "\n".join(["the tests' layout (docs/ARCHITECTURE.md):", *problems])
+
+
+def test_the_layout_check_sees_every_kind_of_misplaced_test(tmp_path):
+    package, tests = tmp_path / "p95kit", tmp_path / "tests"
+    for name in ("errors.py", "query/smooth.py", "query/buckets.py", "report/__init__.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).touch()
+    for name in (
+        "__init__.py",
+        "test_errors.py",  # p95kit/errors.py
+        "test_report.py",  # p95kit/report/ is a package, not a module
+        "query/__init__.py",
+        "query/test_smooth.py",  # p95kit/query/smooth.py
+        "query/test_buckets_frame.py",  # named after no module
+        "query/deep/test_x.py",
+        "behaviour/__init__.py",
+        "behaviour/test_hostile_input.py",  # free-form
+        "behaviour/test_smooth.py",  # free-form, but a second test_smooth.py
+        "serve/test_app.py",  # no p95kit/serve/app.py, and no __init__.py
+    ):
+        (tests / name).parent.mkdir(parents=True, exist_ok=True)
+        (tests / name).touch()
+    assert layout_problems(tests, package) == [
+        "tests/query/deep/test_x.py: one folder deep at most (tests/<layer>/)",
+        "tests/query/test_buckets_frame.py: there is no p95kit/query/buckets_frame.py; name it"
+        " after the module it tests, or move it to tests/behaviour/",
+        "tests/query/test_smooth.py: tests/behaviour/test_smooth.py has the same name",
+        "tests/serve/test_app.py: there is no p95kit/serve/app.py; name it after the module it"
+        " tests, or move it to tests/behaviour/",
+        "tests/test_report.py: there is no p95kit/report.py; name it after the module it tests,"
+        " or move it to tests/behaviour/",
+        "tests/query/deep/: not a package (add __init__.py)",
+        "tests/serve/: not a package (add __init__.py)",
+    ]
 
 
 def import_graph() -> dict[str, set[str]]:
