@@ -8,9 +8,13 @@
     python -m benchmarks --quick          # fewer rounds, for a smoke test
 
 A full run writes ``benchmarks/RESULTS.md``; ``--only``/``--quick`` print to stdout
-unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client),
-the ``serve`` extra for benchmark 6, and, for benchmarks 2, 3B, 5, 6 and 8, ``prometheus`` +
-``promtool`` as for the test suite.
+unless ``--output`` is given. Needs the ``bench`` extra (prometheus-api-client), the
+``serve`` extra for ``serve``, and ``prometheus`` + ``promtool`` (as for the test suite) for
+all but ``range``, ``startup`` and part A of ``scale``.
+
+Each benchmark's section is numbered by its place in :data:`ORDER` (:func:`number`), here
+only: the modules write ``## <TITLE>``, and the README files and ``LIMITS`` refer to the
+numbers that come out (tests/behaviour/test_benchmark_numbers.py holds them to it).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ ORDER = (
 )
 #: Run only when named with --only (their baseline alone takes most of an hour).
 LONG = ("backtest",)
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 LIMITS = """\
 ## What limits the results
@@ -60,7 +65,7 @@ Written from the profiles of the p95kit code of 2026-11-27 (commits 8179349: sam
 from the bytes, lazy package `__init__`; b41728d: the report kernel boots during the fetch);
 re-check it against the tables below when that code changes.
 
-- **Range to DataFrame (1), met.** What is left of `p95_range` is HTTP (loopback transfer and
+- **Range to DataFrame ({range}), met.** What is left of `p95_range` is HTTP (loopback transfer and
   gunzip of the ~3.4 MB gzipped answer) and `matrix.decode_body`, the largest step (one pandas
   `read_csv` over ~576k numbers, the byte copies that build its input, orjson for the envelope
   and labels); `parse_matrix` from the columns takes a few ms. A body `decode_body` does not
@@ -69,7 +74,7 @@ re-check it against the tables below when that code changes.
   rows. Tried and dropped earlier: `np.fromstring`, `astype` from `S`/`U` arrays, `map(float)`
   (all as slow as `float()`), unquoting values with a regex, reading the body with
   `raw.read()` (~5 ms).
-- **Report (2), met.** Before commit b41728d it was not met in-process (2.64x): the kernel
+- **Report ({report}), met.** Before commit b41728d it was not met in-process (2.64x): the kernel
   started only after the 6 queries (~0.3 s), the notebook imported matplotlib (~0.5 s) and
   drew the chart (~0.3 s), and jupyter_client's ready check waits for 0.2 s of IOPub silence
   on every start. Now the kernel is launched before the fetch and boots while the report
@@ -80,16 +85,16 @@ re-check it against the tables below when that code changes.
   and p95kit imports (~0.35 s, the "from pathlib import Path" cell), and a larger HTML
   export. As fresh processes, the report process also imports more (p95kit's CLI and report
   modules and matplotlib next to papermill and nbconvert; see the import table).
-- **Chunked ranges (3B).** On this 2-core machine a local Prometheus shares the CPUs with the
+- **Chunked ranges ({scale}B).** On this 2-core machine a local Prometheus shares the CPUs with the
   client, and each chunk is mostly Prometheus' own evaluation (B2's chunks of the same size
   take ~0.1 s beyond the canned server's sleep), so what 4 concurrent chunks gain over 1 at a
   time is smaller in B1 and varies with the machine's load (from ~0.9x to ~1.7x in the runs of
   2026-11-27). Against a server that answers from its own CPUs (B2) the overlap works.
   Concurrency costs memory: the 4 chunks' answers are alive at once.
-- **Start-up (4), met.** `p95kit --help` loads click but not pandas, requests or orjson, and
+- **Start-up ({startup}), met.** `p95kit --help` loads click but not pandas, requests or orjson, and
   `import p95kit` costs about nothing; the ~0.5-0.6 s of pandas + requests moved to the first
   use of a query function, which needs them.
-- **Several metrics (6): met with Prometheus on its own machine, not with it on these 2
+- **Several metrics ({metrics}): met with Prometheus on its own machine, not with it on these 2
   cores.** It was 2.00x, then 1.72x. What changed on 2026-12-01: each metric's window numbers
   come from one bucket query per window, computed with `histogram_quantile`'s own arithmetic
   (`query/window_histograms.py`; equal floats, tested), so a metric costs Prometheus 3 passes over
@@ -113,20 +118,20 @@ re-check it against the tables below when that code changes.
   VM's noise (its steal time moves a 1-metric report between 1.1 s and 2.0 s): drawing the
   further metrics' charts on a thread while the notebook runs (the thread holds the GIL
   papermill's message loop needs), and a streaming pool for all metrics' queries.
-- **Live API (7), met.** A cached answer is bytes from memory, gzipped once when it is cached:
+- **Live API ({serve}), met.** A cached answer is bytes from memory, gzipped once when it is cached:
   the 24 h range answer for 50 models costs ~1/45 of asking Prometheus in wall time and ~1/80 in
   CPU. Per request what is left beyond the bare uvicorn floor is FastAPI (routing, validating
   up to 11 query parameters), the access-log record, the metrics and the cache lookup: about
   0.3x-0.4x the floor's requests/s. On these 2 shared cores the client, the server and
   Prometheus compete for the CPUs, so the absolute requests/s vary from run to run (they were
   2-3x lower while other test suites ran); run several workers for more.
-- **Sample limits (8), met.** A window over the limit costs one refused attempt, then its
+- **Sample limits ({limits}), met.** A window over the limit costs one refused attempt, then its
   sub-windows (2 here, asked at once); `histogram_quantile` over it becomes one bucket query
   and local arithmetic, cheaper than three `histogram_quantile` evaluations, so the split
   percentiles can be faster than the unrefused ones. A range over the limit is halved until
   its parts pass: 16 parts here after 15 refused attempts (Prometheus refuses as soon as the
   points it holds pass the limit, so those are cheap), 4 at a time.
-- **Comparing versions (10), met.** The tests are a few numpy passes over models x buckets
+- **Comparing versions ({compare}), met.** The tests are a few numpy passes over models x buckets
   (1,000 pairs of a 36-bucket layout are decided in ~40 ms), so the cost is Prometheus's: one
   bucket query per side, each over its half of the series and both at once, against
   `percentiles`' three `histogram_quantile` evaluations over all of them. What limits the
@@ -156,6 +161,18 @@ METHOD = """\
 - Other processes may share the machine: see the load average; alternation keeps the
   ratios fair, absolute times are noisier.
 """
+
+
+def number(name: str) -> int:
+    """A benchmark's section number in RESULTS.md: its place in :data:`ORDER`, from 1."""
+    return ORDER.index(name) + 1
+
+
+def numbered(name: str, section: str) -> str:
+    """``## Title ...`` -> ``## <number>. Title ...``: the number a section's module leaves out."""
+    if not section.startswith("## "):
+        raise ValueError(f"the {name} benchmark's section must start with '## ': {section[:40]!r}")
+    return f"## {number(name)}. {section[3:]}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -197,14 +214,15 @@ def main(argv: list[str] | None = None) -> None:
         if name in chosen:
             print(f"benchmarks: running {name} ...", file=sys.stderr, flush=True)
             try:
-                sections.append(runners[name]())
+                sections.append(numbered(name, runners[name]()))
             except Exception:  # keep the other benchmarks' figures; report the failure
                 failed.append(name)
                 trace = traceback.format_exc()
-                sections.append(
+                failure = (
                     f"## {name}: FAILED\n\n**Goal ({name}): not measured: the benchmark failed "
                     f"(traceback below).**\n\n```\n{trace[-3000:]}```"
                 )
+                sections.append(numbered(name, failure))
             print(sections[-1] + "\n", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - began
     text = render(sections, machine, load_before, elapsed, argv)
@@ -262,7 +280,7 @@ def render(
         "",
         *[f"- {goal}" for goal in goals],
         "",
-        LIMITS,
+        LIMITS.format(**{name: number(name) for name in ORDER}),
         METHOD,
         *[section + "\n" for section in sections],
     ]

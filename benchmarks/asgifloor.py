@@ -1,4 +1,5 @@
-"""The floor of benchmark 5: uvicorn with a bare ASGI app that answers one body from memory.
+"""The floor of the ``serve`` benchmark: uvicorn with a bare ASGI app that answers one body from
+memory.
 
 Run as ``python -m benchmarks.asgifloor BODY_FILE``; prints its URL on stderr
 (``listening on http://127.0.0.1:PORT``) and serves until terminated. Same server, event

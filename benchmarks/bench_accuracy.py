@@ -1,4 +1,4 @@
-"""Benchmark 5: percentile estimators, accuracy against the truth and cost.
+"""Benchmark ``accuracy``: percentile estimators, accuracy against the truth and cost.
 
 Accuracy: benchmarks/groundtruth.py's 8 shapes x 4 bucket layouts, backfilled into a real
 Prometheus, asked through p95kit with ``estimator="prometheus"`` (histogram_quantile) and
@@ -21,6 +21,9 @@ import numpy as np
 
 from benchmarks import common
 from benchmarks import groundtruth as gt
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Percentile estimators: accuracy and cost"
 
 ESTIMATORS = ("prometheus", "smooth")
 COST_MODELS = 20
@@ -299,7 +302,7 @@ def run(rounds: int = 7) -> str:
     cheap = all(r <= 1.5 for name, r in ratios.items() if not name.startswith("range"))
     instant, window = (ratios[k] for k in list(ratios)[:2])
     lines = [
-        "## 5. Percentile estimators: accuracy and cost",
+        f"## {TITLE}",
         "",
         f"**Goal (accuracy): smooth's mean |error| of P95 and P99 <= 1/3 of "
         f"histogram_quantile's: {'met' if third else 'NOT met'} "
@@ -325,7 +328,7 @@ def run(rounds: int = 7) -> str:
         "layouts: prometheus_client's default buckets, vLLM e2e, TGI (0.0001 x 1.5^k), "
         "BentoML (default + 30/60/120/180 s). Errors are estimate / true - 1; the truth is "
         "numpy.percentile of the samples. Every smooth estimate lies in the bucket that holds "
-        "the true percentile (tests/test_groundtruth.py checks it).",
+        "the true percentile (tests/behaviour/test_ground_truth_accuracy.py checks it).",
         "",
         *tables,
         "",

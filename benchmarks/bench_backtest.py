@@ -1,4 +1,4 @@
-"""Benchmark 8: the SLO backtest against Prometheus's own tool for replaying rules.
+"""Benchmark ``backtest``: the SLO backtest against Prometheus's own tool for replaying rules.
 
 ``p95kit.slo_backtest`` over 30 days at a 1-minute evaluation step for 200 models (raw
 samples fetched once, Prometheus's rate arithmetic replayed in numpy) against ``promtool tsdb
@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "SLO backtest"
 
 MODELS, DAYS, SPARE_DAYS = 200, 30, 4
 METRIC = "bench_slo_seconds"
@@ -68,7 +71,7 @@ def run(rounds: int = 1, models: int = MODELS, days: int = DAYS) -> str:
     try:
         _, promtool = find_binaries()
     except Exception as exc:
-        return f"## 8. SLO backtest\n\nskipped: {exc}\n"
+        return f"## {TITLE}\n\nskipped: {exc}\n"
     work = Path(tempfile.mkdtemp(prefix="p95kit-bench-backtest-"))
     try:
         began = time.perf_counter()
@@ -136,7 +139,7 @@ def _measure(
     ]
     return "\n".join(
         [
-            "## 8. SLO backtest: 30 d at 1 m for 200 models vs promtool replaying the rules",
+            f"## {TITLE}: 30 d at 1 m for 200 models vs promtool replaying the rules",
             "",
             f"**Goal (backtest): at least 5x faster than promtool tsdb create-blocks-from rules, "
             f"same numbers: {met} ({ratio:.1f}x; {compared:,} recorded values compared, "

@@ -1,4 +1,4 @@
-"""Benchmark 8: comparing versions, statistical honesty and cost.
+"""Benchmark ``compare``: comparing versions, statistical honesty and cost.
 
 Honesty (no Prometheus needed): benchmarks/compare_simulation.py's seeded pairs through three
 real bucket layouts (prometheus_client's defaults, vLLM's e2e, TGI's), decided exactly as
@@ -24,6 +24,9 @@ import numpy as np
 from benchmarks import common
 from benchmarks import compare_simulation as sim
 from benchmarks import groundtruth as gt
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Comparing versions: statistical honesty and cost"
 
 SIZES = (1_000, 10_000, 100_000)
 SLOWDOWNS = (0.10, 0.20, 0.50)
@@ -271,7 +274,7 @@ def run(rounds: int = 7) -> str:
     cheap = "met" if ratio <= 1.5 else "NOT met"
     return "\n".join(
         [
-            "## 8. Comparing versions: statistical honesty and cost",
+            f"## {TITLE}",
             "",
             f"(`python -m benchmarks --only compare`, {common.machine_info()['date']}.)",
             "",

@@ -1,5 +1,5 @@
-"""Benchmark 8: a long window over the backend's sample limit, split, against the same answer
-from a Prometheus without a limit.
+"""Benchmark ``limits``: a long window over the backend's sample limit, split, against the same
+answer from a Prometheus without a limit.
 
 Two real Prometheus servers serve the same backfilled data: ``MODELS`` classic histograms
 over ``DAYS`` days at a ``SCRAPE`` interval (2,881 samples per series). One runs with
@@ -23,6 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "A long window over the backend's sample limit"
 
 MODELS, DAYS, SCRAPE, LIMIT = 20, 30, 900, 2_000
 METRIC = "bench_request_duration_seconds"
@@ -111,7 +114,7 @@ def run(rounds: int = 5) -> str:
     verdict = "met" if equal else "NOT met"
     return "\n".join(
         [
-            "## 8. A long window over the backend's sample limit",
+            f"## {TITLE}",
             "",
             f"{MODELS} classic histograms ({len(BOUNDS)} bounds) over {DAYS} d at a "
             f"{SCRAPE // 60} m scrape (2,881 samples per series) in two real Prometheus "

@@ -1,4 +1,4 @@
-"""Benchmark 6: a 3-metric preset report (``--preset vllm``) against the 1-metric report.
+"""Benchmark ``metrics``: a 3-metric preset report (``--preset vllm``) against the 1-metric report.
 
 Data: 50 models with vLLM's three latency histograms (``vllm:e2e_request_latency_seconds``,
 ``vllm:time_to_first_token_seconds``, ``vllm:inter_token_latency_seconds``) by
@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Several metrics in one report"
 
 MODELS = 50
 BOUNDS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -109,7 +112,7 @@ def cpu_counted(call: Any, prometheus_pid: int) -> dict[str, float]:
 
 def run(rounds: int = 5) -> str:
     """Run the benchmark; return its RESULTS.md section."""
-    header = ["## 6. Several metrics in one report", ""]
+    header = [f"## {TITLE}", ""]
     os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
     began = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Benchmark 1: a range answer to a DataFrame, end to end over HTTP.
+"""Benchmark ``range``: a range answer to a DataFrame, end to end over HTTP.
 
 A canned ``query_range`` body (200 series x 1,441 points, values as strings, ~2% "NaN")
 is served by ``benchmarks.cannedserver`` on loopback, gzipped like Prometheus does.
@@ -22,6 +22,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Range result to DataFrame, end to end over HTTP"
 
 SERIES, POINTS, STEP = 200, 1441, 60
 PATH = "/api/v1/query_range"
@@ -221,7 +224,7 @@ def run(rounds: int = 7) -> str:
     step_rows += [[name, common.ms(steps[name])] for name in FALLBACK_STEPS]
     step_rows += [["sum", common.ms(fallback)], [GC_STEP, common.ms(steps[GC_STEP])]]
     lines = [
-        "## 1. Range result to DataFrame, end to end over HTTP",
+        f"## {TITLE}",
         "",
         f"Canned `query_range` body: {SERIES} series x {POINTS:,} points, "
         f"{len(body) / 1e6:.1f} MB of JSON (sent gzipped, as Prometheus does), values as "

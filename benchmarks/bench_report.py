@@ -1,4 +1,4 @@
-"""Benchmark 2: a full ``p95kit report --duration 24h`` against the notebook floor.
+"""Benchmark ``report``: a full ``p95kit report --duration 24h`` against the notebook floor.
 
 Data: 50 models, classic histograms with 8 bucket bounds, 48 h (the report compares the
 last 24 h with the 24 h before) at a 2 m scrape interval, written by
@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Full report against the notebook floor"
 
 MODELS = 50
 BOUNDS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -257,10 +260,10 @@ def cli_calls(url: str, notebook: Path, folder: Path) -> dict[str, Callable[[], 
 
 def run(rounds: int = 5, cli_rounds: int = 5) -> str:
     """Run the benchmark; return its RESULTS.md section."""
-    header = ["## 2. Full report against the notebook floor", ""]
+    header = [f"## {TITLE}", ""]
     why = unavailable()
     if why:
-        print(f"benchmark 2 skipped: report not available yet: {why}")
+        print(f"benchmark report skipped: report not available yet: {why}")
         return "\n".join(
             [
                 *header,

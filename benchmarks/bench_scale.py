@@ -1,4 +1,4 @@
-"""Benchmark 3: scale with the number of models and with the length of the range.
+"""Benchmark ``scale``: scale with the number of models and with the length of the range.
 
 A. Models: ``p95_range(duration="24h", step="5m")`` over canned bodies of 250, 500 and
    1,000 models x 289 points, alternating with the HTTP floor (``requests.get`` +
@@ -20,6 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Scale"
 
 SIZES = (250, 500, 1000)
 DAY_POINTS, DAY_STEP = 289, 300
@@ -259,7 +262,7 @@ def _long_row(label: str, chunks: list[float], timings: common.Timings, memory: 
 def run(rounds: int = 5, long_rounds: int = 2) -> str:
     """Run the benchmark; return its RESULTS.md section."""
     began = time.perf_counter()
-    lines = ["## 3. Scale", "", *models_part(rounds), ""]
+    lines = [f"## {TITLE}", "", *models_part(rounds), ""]
     from p95kit.demo.local_prometheus import LocalPrometheusError
 
     try:

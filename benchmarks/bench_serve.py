@@ -1,4 +1,4 @@
-"""Benchmark 6: ``p95kit serve`` under load, and a cached answer against asking Prometheus.
+"""Benchmark ``serve``: ``p95kit serve`` under load, and a cached answer against asking Prometheus.
 
 A real Prometheus (``LocalPrometheus``) holds 50 models x 25 h of classic histograms up to the
 current minute (``OpenMetricsWriter`` + promtool), and ``p95kit serve`` (default settings:
@@ -29,6 +29,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "`p95kit serve`: cached answers under load"
 
 MODELS = 50
 BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -258,7 +261,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> str:
     met = "met" if ratio <= GOAL else "NOT met"
     return "\n".join(
         [
-            "## 6. `p95kit serve`: cached answers under load",
+            f"## {TITLE}",
             "",
             f"{MODELS} models x {HOURS} h of classic histograms ({len(BOUNDS)} bounds, 1 m "
             "scrape) up to the current minute in a real Prometheus (setup "

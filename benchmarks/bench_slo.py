@@ -1,4 +1,5 @@
-"""Benchmark 8: ``p95kit.slo(window="30d")`` for 200 models vs ``percentiles(time_range="30d")``.
+"""Benchmark ``slo``: ``p95kit.slo(window="30d")`` for 200 models vs
+``percentiles(time_range="30d")``.
 
 A real Prometheus holds 30 days of a classic histogram (8 bounds) for 200 models, backfilled
 by promtool: a sample every 5 minutes over the last 3 days (the burn windows, 5m ... 3d, need
@@ -22,6 +23,9 @@ import numpy as np
 
 from benchmarks import common
 from benchmarks import groundtruth as gt
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "SLOs: 30 days for 200 models"
 
 MODELS = 200
 DAYS, DENSE_DAYS = 30, 3
@@ -121,7 +125,7 @@ def run(rounds: int = 7) -> str:
     flat = counts[20] == counts[MODELS]
     met = bound <= 1.5 and between <= 1.5 and flat
     lines = [
-        "## 8. SLOs: 30 days for 200 models",
+        f"## {TITLE}",
         "",
         f'**Goal (SLO cost): slo(window="30d") for {MODELS} models <= 1.5x '
         f'percentiles(time_range="30d") on the same data, with a number of requests that '

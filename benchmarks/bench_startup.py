@@ -1,4 +1,4 @@
-"""Benchmark 4: start-up time of ``import p95kit`` and ``p95kit --help``.
+"""Benchmark ``startup``: start-up time of ``import p95kit`` and ``p95kit --help``.
 
 Each command runs as a fresh subprocess (wall time, ``.pyc`` files already compiled),
 alternating with ``python -c pass`` (the floor), ``import click`` (what ``--help`` needs
@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 
 from benchmarks import common
+
+#: The heading of this benchmark's section; ``python -m benchmarks`` numbers it from ORDER.
+TITLE = "Start-up"
 
 SCRIPT = str(Path(common.PYTHON).with_name("p95kit"))
 FLOOR, IMPORT, FIRST_USE, HELP = (
@@ -117,7 +120,7 @@ def run(rounds: int = 7) -> str:
         )
     )
     lines = [
-        "## 4. Start-up",
+        f"## {TITLE}",
         "",
         f"**Goal: import heavy libraries lazily where it helps: {'met' if lazy else 'NOT met'} "
         f"(`p95kit --help` {common.ms(timings.median(HELP))}, `import p95kit` "

@@ -8,9 +8,9 @@ slower (the P95 ``X`` slower); ``tail`` pairs keep the median and widen the tail
 is ``X`` slower. Each cell runs many pairs at once through
 :func:`p95kit.compare.verdicts.decide`. Seeded: the same numbers every run.
 
-Shared by ``tests/test_compare_simulation.py`` (A/A false alarms at most the nominal level,
-clear shifts found, low traffic inconclusive) and ``benchmarks/bench_compare.py`` (the power
-table of ``RESULTS.md``).
+Shared by ``tests/behaviour/test_compare_simulation.py`` (A/A false alarms at most the nominal
+level, clear shifts found, low traffic inconclusive) and ``benchmarks/bench_compare.py`` (the
+power table of ``RESULTS.md``).
 """
 
 from __future__ import annotations

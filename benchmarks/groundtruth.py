@@ -4,8 +4,9 @@ Samples are drawn with a fixed seed from eight latency shapes, bucketed into fou
 layouts that real exporters use, and written as an OpenMetrics file for ``promtool``:
 every step adds the same observations, so ``rate``/``increase`` over the window sees the
 samples' exact bucket counts and ``_sum``. The truth is ``numpy.percentile`` of the same
-samples. Shared by ``tests/test_groundtruth.py`` and ``benchmarks/bench_accuracy.py``.
-No p95kit import: the truth must not depend on the code it checks.
+samples. Shared by ``tests/behaviour/test_ground_truth_accuracy.py`` and
+``benchmarks/bench_accuracy.py``. No p95kit import: the truth must not depend on the code it
+checks.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ lane: ``pytest -m "not prometheus and not kernel and not browser"``.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,22 @@ def _needs_are_declared(request, monkeypatch, _kernelspec_that_cannot_start: Pat
             monkeypatch.setenv(variable, victoriametrics.NOT_MARKED)
     if request.node.get_closest_marker("kernel") is None:
         monkeypatch.setenv("JUPYTER_PATH", str(_kernelspec_that_cannot_start))
+
+
+@pytest.fixture(autouse=True)
+def _p95kit_logger_as_the_library_leaves_it() -> None:
+    """Start every test with the ``p95kit`` logger unconfigured, as importing p95kit leaves it.
+
+    The ``p95kit`` command sets that logger's level, handler and propagation for its run
+    (``report`` without ``-v`` raises the level to ERROR); run in this process by the ``cli``
+    fixture, it would otherwise decide what a later test's ``caplog`` sees, by test order.
+    pytest's own capture handlers stay."""
+    log = logging.getLogger("p95kit")
+    log.setLevel(logging.NOTSET)
+    log.propagate = True
+    for handler in list(log.handlers):
+        if not type(handler).__module__.startswith("_pytest."):
+            log.removeHandler(handler)
 
 
 @pytest.hookimpl(hookwrapper=True)

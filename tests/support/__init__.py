@@ -7,6 +7,7 @@
 - :mod:`.loopback`, :mod:`.faultserver`, :mod:`.proxy`: loopback HTTP servers that script
   faults a real Prometheus cannot show, or sit in front of one (auth, warnings, a kill).
 - :mod:`.report_data`: a hand-made ReportData for the rendering tests.
+- :mod:`.paths`: the repository's root, for the tests that read its files.
 
 Test files import from here and from conftest.py's fixtures, never from each other.
 """

@@ -1,5 +1,5 @@
 """Two versions per model with known differences, for ``p95kit.compare`` against a real
-Prometheus (the ``compare_prom`` fixture of tests/test_compare.py).
+Prometheus (the ``compare_prom`` fixture of tests/compare/test_versions.py).
 
 ``request_duration_seconds`` by ``model`` and ``version`` over the 3 h before ``END``, one
 sample a minute. Counts are NON-cumulative per step (one per bound of ``BOUNDS`` plus the

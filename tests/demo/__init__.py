@@ -1,0 +1,1 @@
+"""Tests of p95kit/demo/, one file per module: tests/demo/test_<module>.py."""

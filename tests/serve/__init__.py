@@ -1,0 +1,1 @@
+"""Tests of p95kit/serve/, one file per module: tests/serve/test_<module>.py."""

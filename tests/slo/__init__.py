@@ -1,0 +1,1 @@
+"""Tests of p95kit/slo/, one file per module: tests/slo/test_<module>.py."""
