@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from p95kit import validation
 from p95kit.display.fonts import chart_fonts
 from p95kit.display.formatting import bound, fmt_ms, share
-from p95kit.display.plotting import MAX_LABEL_CHARS, ChartFigure
+from p95kit.display.plotting import ChartFigure, _label, _literal
 from p95kit.errors import InvalidParameterError
 from p95kit.query import linear
 from p95kit.query.buckets import histograms_of
@@ -201,19 +201,17 @@ def _panel(ax, group: pd.DataFrame, marks: pd.DataFrame, edges: tuple) -> None:
         hi = right if row.overflow else row.upper_ms
         ax.axvspan(lo, hi, color=color, alpha=0.15, linewidth=0, zorder=0)  # behind the bars
         ax.axvline(row.value_ms, color=color, linewidth=1.4, zorder=3)
-    ax.set_ylabel("% of requests", fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.set_ylim(bottom=0)
-    name = str(group["model"].iloc[0])
-    label = name if len(name) <= MAX_LABEL_CHARS else name[: MAX_LABEL_CHARS - 1] + "…"
     summary = ", ".join(
         f"P{r.percentile:g} {fmt_ms(r.value_ms, top_bucket_ms=top if r.overflow else math.nan)}"
         for r in marks.itertuples()
     )
-    _literal(ax.set_title(f"{label}    {summary}", loc="left", fontsize=9))
+    share_axis(ax, f"{_label(str(group['model'].iloc[0]))}    {summary}")
 
 
-def _x_axis(ax, edges: tuple) -> None:
+def latency_axis(ax, edges: tuple[float, float, float]) -> None:
+    """The bucket charts' x axis: log-spaced latency in ms from ``left`` to ``right``
+    (``edges``), labelled up to ``top``, the highest finite bound; right of it the hatched
+    overflow bar."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     left, top, right = edges
@@ -225,6 +223,21 @@ def _x_axis(ax, edges: tuple) -> None:
         FuncFormatter(lambda value, _: f"{value:g}" if value <= top * 1.0001 else "")
     )
     ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
+
+
+def share_axis(ax, title: str) -> None:
+    """A bucket chart's panel: the share of requests (%) from 0, and ``title`` (a model's
+    name and numbers, drawn literally) on its left."""
+    ax.set_ylabel("% of requests", fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_ylim(bottom=0)
+    _literal(ax.set_title(title, loc="left", fontsize=9))
+
+
+def _x_axis(ax, edges: tuple) -> None:
+    _, top, right = edges
+    latency_axis(ax, edges)
     ax.annotate(
         "+Inf",
         xy=(math.sqrt(top * right), 0),
@@ -236,7 +249,6 @@ def _x_axis(ax, edges: tuple) -> None:
         fontsize="small",
         color=_OVERFLOW_COLOR,
     )
-    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
 
 
 def _legend(fig: Figure, ax, marks: pd.DataFrame) -> None:
@@ -267,9 +279,3 @@ def _heading(frame: pd.DataFrame, marks: pd.DataFrame, names: list[str], chosen:
 
 def _bucket_text(lower: float, upper: float) -> str:
     return f"{bound(lower)}–{bound(upper)} ms"
-
-
-def _literal(text) -> None:
-    """Draw ``text`` as typed: ``$...$`` is not mathtext, ``\\`` is not TeX."""
-    text.set_parse_math(False)
-    text.set_usetex(False)
