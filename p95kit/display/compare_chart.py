@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from p95kit import validation
 from p95kit.compare.verdicts import VERDICTS
-from p95kit.display.distribution import latency_axis, share_axis
+from p95kit.display.distribution import latency_axis, panels, share_axis
 from p95kit.display.fonts import chart_fonts, families_for
 from p95kit.display.formatting import fmt_ms, utc
 from p95kit.display.plotting import ChartFigure, _label, _literal
@@ -53,13 +53,10 @@ def plot_compare(
     with chart_fonts(families_for([*names, title])):
         fig = ChartFigure(figsize=(10, 1.3 + 2.1 * max(1, len(names))), layout="constrained")
         fig.font_families = families_for([*names, title])
-        if not names:
-            ax = fig.add_subplot()
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No data: no model had traffic on either side", ha="center")
-            _literal(fig.suptitle(title or "Baseline and candidate latency per model"))
+        no_data = "No data: no model had traffic on either side"
+        axes = panels(fig, len(names), no_data, title or "Baseline and candidate latency per model")
+        if not axes:
             return fig
-        axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
         edges = _edges([drawn[name] for name in names])
         for ax, name in zip(axes, names):
             _panel(ax, drawn[name], rows.loc[name], edges)

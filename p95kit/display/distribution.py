@@ -87,13 +87,10 @@ def plot_distribution(
     names = _chosen(frame, marks, models, max_models)
     with chart_fonts():
         fig = ChartFigure(figsize=(10, 1.0 + 1.9 * max(1, len(names))), layout="constrained")
-        if not names:
-            ax = fig.add_subplot()
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No data: no model had traffic in this window", ha="center")
-            _literal(fig.suptitle(title or "Latency distribution per model"))
+        no_data = "No data: no model had traffic in this window"
+        axes = panels(fig, len(names), no_data, title or "Latency distribution per model")
+        if not axes:
             return fig
-        axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
         edges = _edges(frame[frame["model"].isin(names)])
         for ax, name in zip(axes, names):
             group = frame[frame["model"] == name].sort_values("upper_ms")
@@ -206,6 +203,18 @@ def _panel(ax, group: pd.DataFrame, marks: pd.DataFrame, edges: tuple) -> None:
         for r in marks.itertuples()
     )
     share_axis(ax, f"{_label(str(group['model'].iloc[0]))}    {summary}")
+
+
+def panels(fig: Figure, count: int, no_data: str, heading: str) -> list:
+    """``count`` panels stacked on one shared latency axis (a bucket chart's, one per
+    model); with none, the figure says ``no_data`` under ``heading`` and the list is empty."""
+    if not count:
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, no_data, ha="center")
+        _literal(fig.suptitle(heading))
+        return []
+    return list(fig.subplots(count, 1, sharex=True, squeeze=False)[:, 0])
 
 
 def latency_axis(ax, edges: tuple[float, float, float]) -> None:
