@@ -20,7 +20,7 @@ import pytest
 
 import p95kit
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import latency, linear, presets, promql, window_histograms
+from p95kit.query import fetch, linear, presets, promql, window_histograms
 from p95kit.query.buckets import fetch_buckets, from_histograms
 from p95kit.query.histogram import Histogram
 from p95kit.query.target import Target, make_target
@@ -51,10 +51,8 @@ def _both_ways(url: str, target: Target, window: str, when: float, estimator: st
     with Prometheus(url) as client:
         hist = window_histograms.fetch(client, target, window, when)
         assert hist is not None
-        computed = latency.percentiles_from(client, hist, WANTED, estimator)
-        asked = latency.fetch_percentiles(
-            client, target, WANTED, window, when, "increase", estimator
-        )
+        computed = fetch.percentiles_from(client, hist, WANTED, estimator)
+        asked = fetch.fetch_percentiles(client, target, WANTED, window, when, "increase", estimator)
         # classic data: the count of the classic side (auto's native side needs
         # histogram_count, which VictoriaMetrics has not; p95kit sends it for native only)
         classic = replace(target, histogram="classic")
