@@ -11,7 +11,13 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import apply_preset, client_from, connection_options, target_options
+from p95kit.cli.options import (
+    apply_preset,
+    client_from,
+    connection_options,
+    output_options,
+    target_options,
+)
 
 #: ``--alternative`` (kept in step with p95kit.compare.verdicts.ALTERNATIVES by a test).
 ALTERNATIVES = ("two-sided", "slower")
@@ -70,14 +76,7 @@ ALTERNATIVES = ("two-sided", "slower")
     metavar="DURATION",
     help="Undo increase()'s extrapolation in the request counts (e.g. 15s).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"], case_sensitive=False),
-    default="table",
-    show_default=True,
-    help="json prints the body of GET /api/compare/.",
-)
+@output_options("json prints the body of GET /api/compare/.")
 @click.pass_context
 def compare(ctx: click.Context, **kwargs: Any) -> None:
     """Is the candidate (a new model version) slower than the baseline, per model?

@@ -54,7 +54,7 @@ def connection_options(func: Callable) -> Callable:
             help="Seconds to wait for each HTTP answer.",
         ),
     ]
-    return _apply(func, options)
+    return apply_options(func, options)
 
 
 #: ``--out``: where ``report`` and ``demo`` publish snapshots.
@@ -78,7 +78,7 @@ preset_option = click.option(
 
 def metric_options(func: Callable) -> Callable:
     """Options that say which metric and which of its series (``p95kit models``)."""
-    return _apply(func, [preset_option, *_metric_options()])
+    return apply_options(func, [preset_option, *_metric_options()])
 
 
 def apply_preset(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +118,11 @@ def report_target_options(func: Callable) -> Callable:
     return target_options(func, several_metrics=True)
 
 
-def target_options(func: Callable, several_metrics: bool = False) -> Callable:
-    """Options that say which metric and which models to measure, and its unit."""
+def target_options(
+    func: Callable, several_metrics: bool = False, histogram_kind: bool = True
+) -> Callable:
+    """Options that say which metric and which models to measure, and its unit
+    (``histogram_kind=False``: no ``--histogram``, for questions that read classic buckets)."""
     metric_name, model_label, selector, histogram = _metric_options(several_metrics)
     model = click.option(
         "--model", "models", multiple=True, help="Only this model (exact name), repeatable."
@@ -132,7 +135,28 @@ def target_options(func: Callable, several_metrics: bool = False) -> Callable:
         help="Unit of the metric's values; auto reads the name (_seconds, _milliseconds/_ms, "
         "_microseconds/_us, _nanoseconds/_ns; none: seconds, said in the output).",
     )
-    return _apply(func, [preset_option, metric_name, model_label, model, selector, histogram, unit])
+    kind = [histogram] if histogram_kind else []
+    options = [preset_option, metric_name, model_label, model, selector, *kind, unit]
+    return apply_options(func, options)
+
+
+def classic_target_options(func: Callable) -> Callable:
+    """:func:`target_options` without ``--histogram``, for the SLO questions (they count
+    requests from classic buckets)."""
+    return target_options(func, histogram_kind=False)
+
+
+def output_options(help: str) -> Callable[[Callable], Callable]:
+    """``--format table|json|csv`` (case-insensitive; ``output_format`` in the command's
+    keywords); ``help`` says what json prints."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "csv"], case_sensitive=False),
+        default="table",
+        show_default=True,
+        help=help,
+    )
 
 
 def estimator_option(func: Callable) -> Callable:
@@ -177,7 +201,8 @@ def _metric_options(several: bool = False) -> list[Callable]:
     ]
 
 
-def _apply(func: Callable, options: list[Callable]) -> Callable:
+def apply_options(func: Callable, options: list[Callable]) -> Callable:
+    """``func`` decorated with ``options``, the first one first in ``--help``."""
     for option in reversed(options):
         func = option(func)
     return func

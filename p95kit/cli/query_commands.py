@@ -18,6 +18,7 @@ from p95kit.cli.options import (
     connection_options,
     estimator_option,
     metric_options,
+    output_options,
     target_options,
 )
 
@@ -28,14 +29,7 @@ def query_command(func: Callable) -> Callable:
     @connection_options
     @target_options
     @estimator_option
-    @click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["table", "json", "csv"], case_sensitive=False),
-        default="table",
-        show_default=True,
-        help="json prints exactly the original API's payload.",
-    )
+    @output_options("json prints exactly the original API's payload.")
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> None:
         from p95kit.display.terminal import render

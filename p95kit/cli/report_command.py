@@ -16,7 +16,13 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import client_from, connection_options, out_option, report_target_options
+from p95kit.cli.options import (
+    apply_options,
+    client_from,
+    connection_options,
+    out_option,
+    report_target_options,
+)
 from p95kit.report.parameters import SELECTION_DEFAULTS, ReportSettings, to_notebook
 
 log = logging.getLogger("p95kit")
@@ -99,9 +105,7 @@ def delivery_options(func: Callable) -> Callable:
             "a model more than --max-regression % slower; failure: failed runs only.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return apply_options(func, options)
 
 
 @click.command()

@@ -14,11 +14,11 @@ from typing import Any
 import click
 
 from p95kit.cli.options import (
-    _metric_options,
     apply_preset,
+    classic_target_options,
     client_from,
     connection_options,
-    preset_option,
+    output_options,
 )
 from p95kit.cli.slo_rule_commands import backtest, rules
 from p95kit.query import estimators
@@ -43,29 +43,9 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     return out
 
 
-def _slo_target_options(func):
-    """--metric-name, --model-label, --model, --selector, --unit (SLOs read classic buckets:
-    no --histogram)."""
-    metric_name, model_label, selector, _ = _metric_options()
-    model = click.option(
-        "--model", "models", multiple=True, help="Only this model (exact name), repeatable."
-    )
-    unit = click.option(
-        "--unit",
-        type=click.Choice(["auto", "s", "ms", "us", "ns"]),
-        default="auto",
-        show_default=True,
-        help="Unit of the metric's values; auto reads the name.",
-    )
-    for option in reversed([metric_name, model_label, model, selector, unit]):
-        func = option(func)
-    return func
-
-
 @click.group(invoke_without_command=True)
 @connection_options
-@preset_option
-@_slo_target_options
+@classic_target_options
 @click.option(
     "--threshold-ms",
     "thresholds",
@@ -93,14 +73,7 @@ def _slo_target_options(func):
     + estimators.help_text()
     + ".",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"], case_sensitive=False),
-    default="table",
-    show_default=True,
-    help="json prints the body of GET /api/slo/.",
-)
+@output_options("json prints the body of GET /api/slo/.")
 @click.option(
     "--explain",
     is_flag=True,

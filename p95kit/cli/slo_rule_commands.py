@@ -15,7 +15,14 @@ from typing import Any
 
 import click
 
-from p95kit.cli.options import apply_preset, client_from, connection_options, target_options
+from p95kit.cli.options import (
+    apply_options,
+    apply_preset,
+    client_from,
+    connection_options,
+    output_options,
+    target_options,
+)
 
 
 def slo_rule_options(func: Callable) -> Callable:
@@ -62,9 +69,7 @@ def slo_rule_options(func: Callable) -> Callable:
         ),
         click.option("--name", help="The rules' slo label. [default: <metric>-<ms>ms-<objective>]"),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return target_options(connection_options(func))
+    return target_options(connection_options(apply_options(func, options)))
 
 
 def _library_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -125,14 +130,7 @@ def rules(**kwargs: Any) -> None:
 @slo_rule_options
 @click.option("--duration", default="30d", show_default=True, help="How far back to replay.")
 @click.option("--end", help="End of the replay (RFC 3339 or unix s). [default: now]")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="One row per alert episode.",
-)
+@output_options("One row per alert episode.")
 def backtest(**kwargs: Any) -> None:
     """Replay the SLO's alerting rules over the past: every alert episode per model
     (severity, windows, start, end, peak burn rate), as a Prometheus evaluating the rules

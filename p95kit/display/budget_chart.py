@@ -15,12 +15,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.transforms import ScaledTranslation
 
 from p95kit import validation
-from p95kit.display.chart_layout import FitMarginsLayout
 from p95kit.display.fonts import chart_fonts, families_for
-from p95kit.display.plotting import ChartFigure, _label, _literal, _palette
+from p95kit.display.plotting import (
+    _label,
+    _literal,
+    _palette,
+    chart_axes,
+    outside_legend,
+    time_axis,
+)
 from p95kit.errors import InvalidParameterError
 
 #: Budget shown at the bottom of the axis at most (-100 %: spent twice over).
@@ -70,13 +75,7 @@ def plot_budget(
     names = budget_models(frame, max_models, order)
     families = families_for([*names, title])
     with chart_fonts(families):
-        own = ax is None
-        if own:
-            fig = ChartFigure(figsize=(11, 4.5), layout=FitMarginsLayout())
-            fig.font_families = families
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
+        fig, ax = chart_axes(ax, (11, 4.5), families)
         heading = title if title is not None else _title(frame)
         if not names:
             ax.set_axis_off()
@@ -89,8 +88,6 @@ def plot_budget(
 
 
 def _draw(ax, frame: pd.DataFrame, names: list[str]) -> None:
-    import matplotlib.dates as mdates
-
     colors = _palette(len(names))
     charted = frame[frame["model"].isin(names)].sort_values("timestamp", kind="stable")
     rows = charted.groupby(charted["model"].astype(str), sort=False).indices
@@ -114,23 +111,9 @@ def _draw(ax, frame: pd.DataFrame, names: list[str]) -> None:
     floor = max(lowest, FLOOR * 100)
     ax.axhspan(floor - 10, 0, color="crimson", alpha=0.06, linewidth=0)
     ax.set_ylim(floor - 5, 105)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("Time (UTC)")
-    ax.set_ylabel("Error budget left (%)")
-    ax.grid(True, alpha=0.3)
+    time_axis(ax, "Error budget left (%)")
     heading = "Budget left at the end" + (" (axis cut at -100 %)" if lowest < FLOOR * 100 else "")
-    legend = ax.legend(
-        handles,
-        labels,
-        title=heading,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        bbox_transform=ax.transAxes + ScaledTranslation(6 / 72, 0, ax.figure.dpi_scale_trans),
-        fontsize=8,
-    )
-    _literal(legend.get_texts(), legend.get_title())
+    outside_legend(ax, handles, labels, heading)
 
 
 def _title(frame: pd.DataFrame) -> str:

@@ -21,9 +21,10 @@ from matplotlib.figure import Figure
 
 from p95kit import validation
 from p95kit.compare.verdicts import VERDICTS
+from p95kit.display.distribution import latency_axis, panels, share_axis
 from p95kit.display.fonts import chart_fonts, families_for
-from p95kit.display.formatting import bound, fmt_ms, utc
-from p95kit.display.plotting import MAX_LABEL_CHARS, ChartFigure
+from p95kit.display.formatting import fmt_ms, utc
+from p95kit.display.plotting import ChartFigure, _label, _literal
 from p95kit.errors import InvalidParameterError
 
 _MARKS = (("p50", "#2a9d8f"), ("p95", "#e76f51"), ("p99", "#9b2226"))
@@ -52,17 +53,14 @@ def plot_compare(
     with chart_fonts(families_for([*names, title])):
         fig = ChartFigure(figsize=(10, 1.3 + 2.1 * max(1, len(names))), layout="constrained")
         fig.font_families = families_for([*names, title])
-        if not names:
-            ax = fig.add_subplot()
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No data: no model had traffic on either side", ha="center")
-            _literal(fig.suptitle(title or "Baseline and candidate latency per model"))
+        no_data = "No data: no model had traffic on either side"
+        axes = panels(fig, len(names), no_data, title or "Baseline and candidate latency per model")
+        if not axes:
             return fig
-        axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
         edges = _edges([drawn[name] for name in names])
         for ax, name in zip(axes, names):
             _panel(ax, drawn[name], rows.loc[name], edges)
-        _x_axis(axes[-1], edges)
+        latency_axis(axes[-1], edges)
         heading = title or _heading(frame)
         _literal(fig.suptitle(heading, fontsize=11))
         _legend(axes[0])
@@ -140,31 +138,10 @@ def _panel(ax, part: dict, row: pd.Series, edges: tuple[float, float, float]) ->
             value = row.get(f"{column}_{side}", math.nan)
             if isinstance(value, float) and math.isfinite(value):
                 ax.axvline(min(max(value, left), right), color=color, linestyle=dash, linewidth=1.3)
-    ax.set_ylabel("% of requests", fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.set_ylim(bottom=0)
-    name = str(row["model"])
-    label = name if len(name) <= MAX_LABEL_CHARS else name[: MAX_LABEL_CHARS - 1] + "…"
     change = row["p95_change_pct"]
     shown = f"{change:+.1f} %" if math.isfinite(change) else "—"
     p95 = f"{fmt_ms(row['p95_baseline'])} → {fmt_ms(row['p95_candidate'])}"
-    _literal(
-        ax.set_title(f"{label}    {row['verdict']}: P95 {p95} ({shown})", loc="left", fontsize=9)
-    )
-
-
-def _x_axis(ax, edges: tuple[float, float, float]) -> None:
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    left, top, right = edges
-    ax.set_xscale("log")
-    ax.set_xlim(left, right)
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda value, _: f"{value:g}" if value <= top * 1.0001 else "")
-    )
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
+    share_axis(ax, f"{_label(str(row['model']))}    {row['verdict']}: P95 {p95} ({shown})")
 
 
 def _legend(ax) -> None:
@@ -197,9 +174,3 @@ def _heading(frame: pd.DataFrame) -> str:
 
 def _cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _literal(text) -> None:
-    """Draw ``text`` as typed: ``$...$`` is not mathtext, ``\\`` is not TeX."""
-    text.set_parse_math(False)
-    text.set_usetex(False)

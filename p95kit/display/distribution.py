@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from p95kit import validation
 from p95kit.display.fonts import chart_fonts
 from p95kit.display.formatting import bound, fmt_ms, share
-from p95kit.display.plotting import MAX_LABEL_CHARS, ChartFigure
+from p95kit.display.plotting import ChartFigure, _label, _literal
 from p95kit.errors import InvalidParameterError
 from p95kit.query import linear
 from p95kit.query.buckets import histograms_of
@@ -87,13 +87,10 @@ def plot_distribution(
     names = _chosen(frame, marks, models, max_models)
     with chart_fonts():
         fig = ChartFigure(figsize=(10, 1.0 + 1.9 * max(1, len(names))), layout="constrained")
-        if not names:
-            ax = fig.add_subplot()
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No data: no model had traffic in this window", ha="center")
-            _literal(fig.suptitle(title or "Latency distribution per model"))
+        no_data = "No data: no model had traffic in this window"
+        axes = panels(fig, len(names), no_data, title or "Latency distribution per model")
+        if not axes:
             return fig
-        axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
         edges = _edges(frame[frame["model"].isin(names)])
         for ax, name in zip(axes, names):
             group = frame[frame["model"] == name].sort_values("upper_ms")
@@ -201,19 +198,29 @@ def _panel(ax, group: pd.DataFrame, marks: pd.DataFrame, edges: tuple) -> None:
         hi = right if row.overflow else row.upper_ms
         ax.axvspan(lo, hi, color=color, alpha=0.15, linewidth=0, zorder=0)  # behind the bars
         ax.axvline(row.value_ms, color=color, linewidth=1.4, zorder=3)
-    ax.set_ylabel("% of requests", fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.set_ylim(bottom=0)
-    name = str(group["model"].iloc[0])
-    label = name if len(name) <= MAX_LABEL_CHARS else name[: MAX_LABEL_CHARS - 1] + "…"
     summary = ", ".join(
         f"P{r.percentile:g} {fmt_ms(r.value_ms, top_bucket_ms=top if r.overflow else math.nan)}"
         for r in marks.itertuples()
     )
-    _literal(ax.set_title(f"{label}    {summary}", loc="left", fontsize=9))
+    share_axis(ax, f"{_label(str(group['model'].iloc[0]))}    {summary}")
 
 
-def _x_axis(ax, edges: tuple) -> None:
+def panels(fig: Figure, count: int, no_data: str, heading: str) -> list:
+    """``count`` panels stacked on one shared latency axis (a bucket chart's, one per
+    model); with none, the figure says ``no_data`` under ``heading`` and the list is empty."""
+    if not count:
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, no_data, ha="center")
+        _literal(fig.suptitle(heading))
+        return []
+    return list(fig.subplots(count, 1, sharex=True, squeeze=False)[:, 0])
+
+
+def latency_axis(ax, edges: tuple[float, float, float]) -> None:
+    """The bucket charts' x axis: log-spaced latency in ms from ``left`` to ``right``
+    (``edges``), labelled up to ``top``, the highest finite bound; right of it the hatched
+    overflow bar."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     left, top, right = edges
@@ -225,6 +232,21 @@ def _x_axis(ax, edges: tuple) -> None:
         FuncFormatter(lambda value, _: f"{value:g}" if value <= top * 1.0001 else "")
     )
     ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
+
+
+def share_axis(ax, title: str) -> None:
+    """A bucket chart's panel: the share of requests (%) from 0, and ``title`` (a model's
+    name and numbers, drawn literally) on its left."""
+    ax.set_ylabel("% of requests", fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_ylim(bottom=0)
+    _literal(ax.set_title(title, loc="left", fontsize=9))
+
+
+def _x_axis(ax, edges: tuple) -> None:
+    _, top, right = edges
+    latency_axis(ax, edges)
     ax.annotate(
         "+Inf",
         xy=(math.sqrt(top * right), 0),
@@ -236,7 +258,6 @@ def _x_axis(ax, edges: tuple) -> None:
         fontsize="small",
         color=_OVERFLOW_COLOR,
     )
-    ax.set_xlabel(f"Latency (ms, log scale); hatched: over {bound(top)} ms (+Inf bucket)")
 
 
 def _legend(fig: Figure, ax, marks: pd.DataFrame) -> None:
@@ -267,9 +288,3 @@ def _heading(frame: pd.DataFrame, marks: pd.DataFrame, names: list[str], chosen:
 
 def _bucket_text(lower: float, upper: float) -> str:
     return f"{bound(lower)}–{bound(upper)} ms"
-
-
-def _literal(text) -> None:
-    """Draw ``text`` as typed: ``$...$`` is not mathtext, ``\\`` is not TeX."""
-    text.set_parse_math(False)
-    text.set_usetex(False)

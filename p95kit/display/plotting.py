@@ -61,12 +61,7 @@ def plot_p95(
 
 def _plot(range_frame, names, slo_ms, title, ax, log_y, families) -> Figure:
     own_figure = ax is None
-    if own_figure:
-        fig = ChartFigure(figsize=(11, 5), layout=FitMarginsLayout())
-        fig.font_families = families
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    fig, ax = chart_axes(ax, (11, 5), families)
     if not names:
         if own_figure:
             fig.set_size_inches(11, 1.5)
@@ -94,19 +89,7 @@ def _plot(range_frame, names, slo_ms, title, ax, log_y, families) -> Figure:
     if stamps.nunique() == 1:  # one point: an hour around it, not years of empty axis
         moment = stamps.iloc[0].tz_convert("UTC").tz_localize(None)
         ax.set_xlim(moment - pd.Timedelta(minutes=30), moment + pd.Timedelta(minutes=30))
-    legend_title = _heading(range_frame, len(names))
-    legend = ax.legend(
-        handles,
-        labels,
-        title=legend_title,
-        loc="upper left",
-        # A fixed 6 pt right of the plot (not a share of its width): the layout's one
-        # measurement then stays true when it resizes the plot.
-        bbox_to_anchor=(1.0, 1.0),
-        bbox_transform=ax.transAxes + ScaledTranslation(6 / 72, 0, ax.figure.dpi_scale_trans),
-        fontsize=8,
-    )
-    _literal(legend.get_texts(), legend.get_title())
+    outside_legend(ax, handles, labels, _heading(range_frame, len(names)))
     _literal([ax.set_title(title if title is not None else "P95 latency per model")])
     return fig
 
@@ -171,15 +154,46 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _axes(ax, frame: pd.DataFrame, names: list[str], slo_ms: float | None, log_y) -> None:
+def chart_axes(ax, size: tuple[float, float], families: tuple[str, ...]) -> tuple[Figure, object]:
+    """``ax`` and its figure; with ``ax`` None, a new :class:`ChartFigure` of ``size``
+    inches (laid out by :class:`FitMarginsLayout`, drawn in ``families``) and its axes."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = ChartFigure(figsize=size, layout=FitMarginsLayout())
+    fig.font_families = families
+    return fig, fig.add_subplot()
+
+
+def time_axis(ax, ylabel: str) -> None:
+    """A UTC time x axis (concise dates, 4-10 ticks), ``ylabel`` and a light grid."""
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("Time (UTC)")
-    ax.set_ylabel(_Y_LABEL)
+    ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
+
+
+def outside_legend(ax, handles: list, labels: list[str], title: str) -> None:
+    """The legend right of the plot, its texts drawn literally (model names)."""
+    legend = ax.legend(
+        handles,
+        labels,
+        title=title,
+        loc="upper left",
+        # A fixed 6 pt right of the plot (not a share of its width): the layout's one
+        # measurement then stays true when it resizes the plot.
+        bbox_to_anchor=(1.0, 1.0),
+        bbox_transform=ax.transAxes + ScaledTranslation(6 / 72, 0, ax.figure.dpi_scale_trans),
+        fontsize=8,
+    )
+    _literal(legend.get_texts(), legend.get_title())
+
+
+def _axes(ax, frame: pd.DataFrame, names: list[str], slo_ms: float | None, log_y) -> None:
+    time_axis(ax, _Y_LABEL)
     medians = frame[frame["model"].isin(names)].groupby("model")["p95_latency_ms"].median()
     positive = medians[medians > 0]
     if log_y is None:

@@ -16,7 +16,7 @@ for native histograms and summaries (with ``histogram="auto"``: as soon as one m
 only a native histogram), the answer is Prometheus's, with a warning (:func:`fallback_note`),
 and the frame's ``attrs["estimator"]`` says ``prometheus``. A model exported both ways is
 answered from its classic buckets. The functions here return ``None`` for "answer as
-Prometheus does"; :mod:`p95kit.query.latency` builds the public frames for both.
+Prometheus does"; :mod:`p95kit.query.fetch` builds the public frames for both.
 """
 
 from __future__ import annotations

@@ -28,14 +28,15 @@ The other differences of VictoriaMetrics (1.79, Debian's; every answer test runs
   ``increase_prometheus`` does not extrapolate either, and Prometheus has no such function.
 - ``histogram_quantile`` interpolates with the operations in another order: the same
   numbers but for the last bits.
-- Before 1.82 its ``histogram_quantile`` mishandles one bound spelled two ways across a
-  model's series (``le="1"`` from a C++ or Go client, ``le="1.0"`` from a Python one, as
-  Ray Serve's replicas export): on some instances it answers wrong numbers, for that model
-  and others in the same answer (VictoriaMetrics#3225, fixed in 1.82). Renaming ``le``
-  with ``label_replace`` before ``sum`` would merge the spellings on every backend, but
-  costs Prometheus 1.2x-1.8x on a range query (measured), for a bug of one backend's old
-  versions: not done. What p95kit computes from bucket counts (the buckets, the report's
-  window percentiles, ``estimator="smooth"``) adds the spellings itself and is right there.
+- Its ``histogram_quantile`` merges one bound spelled two ways across a model's series
+  (``le="1"`` from a C++ or Go client, ``le="1.0"`` from a Python one, as Ray Serve's
+  replicas export) from 1.79.5 and 1.83.0 on (VictoriaMetrics#3225); before 1.79.5 and in
+  1.80-1.82 it answers wrong numbers for such a model. 1.79.5 (Debian's, the test suite's)
+  answers them as Prometheus does. Renaming ``le`` with ``label_replace`` before ``sum``
+  would merge the spellings on every backend, but costs Prometheus 1.2x-1.8x on a range
+  query (measured), for old versions of one backend: not done. What p95kit computes from
+  bucket counts (the buckets, the report's window percentiles, ``estimator="smooth"``)
+  adds the spellings itself, on any version.
 - No ``histogram_count`` (no Prometheus native histograms): see :func:`request_count`.
 """
 

@@ -20,7 +20,7 @@ from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import run_all
 from p95kit.query import frames, promql, window_histograms, window_split
 from p95kit.query.buckets import fetch_buckets, from_histograms
-from p95kit.query.latency import fetch_percentiles, percentiles_from
+from p95kit.query.fetch import fetch_percentiles, percentiles_from
 from p95kit.query.target import Target
 from p95kit.query.window_histograms import WindowHistograms
 

@@ -2,9 +2,9 @@
 layer, in one pool.
 
 Per metric (:class:`~p95kit.report.plan.MetricPlan`): P95 over time
-(:func:`~p95kit.query.latency.fetch_range`), the window and the window before it
+(:func:`~p95kit.query.fetch.fetch_range`), the window and the window before it
 (:func:`~p95kit.query.window.fetch_window`: percentiles, requests and buckets from one bucket
-query each) and the current P95 (:func:`~p95kit.query.latency.fetch_p95`); with an SLO its
+query each) and the current P95 (:func:`~p95kit.query.fetch.fetch_p95`); with an SLO its
 burn windows and the budget over the window (:mod:`p95kit.report.slo_data`); with
 ``compare_label``, a fifth: the label's two busiest values per model, compared
 (:mod:`p95kit.report.compare_section`). Every metric's
@@ -26,8 +26,8 @@ from p95kit.errors import MetricShapeError
 from p95kit.prometheus.client import Prometheus
 from p95kit.prometheus.fanout import stream
 from p95kit.query import shapes
+from p95kit.query.fetch import fetch_p95, fetch_range
 from p95kit.query.frame_warnings import missing_models
-from p95kit.query.latency import fetch_p95, fetch_range
 from p95kit.query.percentile_buckets import overall_percentiles
 from p95kit.query.window import fetch_window
 from p95kit.report import compare_section

@@ -113,13 +113,12 @@ def headline(data: ReportData | Sequence[ReportData]) -> str:
             f"{_esc(_window_ms(top, 'p95'))} over the window</p>"
         )
     if facts.regressions:
-        worst, more = facts.regressions[0], len(facts.regressions) - 1
+        worst = facts.regressions[0]
+        change = (
+            f"P95 {_esc(delta(worst.delta_p95_ms, worst.delta_p95_pct))} vs the previous window"
+        )
         parts.append(
-            f"<p><strong>Biggest regression:</strong> <code>{_esc(worst.model)}</code>"
-            + (f" on <code>{_esc(metric_of(worst))}</code>" if facts.several else "")
-            + f", P95 {_esc(delta(worst.delta_p95_ms, worst.delta_p95_pct))} vs the previous window"
-            + (f" ({more} more got slower)" if more else "")
-            + "</p>"
+            _worst("Biggest regression", facts.regressions, facts.several, change, "got slower")
         )
     elif not facts.compared:
         parts.append(
@@ -128,17 +127,25 @@ def headline(data: ReportData | Sequence[ReportData]) -> str:
     else:
         parts.append("<p>No model got more than 1 % slower than in the previous window.</p>")
     if facts.breaches:
-        worst_breach, more = facts.breaches[0], len(facts.breaches) - 1
+        worst_breach = facts.breaches[0]
         shown = ("≥ " if worst_breach.at_least else "") + fmt_ms(worst_breach.p95_ms)
-        parts.append(
-            f"<p><strong>SLO breach:</strong> <code>{_esc(worst_breach.model)}</code>"
-            + (f" on <code>{_esc(metric_of(worst_breach))}</code>" if facts.several else "")
-            + f", window P95 {_esc(shown)} &gt; {_esc(given_ms(worst_breach.slo_ms))}"
-            + (f" ({more} more over the SLO)" if more else "")
-            + "</p>"
-        )
+        over = f"window P95 {_esc(shown)} &gt; {_esc(given_ms(worst_breach.slo_ms))}"
+        parts.append(_worst("SLO breach", facts.breaches, facts.several, over, "over the SLO"))
     parts.append(_warnings(meta.get("warnings") or []))
     return _wrap("".join(parts), "p95kit p95kit-headline")
+
+
+def _worst(title: str, found: list, several: bool, detail: str, more_text: str) -> str:
+    """The headline's line on the first of ``found`` (the worst): its model, its metric when
+    the report has several, ``detail`` (HTML), and how many more ``more_text``."""
+    worst, more = found[0], len(found) - 1
+    return (
+        f"<p><strong>{title}:</strong> <code>{_esc(worst.model)}</code>"
+        + (f" on <code>{_esc(metric_of(worst))}</code>" if several else "")
+        + f", {detail}"
+        + (f" ({more} more {more_text})" if more else "")
+        + "</p>"
+    )
 
 
 def summary_table(data: ReportData) -> str:

@@ -27,17 +27,10 @@ from p95kit.query import linear
 from p95kit.query.buckets import histograms_of
 from p95kit.query.percentile_buckets import percentile_buckets
 from p95kit.query.target import Target
+from p95kit.slo.evaluate import RATIO_COLUMNS
 
 #: The SLO's columns of a summary (``slo_status`` text, the others float64).
-SLO_COLUMNS = (
-    "good_share",
-    "good_share_low",
-    "good_share_high",
-    "budget_remaining",
-    "burn_rate_1h",
-    "burn_rate_6h",
-    "slo_status",
-)
+SLO_COLUMNS = (*RATIO_COLUMNS, "slo_status")
 
 
 def summarize(

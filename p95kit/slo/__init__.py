@@ -8,8 +8,9 @@ histogram's buckets). ``p95kit.slo`` is the function :func:`p95kit.slo.latency_s
 (the package facade keeps it so whichever is imported first), whose docstring gives the
 frame's columns.
 
-Holds the SLO's definition and the burn-rate policy that guards it (:mod:`.policy`); the
-budget and burn-rate arithmetic (:mod:`.budget`); the burn windows' counts from one query
+Holds the SLO's definition and the burn-rate policy that guards it (:mod:`.policy`), the
+parameters every SLO question validates the same way (:mod:`.parameters`); the budget and
+burn-rate arithmetic (:mod:`.budget`); the burn windows' counts from one query
 (:mod:`.burn_windows`); one SLO judged at one time (:mod:`.evaluate`); the public questions
 ``slo`` and ``burn_rates`` (:mod:`.latency_slo`), one SLO per metric and goodput's bounds
 (:mod:`.several_metrics`), the advice on thresholds between bucket bounds

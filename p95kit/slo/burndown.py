@@ -28,9 +28,10 @@ from p95kit.query import estimators, frames, window_histograms
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.histogram import Histogram
 from p95kit.query.latency import TimeLike
-from p95kit.query.target import Target, make_target
+from p95kit.query.target import Target
 from p95kit.slo import burn_windows
-from p95kit.slo.policy import Objective, make_objective
+from p95kit.slo.parameters import slo_target
+from p95kit.slo.policy import Objective
 from p95kit.times import parse_time
 
 #: The columns of :func:`budget_over_time`'s frame, in order.
@@ -63,8 +64,9 @@ def budget_over_time(
     point), ``budget_remaining`` (``1 - bad_requests / (the window's requests x (1 -
     objective/100))``: 1 at the start, the window's budget left at the end; 1.0 throughout
     for a model without requests). Draw it with :func:`p95kit.plot_budget`."""
-    target = make_target(metric_name, model_label, models, selector, "classic", unit)
-    goal = make_objective(threshold_ms, objective, window)
+    target, goal = slo_target(
+        metric_name, threshold_ms, objective, window, model_label, models, selector, unit
+    )
     how = estimators.estimator(estimator)
     step_s = _step(step, goal)
     stop = align(parse_time(end, "end"), step_s)

@@ -36,6 +36,15 @@ from p95kit.slo.policy import Objective, Policy
 
 #: The burn rates every SLO frame carries (``burn_rate_1h``, ``burn_rate_6h``).
 FRAME_WINDOWS = ("1h", "6h")
+#: The float64 shares, budget and burn rates of :func:`p95kit.slo`'s frame (JSON rounds
+#: them alike; a report's summary carries them).
+RATIO_COLUMNS = (
+    "good_share",
+    "good_share_low",
+    "good_share_high",
+    "budget_remaining",
+    *(f"burn_rate_{w}" for w in FRAME_WINDOWS),
+)
 #: The columns of :func:`p95kit.slo`'s frame, in order.
 COLUMNS = (
     "model",

@@ -10,21 +10,21 @@ the threshold per model (``bounds``, read by :func:`p95kit.slo_advice`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
 
 import pandas as pd
 
-from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus, connect
 from p95kit.query import estimators
 from p95kit.query.frame_warnings import add_warnings, warn_missing_series
 from p95kit.query.latency import TimeLike
 from p95kit.query.shapes import explain_if_empty
-from p95kit.query.target import Target, make_target
+from p95kit.query.target import Target
 from p95kit.slo.evaluate import Evaluation, evaluate
-from p95kit.slo.policy import Objective, Policy, describe, make_objective, policy_for
+from p95kit.slo.parameters import check_policy, slo_target
+from p95kit.slo.policy import Objective, Policy, describe
 from p95kit.slo.thresholds import bound_records
 from p95kit.times import parse_time
 
@@ -72,23 +72,12 @@ def slo(
     ``frame.attrs["alerts"]`` lists the tiers that fire. See :func:`burn_rates` for every
     window's numbers and :func:`p95kit.slo_advice` for the bounds around the threshold.
     """
-    target, goal, how, when, chosen = _validated(
-        metric_name,
-        threshold_ms,
-        objective,
-        window,
-        model_label,
-        models,
-        selector,
-        unit,
-        estimator,
-        at,
-        policy,
+    target, goal = slo_target(
+        metric_name, threshold_ms, objective, window, model_label, models, selector, unit
     )
-    with connect(prometheus_url, client) as prom:
-        found = evaluate(prom, target, goal, when, how, chosen)
+    with _evaluated(prometheus_url, client, target, goal, estimator, at, policy) as (prom, found):
         frame = finish(found.frame(), found, target, prom)
-        frame = explain_if_empty(prom, frame, target, when - goal.window_s, when)
+        frame = explain_if_empty(prom, frame, target, found.when - goal.window_s, found.when)
     return warn_missing_series(frame, target)
 
 
@@ -119,56 +108,31 @@ def burn_rates(
     requests), ``timestamp`` (``at``). ``frame.attrs["alerts"]`` lists the tiers that fire
     (each with its burn rates and the bad requests in its long window).
     """
-    target, goal, how, when, chosen = _validated(
-        metric_name,
-        threshold_ms,
-        objective,
-        window,
-        model_label,
-        models,
-        selector,
-        unit,
-        estimator,
-        at,
-        policy,
+    target, goal = slo_target(
+        metric_name, threshold_ms, objective, window, model_label, models, selector, unit
     )
-    with connect(prometheus_url, client) as prom:
-        found = evaluate(prom, target, goal, when, how, chosen)
+    with _evaluated(prometheus_url, client, target, goal, estimator, at, policy) as (prom, found):
         frame = finish(found.burn_frame(), found, target, prom, kind="burn_rates")
     return warn_missing_series(frame, target)
 
 
-def _validated(
-    metric_name: str,
-    threshold_ms: Any,
-    objective: Any,
-    window: str,
-    model_label: str,
-    models: Sequence[str] | None,
-    selector: str | None,
-    unit: str,
+@contextmanager
+def _evaluated(
+    prometheus_url: str | None,
+    client: Prometheus | None,
+    target: Target,
+    goal: Objective,
     estimator: str,
     at: TimeLike,
     policy: Policy | None,
-) -> tuple[Target, Objective, str, float, Policy]:
-    target = make_target(metric_name, model_label, models, selector, "classic", unit)
-    goal = make_objective(threshold_ms, objective, window)
+) -> Iterator[tuple[Prometheus, Evaluation]]:
+    """Validate the rest (``estimator``, ``at``, ``policy``), connect and judge the SLO at
+    ``at``; yields the client (still open) and the :class:`Evaluation`."""
     how = estimators.estimator(estimator)
     when = parse_time(at, "at")
-    return target, goal, how, when, check_policy(policy, goal)
-
-
-def check_policy(policy: Policy | None, goal: Objective) -> Policy:
-    """``policy``, or the workbook's tiers for ``goal``'s window when None."""
-    if policy is None:
-        return policy_for(goal)
-    if not isinstance(policy, Policy):
-        raise InvalidParameterError(
-            "policy",
-            "policy must be a p95kit.slo.policy.Policy, e.g. policy=WORKBOOK.only('page'); "
-            f"got {policy!r}",
-        )
-    return policy
+    chosen = check_policy(policy, goal)
+    with connect(prometheus_url, client) as prom:
+        yield prom, evaluate(prom, target, goal, when, how, chosen)
 
 
 def finish(

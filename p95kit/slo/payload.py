@@ -22,15 +22,7 @@ import numpy as np
 import pandas as pd
 
 from p95kit.errors import InvalidParameterError
-
-_RATIOS = (
-    "good_share",
-    "good_share_low",
-    "good_share_high",
-    "budget_remaining",
-    "burn_rate_1h",
-    "burn_rate_6h",
-)
+from p95kit.slo.evaluate import RATIO_COLUMNS
 
 
 def to_slo_payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -59,7 +51,7 @@ def to_slo_payload(frame: pd.DataFrame) -> dict[str, Any]:
 
 def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The frame's rows as JSON-ready dicts (see the module)."""
-    return _records(frame, _RATIOS)
+    return _records(frame, RATIO_COLUMNS)
 
 
 def _records(frame: pd.DataFrame, ratios: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -24,10 +24,11 @@ import yaml
 from p95kit.durations import parse_duration
 from p95kit.errors import InvalidParameterError
 from p95kit.prometheus.client import Prometheus, connect
-from p95kit.query.target import Target, make_target
+from p95kit.query.target import Target
 from p95kit.slo import rule_formats
 from p95kit.slo.bucket_bound import resolve_bound
-from p95kit.slo.policy import Objective, Policy, make_objective, policy_for, severities
+from p95kit.slo.parameters import slo_target
+from p95kit.slo.policy import Objective, Policy, policy_for, severities
 from p95kit.slo.rule_set import RuleSet, check_model_label, default_name, make_step, name_of
 from p95kit.times import parse_time
 from p95kit.validation import choice
@@ -68,9 +69,10 @@ def draft(
 ) -> Draft:
     """Validate the parameters shared by :func:`slo_rules` and :func:`p95kit.slo_backtest`
     (InvalidParameterError names the one at fault; nothing is sent)."""
-    target = make_target(metric_name, model_label, models, selector, "classic", unit)
+    target, slo = slo_target(
+        metric_name, threshold_ms, objective, window, model_label, models, selector, unit
+    )
     check_model_label(target)
-    slo = make_objective(threshold_ms, objective, window)
     policy = policy_for(slo).only(severities(tiers)).with_guard(min_bad_requests)
     bounds = None
     if bounds_ms is not None:

@@ -28,10 +28,10 @@ from p95kit.prometheus.fanout import run_all
 from p95kit.query import estimators, presets
 from p95kit.query.frame_warnings import warn_missing_series
 from p95kit.query.latency import TimeLike
-from p95kit.query.target import make_target
 from p95kit.slo.evaluate import evaluate
-from p95kit.slo.latency_slo import check_policy, finish
-from p95kit.slo.policy import Policy, make_objective
+from p95kit.slo.latency_slo import finish
+from p95kit.slo.parameters import check_policy, slo_target
+from p95kit.slo.policy import Policy
 from p95kit.slo.thresholds import bound_records
 from p95kit.times import parse_time
 
@@ -108,8 +108,9 @@ def slo_metrics(
             raise InvalidParameterError(
                 "threshold_ms", f"{name} is a summary: an SLO needs a histogram's buckets"
             )
-        target = make_target(name, entry.model_label, models, selector, "classic", entry.unit)
-        goal = make_objective(threshold, objective, window)
+        target, goal = slo_target(
+            name, threshold, objective, window, entry.model_label, models, selector, entry.unit
+        )
         jobs.append((target, goal, check_policy(policy, goal)))
     how = estimators.estimator(estimator)
     when = parse_time(at, "at")

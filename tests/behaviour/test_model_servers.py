@@ -13,7 +13,6 @@ import pytest
 import p95kit
 from p95kit.query import presets
 from tests.support import servers_dataset as sd
-from tests.support.victoriametrics import own_quantiles_unreliable
 
 END = sd.END
 
@@ -29,8 +28,6 @@ HISTOGRAM_ROWS = sd.HISTOGRAM_ROWS
 def test_every_histogram_row_is_answered_right_with_its_preset(
     servers_backend, preset, metric, model, match, scale
 ):
-    if own_quantiles_unreliable(servers_backend, metric):
-        pytest.skip("VictoriaMetrics 1.79's own histogram_quantile over le spelled two ways")
     chosen = presets.resolve(preset, [metric])[0]
     frame = p95kit.percentiles(
         metric,
@@ -331,14 +328,11 @@ def test_the_all_models_percentile_is_over_every_request(servers_backend, metric
     scale = 1.0 if metric.endswith("_ms") else 1000.0
     rows = [s for s in sd.HISTOGRAMS if s.metric == metric and label in s.labels]
     summed = [sum(column) for column in zip(*(s.counts for s in rows))]
-    own = not own_quantiles_unreliable(servers_backend, metric)
     with p95kit.Prometheus(servers_backend.url) as prom:
         for q in (0.5, 0.95, 0.99):
             column = f"p{round(q * 100)}"
             want = sd.expected_quantile(q, sd.bounds(metric), summed) * scale
             assert overall[column] == pytest.approx(want)
-            if not own:
-                continue
             query = (
                 f"histogram_quantile({q}, sum by (le) "
                 f'(increase({{__name__="{metric}_bucket", {label}!=""}}[1h])))'

@@ -20,7 +20,7 @@ import pytest
 
 import p95kit
 from p95kit.prometheus.client import Prometheus
-from p95kit.query import latency, linear, presets, promql, window_histograms
+from p95kit.query import fetch, linear, presets, promql, window_histograms
 from p95kit.query.buckets import fetch_buckets, from_histograms
 from p95kit.query.histogram import Histogram
 from p95kit.query.target import Target, make_target
@@ -29,7 +29,7 @@ from p95kit.report.parameters import ReportSettings
 from p95kit.report.plan import plan
 from tests.support import dataset
 from tests.support import servers_dataset as sd
-from tests.support.victoriametrics import own_quantiles_unreliable, quantile_noise
+from tests.support.victoriametrics import quantile_noise
 
 WANTED = (50.0, 90.0, 95.0, 99.0, 99.9)
 
@@ -51,10 +51,8 @@ def _both_ways(url: str, target: Target, window: str, when: float, estimator: st
     with Prometheus(url) as client:
         hist = window_histograms.fetch(client, target, window, when)
         assert hist is not None
-        computed = latency.percentiles_from(client, hist, WANTED, estimator)
-        asked = latency.fetch_percentiles(
-            client, target, WANTED, window, when, "increase", estimator
-        )
+        computed = fetch.percentiles_from(client, hist, WANTED, estimator)
+        asked = fetch.fetch_percentiles(client, target, WANTED, window, when, "increase", estimator)
         # classic data: the count of the classic side (auto's native side needs
         # histogram_count, which VictoriaMetrics has not; p95kit sends it for native only)
         classic = replace(target, histogram="classic")
@@ -63,20 +61,18 @@ def _both_ways(url: str, target: Target, window: str, when: float, estimator: st
     return hist, computed, asked, counted, buckets
 
 
-def _assert_same(hist, computed, asked, counted, buckets, noise: float = 0.0, own=True):
+def _assert_same(hist, computed, asked, counted, buckets, noise: float = 0.0):
     """Equal floats; ``noise``: the backend's histogram_quantile is not Prometheus's own
-    (tests/support/victoriametrics.py, QUANTILE_NOISE); ``own=False``: the backend's own
-    histogram_quantile cannot be checked on this metric (``own_quantiles_unreliable``)."""
+    (tests/support/victoriametrics.py, QUANTILE_NOISE)."""
     assert len(computed) > 0
     columns = ["model", *[c for c in asked.columns if c.startswith("p")]]
-    if own:
-        pd.testing.assert_frame_equal(
-            computed[columns].reset_index(drop=True),
-            asked[columns].reset_index(drop=True),
-            check_exact=not noise,
-            rtol=noise or 1e-5,
-            atol=0,
-        )
+    pd.testing.assert_frame_equal(
+        computed[columns].reset_index(drop=True),
+        asked[columns].reset_index(drop=True),
+        check_exact=not noise,
+        rtol=noise or 1e-5,
+        atol=0,
+    )
     label = hist.target.model_label
     counts = {item["metric"][label]: float(item["value"][1]) for item in counted.result}
     assert dict(zip(hist.models, hist.requests().tolist())) == counts
@@ -100,8 +96,7 @@ def test_histogram_quantile_computed_from_the_buckets_is_prometheus_own(
 def test_every_model_server_histogram_gives_prometheus_own_numbers(servers_backend, preset, metric):
     target = _server_target(preset, metric)
     answers = _both_ways(servers_backend.url, target, "1h", sd.END, "prometheus")
-    own = not own_quantiles_unreliable(servers_backend, metric)
-    _assert_same(*answers, noise=quantile_noise(servers_backend), own=own)
+    _assert_same(*answers, noise=quantile_noise(servers_backend))
     label = target.model_label
     for model, p95 in zip(answers[1]["model"], answers[1]["p95"]):  # p95kit's own, exact
         expected = sd.expected_ms(0.95, metric, target.scale, **{label: model})
