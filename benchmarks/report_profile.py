@@ -1,6 +1,6 @@
-"""Where a report run's time goes, for benchmark 2 (:mod:`benchmarks.bench_report`): papermill's
-phases from its timestamps, the kernel's start, and the imports each side needs in a fresh
-process.
+"""Where a report run's time goes, for the report benchmark (:mod:`benchmarks.bench_report`):
+papermill's phases from its timestamps, the kernel's start, and the imports each side needs in
+a fresh process.
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ _EXPORTS = {
 
 __all__ = ["__version__", *_EXPORTS]  # the names are listed once, in _EXPORTS
 
-if TYPE_CHECKING:  # for editors and type checkers; tests/test_public_api.py keeps it in step
+# For editors and type checkers; tests/behaviour/test_public_api.py keeps it in step.
+if TYPE_CHECKING:
     # ruff: noqa: F401 (these imports are the re-exports; __all__ comes from _EXPORTS)
     from p95kit.compare.versions import compare
     from p95kit.display.budget_chart import plot_budget

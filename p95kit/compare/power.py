@@ -22,7 +22,7 @@ the shift test usually sees it sooner: the claim is conservative there).
    too much mass just under the bound on some layouts: without the margin, the requests it
    asked for gave the tail test 65 % real power on prometheus_client's buckets and 76-82 %
    on vLLM's and TGI's where 80 % was claimed (lognormal latency, tail-only and whole
-   shifts; tests/test_compare_simulation.py holds the claim to the measurement).
+   shifts; tests/behaviour/test_compare_simulation.py holds the claim to the measurement).
 
 Pure numpy on :class:`~p95kit.query.histogram.Histogram` rows, no I/O.
 """
