@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 import requests
 
 import p95kit
-from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter, free_port
+from p95kit.demo.local_prometheus import LocalPrometheus, OpenMetricsWriter
 from p95kit.query.payloads import dumps
 from p95kit.serve.endpoints import with_warnings
 from tests.support import dataset
@@ -300,33 +301,45 @@ def test_access_log_one_line_per_request_without_the_query(server):
 
 
 def test_create_app_under_uvicorn_workers_reads_the_environment(prom):
-    """The README's multi-worker line: each worker builds its app from P95KIT_* variables."""
-    port = free_port()
+    """The README's multi-worker line: each worker builds its app from P95KIT_* variables.
+
+    uvicorn binds port 0 itself and says which port it got (no window for another process
+    to take a port picked beforehand), and waits long for its workers' health checks, so a
+    loaded machine does not make it kill and restart them; its output is in any failure."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("P95KIT_")}
     env.update(P95KIT_PROMETHEUS_URL=prom.url, P95KIT_SERVE_CACHE_TTL="30")
     uvicorn = Path(sys.executable).with_name("uvicorn")
-    args = ["--factory", "p95kit.serve:create_app", "--port", str(port), "--workers", "2"]
+    args = ["--factory", "p95kit.serve:create_app", "--port", "0", "--workers", "2"]
     proc = subprocess.Popen(
-        [str(uvicorn), *args, "--no-access-log"],
+        [str(uvicorn), *args, "--no-access-log", "--timeout-worker-healthcheck", "120"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+    seen: list[str] = []
+    response, error = None, None
     try:
-        started = 0
+        started, port = 0, None
         assert proc.stderr is not None
         for line in proc.stderr:
+            seen.append(line)
+            found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
+            port = int(found.group(1)) if found else port
             started += "Application startup complete" in line
             if started == 2:
                 break
-        assert started == 2, "the two workers did not start"
-        response = requests.get(
-            f"http://127.0.0.1:{port}/api/metrics/p95/", params={"at": END}, timeout=60
-        )
+        assert started == 2 and port, "the two workers did not start:\n" + "".join(seen)
+        try:
+            response = requests.get(
+                f"http://127.0.0.1:{port}/api/metrics/p95/", params={"at": END}, timeout=60
+            )
+        except requests.ConnectionError as exc:
+            error = exc
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        seen.append(proc.communicate(timeout=60)[1] or "")
+    assert response is not None, f"{error}; uvicorn said:\n" + "".join(seen)
     assert response.content == library_body("p95", prom.url, at=END)
 
 
