@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import p95kit
 from p95kit.demo.synthetic import MODELS, demo_prometheus
 from p95kit.report.kernel import prepare_environment
 from p95kit.report.snapshots import SnapshotStore
-from tests.support.browser import CHROMIUM_ARGS
+from tests.support.browser import chromium, launch
 from tests.support.cli import scrubbed_env
 from tests.support.paths import ROOT
 
@@ -98,18 +97,12 @@ def test_demo_publishes_three_daily_reports_that_differ_and_a_trend(demo_reports
 @pytest.mark.browser
 def test_browser_shows_the_trends_on_the_index(demo_reports):
     """Refresh the README's picture with P95KIT_SCREENSHOT=docs/index-trends.png."""
-    if not os.environ.get("CI"):
-        pytest.importorskip("playwright.sync_api")
+    chromium()  # skips without it, fails under CI
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed")
     out, _ = demo_reports
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1000, "height": 800})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))

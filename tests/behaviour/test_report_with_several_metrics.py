@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.support import servers_dataset as sd
-from tests.support.browser import CHROMIUM_ARGS
+from tests.support.browser import chromium, launch
 
 END = str(sd.END)
 VLLM = (
@@ -197,20 +198,12 @@ def test_demo_preset_vllm_publishes_an_llm_report(vllm_demo):
 @pytest.mark.browser
 def test_browser_renders_the_llm_report(vllm_demo):
     """Refresh the README's picture with P95KIT_SCREENSHOT=docs/llm-report.png."""
-    import os
-    import shutil
 
-    if not os.environ.get("CI"):
-        pytest.importorskip("playwright.sync_api")
+    chromium()  # skips without it, fails under CI
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1100, "height": 1500})
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.url))

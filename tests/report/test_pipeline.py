@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import time
 from html import unescape
 
@@ -17,7 +16,7 @@ import pytest
 import p95kit
 from p95kit.report.snapshots import SnapshotStore, read_run
 from tests.support import dataset
-from tests.support.browser import CHROMIUM_ARGS
+from tests.support.browser import chromium, launch
 from tests.support.cli import report_argv, scrubbed_env
 from tests.support.paths import ROOT
 
@@ -130,18 +129,12 @@ def test_executed_notebook_has_no_secrets_and_source_notebook_is_clean(published
 
 @pytest.mark.browser
 def test_browser_renders_with_no_failed_requests(published_report, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
+    chromium()  # skips without it, fails under CI
     from playwright.sync_api import sync_playwright
 
-    del playwright
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed")
     page_url = ((published_report / "latest") / "report.html").resolve().as_uri()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1100, "height": 1500})
         requests, failed, dialogs = [], [], []
         page.on("request", lambda r: requests.append(r.url))

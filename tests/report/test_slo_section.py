@@ -14,13 +14,13 @@ import json
 import math
 import os
 import re
-import shutil
 
 import pytest
 
 from p95kit.report.data import ReportData
 from p95kit.report.slo_section import slo_table
 from tests.support import dataset
+from tests.support.browser import chromium, launch
 from tests.support.dataset import END, SECONDS_BOUNDS, counts_between, share_at
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
@@ -94,18 +94,12 @@ def test_an_objective_out_of_range_exits_2_before_anything(cli, tmp_path):
 
 @pytest.mark.browser
 def test_the_slo_section_renders_in_a_browser(published_report):
-    playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
+    chromium()  # skips without it, fails under CI
     from playwright.sync_api import sync_playwright
 
-    del playwright
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed")
     page_url = (published_report / "latest" / "report.html").resolve().as_uri()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1100, "height": 1500})
         page.goto(page_url)
         heading = page.locator("h2", has_text="SLO and error budget").first
