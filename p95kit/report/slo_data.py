@@ -10,9 +10,9 @@ and the budget frame saved as ``budget.json``.
 
 Choices, said in the report's SLO section: shares between bucket bounds are the ``smooth``
 estimate (:data:`p95kit.query.estimators.ACCURATE`, whatever ``--estimator`` reads the
-percentiles with), inside the bounds the counts prove; burn status follows the SRE
-workbook's tiers (:data:`REPORT_POLICY`, what :func:`p95kit.slo.policy.policy_for` gives
-any window): a burn rate is a pace relative to the objective, whatever the report's window.
+percentiles with), inside the bounds the counts prove; burn status follows
+:func:`p95kit.slo.policy.policy_for`, as ``p95kit.slo`` and the rules do (the SRE workbook's
+tiers, whatever the report's window).
 """
 
 from __future__ import annotations
@@ -29,11 +29,8 @@ from p95kit.query.window_histograms import WindowHistograms
 from p95kit.report.plan import Plan
 from p95kit.slo.burndown import fetch_burndown
 from p95kit.slo.evaluate import combine, fetch_burn
-from p95kit.slo.policy import WORKBOOK, Objective, make_objective
+from p95kit.slo.policy import Objective, make_objective, policy_for
 from p95kit.slo.thresholds import bound_records
-
-#: The burn-rate tiers of the report's status: the workbook's, for a 30-day budget.
-REPORT_POLICY = WORKBOOK
 
 
 def objective_of(p: Plan) -> Objective:
@@ -47,7 +44,7 @@ def slo_tasks(client: Prometheus, p: Plan) -> dict[str, Callable[[], Any]]:
         return {}
     goal = objective_of(p)
     return {
-        "slo_burn": lambda: fetch_burn(client, p.target, goal, p.end, REPORT_POLICY),
+        "slo_burn": lambda: fetch_burn(client, p.target, goal, p.end, policy_for(goal)),
         "slo_budget": lambda: fetch_burndown(
             client, p.target, goal, p.end, p.step_s, estimators.ACCURATE
         ),
@@ -73,7 +70,8 @@ def judge(p: Plan, histograms: WindowHistograms | None, results: dict[str, Any])
         return None
     goal = objective_of(p)
     burn = results["slo_burn"]
-    found = combine(histograms, burn, goal, REPORT_POLICY, estimators.ACCURATE, p.end)
+    policy = policy_for(goal)
+    found = combine(histograms, burn, goal, policy, estimators.ACCURATE, p.end)
     warnings = []
     if histograms is None:
         warnings.append(
@@ -86,8 +84,8 @@ def judge(p: Plan, histograms: WindowHistograms | None, results: dict[str, Any])
         "window": goal.window,
         "estimator": found.estimator,
         "policy": {
-            "tiers": [asdict(t) for t in REPORT_POLICY.tiers],
-            "min_bad_requests": REPORT_POLICY.min_bad_requests,
+            "tiers": [asdict(t) for t in policy.tiers],
+            "min_bad_requests": policy.min_bad_requests,
         },
         "alerts": [f.record() for f in found.firing],
         "bounds": bound_records(found.models, found.bounds),
